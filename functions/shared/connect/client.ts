@@ -1,0 +1,84 @@
+// Kafka Connect REST client for the MM2 connectors of a flow: pause, resume, stop and
+// status. Errors name the Connect endpoint and connector and carry Connect's own message.
+
+export type ConnectorState = 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'UNASSIGNED' | 'RESTARTING';
+
+export interface ConnectorStatus {
+  name: string;
+  connector: { state: ConnectorState; worker_id: string; trace?: string };
+  tasks: { id: number; state: ConnectorState; worker_id: string; trace?: string }[];
+  type?: string;
+}
+
+export class ConnectError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status, or undefined when the endpoint could not be reached. */
+    readonly status: number | undefined,
+  ) {
+    super(message);
+    this.name = 'ConnectError';
+  }
+
+  /** 5xx, 409 (rebalance in progress) and network failures are worth retrying. */
+  get transient(): boolean {
+    return this.status === undefined || this.status >= 500 || this.status === 409;
+  }
+}
+
+export interface ConnectClientOptions {
+  /** {"username","password"} for Connect's basic auth, when it is enabled. */
+  basicAuth?: { username: string; password: string };
+  timeoutMs?: number;
+}
+
+export class ConnectClient {
+  constructor(
+    readonly url: string,
+    private readonly options: ConnectClientOptions = {},
+  ) {}
+
+  status(connector: string): Promise<ConnectorStatus> {
+    return this.request('GET', connector, 'status') as Promise<ConnectorStatus>;
+  }
+
+  async pause(connector: string): Promise<void> {
+    await this.request('PUT', connector, 'pause');
+  }
+
+  async resume(connector: string): Promise<void> {
+    await this.request('PUT', connector, 'resume');
+  }
+
+  /** Stops the connector and its tasks (Connect 3.5+): unlike pause, nothing keeps running. */
+  async stop(connector: string): Promise<void> {
+    await this.request('PUT', connector, 'stop');
+  }
+
+  private async request(method: 'GET' | 'PUT', connector: string, action: string): Promise<unknown> {
+    const target = `${this.url.replace(/\/$/, '')}/connectors/${encodeURIComponent(connector)}/${action}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.options.basicAuth) {
+      const { username, password } = this.options.basicAuth;
+      headers.authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    }
+    let response: Response;
+    try {
+      response = await fetch(target, { method, headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10000) });
+    } catch (err) {
+      throw new ConnectError(`Kafka Connect at ${this.url} unreachable for ${method} ${action} of connector ${connector}: ${(err as Error).message}`, undefined);
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      let detail = text;
+      try {
+        detail = (JSON.parse(text) as { message?: string }).message ?? text;
+      } catch {
+        // Connect answered with something that is not JSON; report it as is.
+      }
+      const hint = response.status === 404 ? ' (check mm2.connectors in the estate file)' : '';
+      throw new ConnectError(`Kafka Connect at ${this.url}: ${method} ${action} of connector ${connector} failed with HTTP ${response.status}: ${detail}${hint}`, response.status);
+    }
+    return text ? JSON.parse(text) : undefined;
+  }
+}

@@ -1,0 +1,17 @@
+// A Lambda's estate configuration: bundled as JSON by the CDK construct (or set in the
+// environment by the lab), validated once per container. A bad configuration fails the
+// cold start with every bad field listed.
+import { ESTATE_CONFIG_ENV } from '../../lib/config/env';
+import { parseEstateConfig } from '../../lib/config/load';
+import type { EstateConfig } from '../../lib/config/schema';
+
+let cached: EstateConfig | undefined;
+
+export function estateConfig(): EstateConfig {
+  if (!cached) {
+    const raw = process.env[ESTATE_CONFIG_ENV];
+    if (!raw) throw new Error(`${ESTATE_CONFIG_ENV} is not set: the function was not deployed by kafka-dr's CDK app`);
+    cached = parseEstateConfig(JSON.parse(raw), ESTATE_CONFIG_ENV);
+  }
+  return cached;
+}

@@ -1,0 +1,46 @@
+// MM2's topic naming, as DefaultReplicationPolicy and IdentityReplicationPolicy implement
+// it (internal topics use the separator; heartbeats are always prefixed, even under the
+// identity policy, so that cycles stay detectable).
+import type { FlowConfig } from '../../../lib/config/schema';
+
+export const HEARTBEATS_TOPIC = 'heartbeats';
+
+export class ReplicationPolicy {
+  constructor(
+    readonly type: 'default' | 'identity',
+    readonly separator: string,
+  ) {}
+
+  static of(flow: Pick<FlowConfig, 'replicationPolicy'>): ReplicationPolicy {
+    return new ReplicationPolicy(flow.replicationPolicy.type, flow.replicationPolicy.separator);
+  }
+
+  /** The name `topic` of cluster `sourceAlias` has on the target. */
+  remoteTopic(sourceAlias: string, topic: string): string {
+    if (this.type === 'identity' && !topic.endsWith(HEARTBEATS_TOPIC)) return topic;
+    return `${sourceAlias}${this.separator}${topic}`;
+  }
+
+  /** Where MM2's checkpoint connector writes, on the target cluster. */
+  checkpointsTopic(sourceAlias: string): string {
+    return `${sourceAlias}${this.separator}checkpoints${this.separator}internal`;
+  }
+
+  /** Where MM2's source connector records offset syncs, on the source cluster by default. */
+  offsetSyncsTopic(targetAlias: string): string {
+    return `mm2-offset-syncs${this.separator}${targetAlias}${this.separator}internal`;
+  }
+
+  /** MM2's own topics, never replicated as user data. */
+  isInternalTopic(topic: string): boolean {
+    return topic.endsWith(`${this.separator}internal`) || topic.endsWith('.internal') || topic.startsWith('__') || topic.endsWith(HEARTBEATS_TOPIC);
+  }
+}
+
+/** Topic filter of a flow: MM2's include/exclude regexes, each anchored like Java's matches(). */
+export function topicFilter(flow: Pick<FlowConfig, 'topics'>): (topic: string) => boolean {
+  const compile = (patterns: string[]) => patterns.map((p) => new RegExp(`^(?:${p})$`));
+  const include = compile(flow.topics.include);
+  const exclude = compile(flow.topics.exclude);
+  return (topic) => include.some((r) => r.test(topic)) && !exclude.some((r) => r.test(topic));
+}

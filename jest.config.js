@@ -1,0 +1,20 @@
+// ESM Jest: middy 7 is ESM-only, so tests run as ES modules (ts-jest default-esm preset,
+// started with NODE_OPTIONS=--experimental-vm-modules by `npm test`).
+// Integration tests share one lab for the whole run (globalSetup/globalTeardown).
+const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true }] };
+const common = { extensionsToTreatAsEsm: ['.ts'], transform, testEnvironment: 'node' };
+
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'lab',
+      testMatch: ['<rootDir>/test/lab/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/lab/global-setup.ts',
+      globalTeardown: '<rootDir>/test/lab/global-teardown.ts',
+    },
+  ],
+  testTimeout: 120000,
+};

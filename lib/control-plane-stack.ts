@@ -1,0 +1,32 @@
+// The control plane: everything that must keep running when the primary datacenter is
+// gone. Deployed in the standby's region (controlPlane.region in the estate file).
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { estateSecretArns } from './config/estate';
+import type { EstateConfig } from './config/schema';
+import { acknowledgeLambdaDefaults, importEstateNetwork, KafkaDrFunction } from './constructs/kafka-dr-function';
+
+export interface ControlPlaneStackProps extends StackProps {
+  config: EstateConfig;
+}
+
+export class ControlPlaneStack extends Stack {
+  readonly replicationStatus: KafkaDrFunction;
+
+  constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const network = importEstateNetwork(this, config);
+
+    this.replicationStatus = new KafkaDrFunction(this, 'ReplicationStatus', {
+      handlerDir: 'replication-status',
+      description: 'Reports, per MM2 flow, the mirrored topics and the age of the newest heartbeat and checkpoints',
+      config,
+      network,
+      secretArns: estateSecretArns(config),
+      timeout: Duration.seconds(60),
+    });
+
+    acknowledgeLambdaDefaults(this);
+  }
+}
