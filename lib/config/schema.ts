@@ -86,7 +86,7 @@ export const flowSchema = z
 
 export const dnsSchema = z
   .object({
-    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id such as Z0123456789ABC'),
+    hostedZoneId: z.string().regex(/^[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id such as Z0123456789ABC (without /hostedzone/)'),
     recordName: z.string().regex(/^([a-z0-9-_*]+\.)+[a-z0-9-]+\.?$/i, 'a fully qualified DNS name'),
     type: z.enum(['CNAME', 'A', 'AAAA']),
     ttl: z.number().int().min(1).max(86400).describe('seconds; keep it short (30-60) so clients follow a failover quickly'),

@@ -1,0 +1,113 @@
+// The lab as an estate: reads lab/.state/lab.json (written by lab.sh up), stores the dc1
+// credentials and CA in the emulated Secrets Manager, creates the Route 53 zone, and
+// returns an estate configuration validated by the same schema a deployment uses. So the
+// lab exercises the real credential path: config -> secret ARN -> Secrets Manager -> kafkajs.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { parseEstateConfig } from '../lib/config/load';
+import type { EstateConfig } from '../lib/config/schema';
+import { projectRoot } from '../lib/paths';
+
+interface LabCluster {
+  bootstrapServers: string;
+  securityProtocol: 'SASL_SSL' | 'PLAINTEXT';
+  username?: string;
+  password?: string;
+  caPemPath?: string;
+  logFile: string;
+}
+
+export interface LabInfo {
+  kafkaVersion: string;
+  clusters: { dc1: LabCluster; dc2: LabCluster };
+  connect: { url: string; logFile: string; connectors: { source: string; checkpoint: string; heartbeat: string } };
+  moto: { endpoint: string; logFile: string };
+  libsDir: string;
+  stateDir: string;
+}
+
+export const LAB_REGION = 'us-east-1';
+export const LAB_ZONE = 'lab.kafka-dr.internal';
+export const LAB_BOOTSTRAP_RECORD = `kafka.${LAB_ZONE}`;
+
+export function labStateDir(): string {
+  return process.env.LAB_STATE ?? path.join(projectRoot, 'lab', '.state');
+}
+
+export function readLabInfo(): LabInfo {
+  const file = path.join(labStateDir(), 'lab.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LabInfo;
+  } catch (err) {
+    throw new Error(`the lab is not up (${file}: ${(err as Error).message}): run npm run lab:up`);
+  }
+}
+
+/** Points the AWS SDK of this process at the lab's emulator, with dummy credentials. */
+export function useLabAws(lab: LabInfo): void {
+  process.env.AWS_ENDPOINT_URL = lab.moto.endpoint;
+  process.env.AWS_REGION = LAB_REGION;
+  process.env.AWS_ACCESS_KEY_ID ??= 'lab';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'lab';
+}
+
+async function putSecret(client: SecretsManagerClient, name: string, value: string): Promise<string> {
+  try {
+    const created = await client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+    return created.ARN!;
+  } catch (err) {
+    if ((err as Error).name !== 'ResourceExistsException') throw err;
+    await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+    return (await client.send(new DescribeSecretCommand({ SecretId: name }))).ARN!;
+  }
+}
+
+async function hostedZone(client: Route53Client): Promise<string> {
+  const found = await client.send(new ListHostedZonesByNameCommand({ DNSName: LAB_ZONE }));
+  const existing = found.HostedZones?.find((z) => z.Name === `${LAB_ZONE}.`);
+  const id =
+    existing?.Id ??
+    (await client.send(new CreateHostedZoneCommand({ Name: LAB_ZONE, CallerReference: `kafka-dr-lab-${Date.now()}` }))).HostedZone!.Id!;
+  return id.replace('/hostedzone/', '');
+}
+
+/** The lab's estate, with its secrets and hosted zone in place in the emulator. */
+export async function labEstate(lab: LabInfo = readLabInfo()): Promise<EstateConfig> {
+  useLabAws(lab);
+  const secrets = new SecretsManagerClient({});
+  const dc1 = lab.clusters.dc1;
+  const credentialsSecretArn = await putSecret(secrets, 'kafka-dr/lab/dc1-scram', JSON.stringify({ username: dc1.username, password: dc1.password }));
+  const caSecretArn = await putSecret(secrets, 'kafka-dr/lab/dc1-ca', readFileSync(dc1.caPemPath!, 'utf8'));
+  const hostedZoneId = await hostedZone(new Route53Client({}));
+  return parseEstateConfig(
+    {
+      estate: 'lab',
+      controlPlane: { account: '123456789012', region: LAB_REGION },
+      network: { vpcId: 'vpc-00000000', availabilityZones: ['us-east-1a'], subnetIds: ['subnet-00000000'], securityGroupIds: ['sg-00000000'] },
+      clusters: [
+        { name: 'dc1', bootstrapServers: [dc1.bootstrapServers], auth: { type: 'sasl-scram-sha-512', credentialsSecretArn, caSecretArn } },
+        { name: 'dc2', bootstrapServers: [lab.clusters.dc2.bootstrapServers], auth: { type: 'none' } },
+      ],
+      flows: [
+        {
+          source: 'dc1',
+          target: 'dc2',
+          topics: { include: ['.*'], exclude: ['__.*', '.*\\.internal', 'heartbeats', 'mm2-.*', 'connect-.*'] },
+          replicationPolicy: { type: 'default', separator: '.' },
+          mm2: { connectUrl: lab.connect.url, connectors: lab.connect.connectors, emitCheckpoints: true, syncGroupOffsets: false },
+        },
+      ],
+      dns: {
+        hostedZoneId,
+        recordName: LAB_BOOTSTRAP_RECORD,
+        type: 'CNAME',
+        ttl: 30,
+        values: { dc1: [`dc1.${LAB_ZONE}`], dc2: [`dc2.${LAB_ZONE}`] },
+      },
+      failover: { mode: 'automatic', cooldownMinutes: 0 },
+    },
+    'the lab estate',
+  );
+}
