@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# kafka-dr local lab: real Kafka, Kafka Connect + MirrorMaker 2 and moto on 127.0.0.1.
+#
+#   lab.sh up              start what is not running (idempotent), write $LAB_STATE/lab.json
+#   lab.sh status [--json] health of every component; exit 0 only if all healthy
+#   lab.sh down [--purge]  stop everything and delete the clusters' data, so the next
+#                          `up` starts clean; --purge also deletes certificates and logs
+#   lab.sh prefetch        only download the jars and the virtualenv (e.g. for CI caches)
+#
+# Environment: KAFKA_VERSION (default below), LAB_CACHE (downloads), LAB_STATE (runtime
+# state, default lab/.state), LAB_DC1_PORT, LAB_DC1_CONTROLLER_PORT, LAB_DC2_PORT,
+# LAB_DC2_CONTROLLER_PORT, LAB_CONNECT_PORT, LAB_MOTO_PORT (else free ports are picked
+# at first `up` and kept until `down`), LAB_READY_TIMEOUT (seconds per component, 90).
+# See lab/README.md.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+READY_TIMEOUT="${LAB_READY_TIMEOUT:-90}"
+STOP_TIMEOUT=20
+# Keystore/truststore password. Lab only: the stores protect a throwaway CA on loopback.
+STORE_PASSWORD=kafka-dr-lab
+CERTS_DIR="$LAB_STATE/certs"
+LOGS_DIR="$LAB_STATE/logs"
+PIDS_DIR="$LAB_STATE/pids"
+CONFIG_DIR="$LAB_STATE/config"
+DATA_DIR="$LAB_STATE/data"
+VENV="$LAB_CACHE/venv"
+# Small heaps and the serial collector: three JVMs share two cores. C1-only JIT makes
+# them start faster; the lab's traffic never needs C2's peak throughput.
+JAVA_OPTS=(-Xms64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true)
+
+export STATE_DIR="$LAB_STATE" CERTS_DIR STORE_PASSWORD
+
+labctl() { python3 "$LAB_DIR/labctl.py" "$@"; }
+
+# ---------------------------------------------------------------- state
+
+# Pick the version and the ports once; they stay fixed until `down`.
+init_state() {
+  local version=$1 free
+  read -r -a free <<<"$(labctl free-ports 6)"
+  cat >"$STATE_ENV.tmp" <<EOF
+KAFKA_VERSION=$version
+DC1_PORT=${LAB_DC1_PORT:-${free[0]}}
+DC1_CONTROLLER_PORT=${LAB_DC1_CONTROLLER_PORT:-${free[1]}}
+DC2_PORT=${LAB_DC2_PORT:-${free[2]}}
+DC2_CONTROLLER_PORT=${LAB_DC2_CONTROLLER_PORT:-${free[3]}}
+CONNECT_PORT=${LAB_CONNECT_PORT:-${free[4]}}
+MOTO_PORT=${LAB_MOTO_PORT:-${free[5]}}
+EOF
+  mv "$STATE_ENV.tmp" "$STATE_ENV"
+}
+
+# Export the recorded state for labctl.py and the templates.
+load_state() {
+  set -a
+  # shellcheck source=/dev/null
+  source "$STATE_ENV"
+  set +a
+  LIBS_DIR="$(libs_dir "$KAFKA_VERSION")"
+  DC1_PASSWORD="$(cat "$CERTS_DIR/dc1-admin.password" 2>/dev/null || echo not-generated-yet)"
+  export LIBS_DIR DC1_PASSWORD
+}
+
+# A running lab of another version is never touched; a stopped one is discarded.
+check_version() {
+  local requested=$1 recorded
+  [[ -f $STATE_ENV ]] || return 0
+  recorded="$(effective_kafka_version)"
+  [[ $recorded == "$requested" ]] && return 0
+  if [[ -n $(labctl pids --orphans) ]]; then
+    die "the running lab is Kafka $recorded but KAFKA_VERSION is $requested: run 'npm run lab:down' first"
+  fi
+  note "discarding the stopped Kafka $recorded lab's state for Kafka $requested"
+  remove_runtime_state
+}
+
+remove_runtime_state() {
+  rm -rf "$DATA_DIR" "$CONFIG_DIR" "$PIDS_DIR" "$STATE_ENV" \
+    "$LAB_STATE/lab.json" "$LAB_STATE/lab.env" "$LAB_STATE"/dc?-client.properties
+}
+
+# ---------------------------------------------------------------- downloads
+
+# moto (AWS APIs) and cfn-lint, in a virtualenv reinstalled when requirements.txt changes.
+ensure_venv() {
+  local want
+  want="$(sha256sum "$LAB_DIR/requirements.txt" | cut -c1-16)"
+  if [[ -x $VENV/bin/moto_server && $(cat "$VENV/.lab-requirements" 2>/dev/null) == "$want" ]]; then
+    return 0
+  fi
+  note "installing moto[server] and cfn-lint into $VENV (first time only)..."
+  [[ -x $VENV/bin/pip ]] || python3 -m venv "$VENV"
+  if ! "$VENV/bin/pip" install -q -r "$LAB_DIR/requirements.txt" >"$LAB_CACHE/pip.log" 2>&1; then
+    tail -n 30 "$LAB_CACHE/pip.log" >&2
+    die "pip install into $VENV failed (full log: $LAB_CACHE/pip.log)"
+  fi
+  echo "$want" >"$VENV/.lab-requirements"
+}
+
+# ---------------------------------------------------------------- certificates
+
+# A throwaway CA and a server certificate for dc1 (SAN localhost + 127.0.0.1), as
+# PEM for Node (kafkajs `ssl: { ca: [pem] }`) and PKCS12 stores for Java. Built in a
+# temporary directory and moved into place, so a half-made set is never used.
+ensure_certs() {
+  [[ -f $CERTS_DIR/.complete ]] && return 0
+  note "generating the lab CA, dc1's certificate and the admin SCRAM password..."
+  local tmp
+  tmp="$(mktemp -d "$LAB_STATE/certs.tmp.XXXXXX")"
+  if ! (
+    cd "$tmp"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=kafka-dr lab CA" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -keyout ca.key -out ca.pem
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout dc1.key -out dc1.csr
+    printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+      "keyUsage=digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth,clientAuth" >dc1.ext
+    openssl x509 -req -in dc1.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile dc1.ext -out dc1.pem
+    openssl pkcs12 -export -name dc1 -in dc1.pem -inkey dc1.key -certfile ca.pem \
+      -out dc1-server.p12 -passout "pass:$STORE_PASSWORD"
+    # keytool, not openssl: Java only trusts PKCS12 certificate entries it marked itself.
+    keytool -importcert -noprompt -alias kafka-dr-lab-ca -file ca.pem \
+      -keystore truststore.p12 -storetype PKCS12 -storepass "$STORE_PASSWORD"
+    openssl rand -hex 16 >dc1-admin.password
+  ) >"$LAB_STATE/certs.log" 2>&1; then
+    cat "$LAB_STATE/certs.log" >&2
+    rm -rf "$tmp"
+    die "could not generate the lab certificates (openssl/keytool output above)"
+  fi
+  rm -rf "$CERTS_DIR" "$DATA_DIR"  # the old data has the old admin password
+  mv "$tmp" "$CERTS_DIR"
+  touch "$CERTS_DIR/.complete"
+  load_state
+}
+
+# ---------------------------------------------------------------- configs
+
+render() { labctl render "$LAB_DIR/config/$1"; }
+
+write_configs() {
+  mkdir -p "$CONFIG_DIR" "$LOGS_DIR" "$PIDS_DIR" "$DATA_DIR"
+  { render dc1.properties; render kafka-common.properties; } >"$CONFIG_DIR/dc1.properties"
+  { render dc2.properties; render kafka-common.properties; } >"$CONFIG_DIR/dc2.properties"
+  render connect.properties >"$CONFIG_DIR/connect.properties"
+  render dc1-client.properties >"$LAB_STATE/dc1-client.properties"
+  render dc2-client.properties >"$LAB_STATE/dc2-client.properties"
+}
+
+# ---------------------------------------------------------------- processes
+
+java_tool() {
+  java "${JAVA_OPTS[@]}" -Xmx256m "$(java_log_opts "$KAFKA_VERSION" tools)" -cp "$LIBS_DIR/*" "$@"
+}
+
+# KRaft storage is formatted once per data dir. dc1's admin SCRAM credential goes into
+# the bootstrap metadata here, so no broker has to be up to create it.
+format_cluster() {
+  local name=$1 dir="$DATA_DIR/$1" log="$LOGS_DIR/$1.log" args
+  [[ -f $dir/meta.properties ]] && return 0
+  rm -rf "$dir" && mkdir -p "$dir"
+  args=(format --cluster-id "$(labctl cluster-id)" --config "$CONFIG_DIR/$name.properties")
+  if [[ $name == dc1 ]]; then
+    args+=(--add-scram "SCRAM-SHA-512=[name=admin,password=$DC1_PASSWORD]")
+  fi
+  echo "===== $(date '+%F %T') lab.sh: formatting $name storage =====" >>"$log"
+  java_tool kafka.tools.StorageTool "${args[@]}" >>"$log" 2>&1 \
+    || fail_component "$name" "kafka-storage format failed"
+}
+
+# Start detached in its own session, output to its log, PID recorded. The marker
+# variables let labctl.py tell our processes from anything else (see is_ours).
+launch() {
+  local name=$1; shift
+  echo "===== $(date '+%F %T') lab.sh: starting $name (Kafka $KAFKA_VERSION) =====" >>"$LOGS_DIR/$name.log"
+  KAFKA_DR_LAB_STATE="$LAB_STATE" KAFKA_DR_LAB_COMPONENT="$name" \
+    setsid nohup "$@" >>"$LOGS_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$PIDS_DIR/$name.pid"
+}
+
+start_java() {
+  local name=$1 main=$2; shift 2
+  launch "$name" java "${JAVA_OPTS[@]}" -Xmx512m "-Dkafka.dr.lab.component=$name" \
+    "$(java_log_opts "$KAFKA_VERSION" server)" -cp "$LIBS_DIR/*" "$main" "$@"
+}
+
+start_component() {
+  local name=$1
+  if labctl alive "$name"; then return 0; fi
+  case $name in
+    dc1 | dc2) start_java "$name" kafka.Kafka "$CONFIG_DIR/$name.properties" ;;
+    connect) start_java connect org.apache.kafka.connect.cli.ConnectDistributed "$CONFIG_DIR/connect.properties" ;;
+    moto) launch moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" ;;
+  esac
+}
+
+fail_component() {
+  local name=$1 reason=$2 log="$LOGS_DIR/$1.log"
+  {
+    echo "lab: $name failed to start: $reason"
+    echo "lab: read its log: $log (last 30 lines below)"
+    tail -n 30 "$log" 2>/dev/null | sed 's/^/    /'
+    echo "lab: other components may still be running: 'npm run lab:status', 'npm run lab:down'"
+  } >&2
+  exit 1
+}
+
+# Poll a readiness probe until it passes, the process dies, or the timeout.
+wait_ready() {
+  local name=$1 deadline=$((SECONDS + READY_TIMEOUT))
+  until labctl probe "$name" 2>/dev/null; do
+    labctl alive "$name" || fail_component "$name" "the process exited"
+    if ((SECONDS >= deadline)); then
+      labctl probe -v "$name" || true
+      fail_component "$name" "not ready after ${READY_TIMEOUT}s"
+    fi
+    sleep 1
+  done
+}
+
+# Create/update MM2's connectors over the REST API, then wait until they and their
+# tasks run. The worker answers 409 while it is still joining its group: retry.
+ensure_connectors() {
+  local deadline=$((SECONDS + READY_TIMEOUT)) rc
+  until labctl connectors-apply; do
+    ((SECONDS < deadline)) || fail_component connect "the Connect REST API kept refusing the MM2 connector configs"
+    sleep 2
+  done
+  while true; do
+    rc=0
+    labctl connectors-check || rc=$?
+    ((rc == 0)) && return 0
+    ((rc == 3)) && fail_component connect "an MM2 connector or task FAILED (trace above)"
+    ((SECONDS < deadline)) || { labctl status || true; fail_component connect "MM2 connectors not all RUNNING after ${READY_TIMEOUT}s"; }
+    sleep 1
+  done
+}
+
+# Stop our processes: SIGTERM, then SIGKILL after STOP_TIMEOUT. Arguments go to
+# `labctl pids`, which only ever lists processes carrying this lab's marker.
+stop_processes() {
+  local pids deadline=$((SECONDS + STOP_TIMEOUT))
+  pids="$(labctl pids "$@")"
+  [[ -n $pids ]] || return 0
+  note "stopping ${*:-all} (pid $pids)"
+  # shellcheck disable=SC2086
+  kill -TERM $pids 2>/dev/null || true
+  while pids="$(labctl pids "$@")" && [[ -n $pids ]]; do
+    if ((SECONDS >= deadline)); then
+      note "still running after ${STOP_TIMEOUT}s, killing pid $pids"
+      # shellcheck disable=SC2086
+      kill -KILL $pids 2>/dev/null || true
+      sleep 1
+      break
+    fi
+    sleep 0.5
+  done
+}
+
+# ---------------------------------------------------------------- commands
+
+cmd_up() {
+  local requested="${KAFKA_VERSION:-$DEFAULT_KAFKA_VERSION}" t0=$SECONDS
+  check_version "$requested"
+  [[ -f $STATE_ENV ]] || init_state "$requested"
+  load_state
+  if labctl status --quiet; then  # already up and healthy: nothing to do
+    labctl write-contract
+    labctl status
+    return 0
+  fi
+  ensure_libs "$KAFKA_VERSION"
+  ensure_venv
+  ensure_certs
+  write_configs
+  format_cluster dc1
+  format_cluster dc2
+  # The brokers and moto are independent: start them together, then wait.
+  start_component dc1
+  start_component dc2
+  start_component moto
+  wait_ready dc1
+  wait_ready dc2
+  start_component connect  # its internal topics live on dc2
+  wait_ready connect
+  ensure_connectors
+  wait_ready moto
+  labctl write-contract
+  labctl status || true
+  note "up in $((SECONDS - t0))s; contract: $LAB_STATE/lab.json (shell: source $LAB_STATE/lab.env)"
+}
+
+cmd_status() {
+  if [[ ! -f $STATE_ENV ]]; then
+    if [[ ${1:-} == --json ]]; then
+      echo '{"health": {"healthy": false, "error": "the lab is down"}}'
+    else
+      echo "kafka-dr lab: down (nothing in $LAB_STATE); start it with 'npm run lab:up'"
+    fi
+    exit 1
+  fi
+  load_state
+  labctl status "$@"
+}
+
+cmd_down() {
+  local purge=false
+  case ${1:-} in
+    --purge) purge=true ;;
+    "") ;;
+    *) die "usage: lab.sh down [--purge]" ;;
+  esac
+  stop_processes connect  # first, so it does not log errors while the brokers go away
+  stop_processes moto dc1 dc2
+  stop_processes --orphans  # ours by marker, with lost or stale PID files
+  remove_runtime_state
+  if $purge; then
+    rm -rf "$LAB_STATE"
+    note "down; state purged ($LAB_STATE)"
+  else
+    note "down; cluster data deleted (certificates and logs kept in $LAB_STATE)"
+  fi
+}
+
+cmd_prefetch() {
+  local version="${KAFKA_VERSION:-$DEFAULT_KAFKA_VERSION}"
+  ensure_libs "$version"
+  ensure_venv
+  note "cached: $(libs_dir "$version") and $VENV"
+}
+
+case ${1:-} in
+  up) shift; cmd_up "$@" ;;
+  status) shift; cmd_status "$@" ;;
+  down) shift; cmd_down "$@" ;;
+  prefetch) shift; cmd_prefetch "$@" ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac

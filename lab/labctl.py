@@ -1,0 +1,482 @@
+#!/usr/bin/env python3
+"""Helpers for lab.sh that are easier in Python than in bash: free ports, template
+rendering, Kafka protocol probes (TLS + SCRAM login, like kafkajs does), the Connect
+REST calls, process ownership checks, health and the lab.json contract.
+
+Inputs come from the environment that lab.sh exports (ports from state.env, paths).
+Standard library only: it runs before the lab's virtualenv exists.
+"""
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import socket
+import ssl
+import string
+import struct
+import sys
+import urllib.error
+import urllib.request
+import uuid
+
+LAB_DIR = os.path.dirname(os.path.abspath(__file__))
+
+# role -> (connector name, tasks it must have to count as healthy). The checkpoint
+# connector legitimately has no task until dc1 has a consumer group to checkpoint.
+CONNECTORS = {
+    "source": ("mm2-source-dc1-dc2", 1),
+    "checkpoint": ("mm2-checkpoint-dc1-dc2", 0),
+    "heartbeat": ("mm2-heartbeat-dc1-dc2", 1),
+}
+COMPONENTS = ("dc1", "dc2", "connect", "moto")
+MARKER_STATE = "KAFKA_DR_LAB_STATE"
+MARKER_COMPONENT = "KAFKA_DR_LAB_COMPONENT"
+
+
+def env(name):
+    value = os.environ.get(name)
+    if not value:
+        sys.exit(f"labctl: {name} is not set (lab.sh sets it)")
+    return value
+
+
+# ---------------------------------------------------------------- small utilities
+
+def cmd_free_ports(args):
+    """Ask the kernel for N distinct free ports (all held open until every one is chosen)."""
+    socks = []
+    for _ in range(args.count):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        socks.append(s)
+    print(" ".join(str(s.getsockname()[1]) for s in socks))
+    for s in socks:
+        s.close()
+
+
+def cmd_cluster_id(_args):
+    """A KRaft cluster id like kafka-storage random-uuid, without a JVM start."""
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):  # would be read as a CLI flag
+            print(cid)
+            return
+
+
+def render(path):
+    """${VAR} substitution from the environment; a missing variable is an error."""
+    with open(path) as f:
+        return string.Template(f.read()).substitute(os.environ)
+
+
+def cmd_render(args):
+    sys.stdout.write(render(args.template))
+
+
+# ---------------------------------------------------------------- our processes
+
+def is_ours(pid, component=None):
+    """True if pid is a live process lab.sh started for this state dir (and component).
+
+    lab.sh starts every process with marker variables in its environment, so a
+    recycled PID or somebody else's java is never mistaken for ours."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            entries = set(f.read().split(b"\0"))
+    except OSError:
+        return False
+    if f"{MARKER_STATE}={env('STATE_DIR')}".encode() not in entries:
+        return False
+    return component is None or f"{MARKER_COMPONENT}={component}".encode() in entries
+
+
+def recorded_pid(component):
+    try:
+        with open(os.path.join(env("STATE_DIR"), "pids", component + ".pid")) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def live_pid(component):
+    pid = recorded_pid(component)
+    return pid if pid and is_ours(pid, component) else None
+
+
+def cmd_pids(args):
+    """Print our live PIDs: the recorded ones plus orphans (marker found, PID file lost)."""
+    found = set()
+    for component in args.components or COMPONENTS:
+        pid = live_pid(component)
+        if pid:
+            found.add(pid)
+    if args.orphans:
+        for entry in os.listdir("/proc"):
+            if entry.isdigit() and int(entry) != os.getpid() and is_ours(int(entry)):
+                found.add(int(entry))
+    print(" ".join(str(p) for p in sorted(found)))
+
+
+def cmd_alive(args):
+    sys.exit(0 if live_pid(args.component) else 1)
+
+
+# ---------------------------------------------------------------- Kafka protocol probe
+
+def _recv_exact(sock, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("connection closed by broker")
+        buf += chunk
+    return buf
+
+
+class KafkaConn:
+    """Just enough of the Kafka wire protocol for ApiVersions and a SCRAM login."""
+
+    def __init__(self, host, port, cafile=None, timeout=5.0):
+        sock = socket.create_connection((host, port), timeout=timeout)
+        if cafile:
+            ctx = ssl.create_default_context(cafile=cafile)  # verifies the SAN too
+            sock = ctx.wrap_socket(sock, server_hostname=host)
+        self.sock = sock
+        self.correlation = 0
+
+    def request(self, api_key, api_version, body=b""):
+        self.correlation += 1
+        client_id = b"kafka-dr-lab-probe"
+        header = struct.pack(">hhih", api_key, api_version, self.correlation, len(client_id)) + client_id
+        msg = header + body
+        self.sock.sendall(struct.pack(">i", len(msg)) + msg)
+        (size,) = struct.unpack(">i", _recv_exact(self.sock, 4))
+        resp = _recv_exact(self.sock, size)
+        (correlation,) = struct.unpack(">i", resp[:4])
+        if correlation != self.correlation:
+            raise ConnectionError("unexpected correlation id")
+        return resp[4:]
+
+    def api_versions(self):
+        (error,) = struct.unpack(">h", self.request(18, 0)[:2])
+        if error:
+            raise ConnectionError(f"ApiVersions error code {error}")
+
+    def _sasl_authenticate(self, payload):
+        resp = self.request(36, 0, struct.pack(">i", len(payload)) + payload)
+        error, msg_len = struct.unpack(">hh", resp[:4])
+        pos = 4
+        message = ""
+        if msg_len >= 0:
+            message = resp[pos:pos + msg_len].decode()
+            pos += msg_len
+        if error:
+            raise PermissionError(f"SASL authentication failed (error {error}): {message}")
+        (n,) = struct.unpack(">i", resp[pos:pos + 4])
+        return resp[pos + 4:pos + 4 + n]
+
+    def scram_sha512_login(self, user, password):
+        mechanism = b"SCRAM-SHA-512"
+        (error,) = struct.unpack(">h", self.request(17, 1, struct.pack(">h", len(mechanism)) + mechanism)[:2])
+        if error:
+            raise PermissionError(f"SaslHandshake for SCRAM-SHA-512 refused (error {error})")
+        client_nonce = base64.b64encode(secrets.token_bytes(18)).decode()
+        first_bare = f"n={user},r={client_nonce}"
+        server_first = self._sasl_authenticate(("n,," + first_bare).encode()).decode()
+        attrs = dict(kv.split("=", 1) for kv in server_first.split(","))
+        nonce, salt, iterations = attrs["r"], base64.b64decode(attrs["s"]), int(attrs["i"])
+        if not nonce.startswith(client_nonce):
+            raise PermissionError("SCRAM: server nonce does not extend ours")
+        salted = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, iterations)
+        client_key = hmac.new(salted, b"Client Key", "sha512").digest()
+        without_proof = f"c=biws,r={nonce}"
+        auth_message = f"{first_bare},{server_first},{without_proof}".encode()
+        signature = hmac.new(hashlib.sha512(client_key).digest(), auth_message, "sha512").digest()
+        proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature))).decode()
+        server_final = self._sasl_authenticate(f"{without_proof},p={proof}".encode()).decode()
+        server_key = hmac.new(salted, b"Server Key", "sha512").digest()
+        expected = base64.b64encode(hmac.new(server_key, auth_message, "sha512").digest()).decode()
+        if server_final != "v=" + expected:
+            raise PermissionError("SCRAM: bad server signature")
+
+    def close(self):
+        self.sock.close()
+
+
+def probe_cluster(name):
+    """Raise unless the cluster answers like a client expects (dc1: TLS + SCRAM login)."""
+    port = int(env(f"{name.upper()}_PORT"))
+    if name == "dc1":
+        conn = KafkaConn("127.0.0.1", port, cafile=os.path.join(env("CERTS_DIR"), "ca.pem"))
+        try:
+            conn.api_versions()
+            conn.scram_sha512_login("admin", env("DC1_PASSWORD"))
+        finally:
+            conn.close()
+    else:
+        conn = KafkaConn("127.0.0.1", port)
+        try:
+            conn.api_versions()
+        finally:
+            conn.close()
+
+
+# ---------------------------------------------------------------- HTTP (Connect, moto)
+
+def http(method, url, body=None, timeout=10):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers={"Content-Type": "application/json", "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def connect_url():
+    return f"http://127.0.0.1:{env('CONNECT_PORT')}"
+
+
+def moto_url():
+    return f"http://127.0.0.1:{env('MOTO_PORT')}"
+
+
+def probe_connect():
+    status, _ = http("GET", connect_url() + "/connectors", timeout=5)
+    if status != 200:
+        raise ConnectionError(f"GET /connectors returned HTTP {status}")
+
+
+def probe_moto():
+    status, _ = http("GET", moto_url() + "/moto-api/", timeout=5)
+    if status != 200:
+        raise ConnectionError(f"GET /moto-api/ returned HTTP {status}")
+
+
+PROBES = {"dc1": lambda: probe_cluster("dc1"), "dc2": lambda: probe_cluster("dc2"),
+          "connect": probe_connect, "moto": probe_moto}
+
+
+def cmd_probe(args):
+    try:
+        PROBES[args.component]()
+    except Exception as e:  # any failure just means "not ready (yet)"
+        if args.verbose:
+            print(f"{args.component}: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- connectors
+
+def connector_config(name):
+    return json.loads(render(os.path.join(LAB_DIR, "connectors", name + ".json")))
+
+
+def cmd_connectors_apply(_args):
+    """PUT each connector's config, only where it is missing or differs: an unchanged
+    PUT would still restart the connector. Exit 1 (retry later) while the worker is
+    still joining its group and answers 409/500."""
+    for name, _ in CONNECTORS.values():
+        wanted = connector_config(name)
+        status, body = http("GET", f"{connect_url()}/connectors/{name}/config")
+        if status == 200 and json.loads(body) == dict(wanted, name=name):
+            continue
+        status, body = http("PUT", f"{connect_url()}/connectors/{name}/config", wanted, timeout=70)
+        if status not in (200, 201):
+            print(f"connector {name}: PUT config returned HTTP {status}: {body[:300]}", file=sys.stderr)
+            sys.exit(1)
+        print(f"connector {name}: {'created' if status == 201 else 'updated'}", file=sys.stderr)
+
+
+def connector_status(name, min_tasks):
+    """-> dict(state, tasks, healthy, failed, trace)."""
+    try:
+        status, body = http("GET", f"{connect_url()}/connectors/{name}/status", timeout=5)
+    except OSError as e:
+        return {"state": "UNREACHABLE", "tasks": [], "healthy": False, "failed": False, "trace": str(e)}
+    if status != 200:
+        return {"state": "MISSING" if status == 404 else f"HTTP {status}", "tasks": [],
+                "healthy": False, "failed": False, "trace": ""}
+    doc = json.loads(body)
+    state = doc["connector"]["state"]
+    tasks = [{"id": t["id"], "state": t["state"]} for t in doc.get("tasks", [])]
+    traces = [doc["connector"].get("trace", "")] + [t.get("trace", "") for t in doc.get("tasks", [])]
+    failed = state == "FAILED" or any(t["state"] == "FAILED" for t in tasks)
+    healthy = (state == "RUNNING" and len(tasks) >= min_tasks
+               and all(t["state"] == "RUNNING" for t in tasks))
+    return {"state": state, "tasks": tasks, "healthy": healthy, "failed": failed,
+            "trace": "\n".join(t for t in traces if t)}
+
+
+def cmd_connectors_check(_args):
+    """Exit 0 when all connectors and their tasks run, 1 while not yet, 3 if one FAILED."""
+    ok = True
+    for name, min_tasks in CONNECTORS.values():
+        st = connector_status(name, min_tasks)
+        if st["failed"]:
+            print(f"connector {name} FAILED:\n{st['trace'][:3000]}", file=sys.stderr)
+            sys.exit(3)
+        ok = ok and st["healthy"]
+    sys.exit(0 if ok else 1)
+
+
+# ---------------------------------------------------------------- health, status, contract
+
+def health():
+    comps = {}
+    for name in COMPONENTS:
+        pid = live_pid(name)
+        up = False
+        error = None if pid else "not running"
+        if pid:
+            try:
+                PROBES[name]()
+                up = True
+            except Exception as e:
+                error = str(e) or type(e).__name__
+        comps[name] = {"up": up, "pid": pid, "error": error}
+    connectors = {}
+    for role, (name, min_tasks) in CONNECTORS.items():
+        if comps["connect"]["up"]:
+            st = connector_status(name, min_tasks)
+        else:
+            st = {"state": "UNKNOWN", "tasks": [], "healthy": False}
+        connectors[name] = {"role": role, "state": st["state"], "tasks": st["tasks"], "healthy": st["healthy"]}
+    healthy = all(c["up"] for c in comps.values()) and all(c["healthy"] for c in connectors.values())
+    return {"healthy": healthy, "components": comps, "connectors": connectors}
+
+
+def endpoints():
+    return {
+        "dc1": f"127.0.0.1:{env('DC1_PORT')} (SASL_SSL, SCRAM-SHA-512)",
+        "dc2": f"127.0.0.1:{env('DC2_PORT')} (PLAINTEXT)",
+        "connect": connect_url(),
+        "moto": moto_url(),
+    }
+
+
+def cmd_status(args):
+    h = health()
+    if args.json:
+        doc = {}
+        path = os.path.join(env("STATE_DIR"), "lab.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                doc = json.load(f)
+        doc["health"] = h
+        print(json.dumps(doc, indent=2))
+    elif not args.quiet:
+        print(f"kafka-dr lab: Kafka {env('KAFKA_VERSION')}, state {env('STATE_DIR')}")
+        where = endpoints()
+        for name, c in h["components"].items():
+            word = "up" if c["up"] else "DOWN"
+            extra = f"pid {c['pid']}" if c["pid"] else ""
+            if c["error"]:
+                extra += (", " if extra else "") + c["error"]
+            print(f"  {name:<8} {word:<5} {where[name]:<45} {extra}")
+            if name == "connect":
+                for cname, cs in h["connectors"].items():
+                    tasks = " ".join(f"{t['id']}={t['state']}" for t in cs["tasks"]) or "(none yet)"
+                    print(f"    {cname:<26} {cs['state']:<9} tasks: {tasks}")
+        print("healthy" if h["healthy"] else "NOT healthy")
+    sys.exit(0 if h["healthy"] else 1)
+
+
+def cmd_write_contract(_args):
+    """Write lab.json (read by the TypeScript side) and lab.env (same, as shell exports)."""
+    state, certs, logs = env("STATE_DIR"), env("CERTS_DIR"), os.path.join(env("STATE_DIR"), "logs")
+    dc1 = f"127.0.0.1:{env('DC1_PORT')}"
+    dc2 = f"127.0.0.1:{env('DC2_PORT')}"
+    lab = {
+        "kafkaVersion": env("KAFKA_VERSION"),
+        "clusters": {
+            "dc1": {
+                "bootstrapServers": dc1,
+                "securityProtocol": "SASL_SSL",
+                "saslMechanism": "SCRAM-SHA-512",
+                "username": "admin",
+                "password": env("DC1_PASSWORD"),
+                "caPemPath": os.path.join(certs, "ca.pem"),
+                "logFile": os.path.join(logs, "dc1.log"),
+                # For Java clients (CLI tools, MM2 configs):
+                "clientPropertiesFile": os.path.join(state, "dc1-client.properties"),
+                "truststorePath": os.path.join(certs, "truststore.p12"),
+                "truststoreType": "PKCS12",
+                "truststorePassword": env("STORE_PASSWORD"),
+            },
+            "dc2": {
+                "bootstrapServers": dc2,
+                "securityProtocol": "PLAINTEXT",
+                "logFile": os.path.join(logs, "dc2.log"),
+                "clientPropertiesFile": os.path.join(state, "dc2-client.properties"),
+            },
+        },
+        "connect": {
+            "url": connect_url(),
+            "logFile": os.path.join(logs, "connect.log"),
+            "connectors": {role: name for role, (name, _) in CONNECTORS.items()},
+        },
+        "moto": {"endpoint": moto_url(), "logFile": os.path.join(logs, "moto.log")},
+        "libsDir": env("LIBS_DIR"),
+        "stateDir": state,
+        "kafkaRun": os.path.join(LAB_DIR, "kafka-run.sh"),
+    }
+    with open(os.path.join(state, "lab.json.tmp"), "w") as f:
+        json.dump(lab, f, indent=2)
+        f.write("\n")
+    os.replace(os.path.join(state, "lab.json.tmp"), os.path.join(state, "lab.json"))
+
+    exports = {
+        "LAB_KAFKA_VERSION": lab["kafkaVersion"],
+        "LAB_DC1_BOOTSTRAP": dc1,
+        "LAB_DC1_SECURITY_PROTOCOL": "SASL_SSL",
+        "LAB_DC1_SASL_MECHANISM": "SCRAM-SHA-512",
+        "LAB_DC1_USERNAME": "admin",
+        "LAB_DC1_PASSWORD": env("DC1_PASSWORD"),
+        "LAB_DC1_CA_PEM": lab["clusters"]["dc1"]["caPemPath"],
+        "LAB_DC1_CLIENT_PROPERTIES": lab["clusters"]["dc1"]["clientPropertiesFile"],
+        "LAB_DC2_BOOTSTRAP": dc2,
+        "LAB_DC2_CLIENT_PROPERTIES": lab["clusters"]["dc2"]["clientPropertiesFile"],
+        "LAB_CONNECT_URL": lab["connect"]["url"],
+        "LAB_MOTO_ENDPOINT": lab["moto"]["endpoint"],
+        # The AWS SDK talks to moto; moto accepts any credentials but the SDK wants some.
+        "AWS_ENDPOINT_URL": lab["moto"]["endpoint"],
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "LAB_LIBS_DIR": lab["libsDir"],
+        "LAB_STATE_DIR": state,
+        "LAB_JSON": os.path.join(state, "lab.json"),
+    }
+    with open(os.path.join(state, "lab.env"), "w") as f:
+        f.write("# Generated by lab/lab.sh up; `source` it to point tools at the lab.\n")
+        for k, v in exports.items():
+            f.write(f"export {k}='{v}'\n")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("free-ports"); s.add_argument("count", type=int); s.set_defaults(fn=cmd_free_ports)
+    s = sub.add_parser("cluster-id"); s.set_defaults(fn=cmd_cluster_id)
+    s = sub.add_parser("render"); s.add_argument("template"); s.set_defaults(fn=cmd_render)
+    s = sub.add_parser("pids"); s.add_argument("components", nargs="*")
+    s.add_argument("--orphans", action="store_true"); s.set_defaults(fn=cmd_pids)
+    s = sub.add_parser("alive"); s.add_argument("component"); s.set_defaults(fn=cmd_alive)
+    s = sub.add_parser("probe"); s.add_argument("component", choices=COMPONENTS)
+    s.add_argument("-v", "--verbose", action="store_true"); s.set_defaults(fn=cmd_probe)
+    s = sub.add_parser("connectors-apply"); s.set_defaults(fn=cmd_connectors_apply)
+    s = sub.add_parser("connectors-check"); s.set_defaults(fn=cmd_connectors_check)
+    s = sub.add_parser("status"); s.add_argument("--json", action="store_true")
+    s.add_argument("--quiet", action="store_true"); s.set_defaults(fn=cmd_status)
+    s = sub.add_parser("write-contract"); s.set_defaults(fn=cmd_write_contract)
+    args = p.parse_args()
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()

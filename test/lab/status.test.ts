@@ -1,0 +1,27 @@
+// The replication status the quick start prints: real topics mirrored, a fresh heartbeat,
+// and reachability reported (not thrown) when a cluster is gone.
+import { flowStatus } from '../../functions/shared/replication-status';
+import { labContext } from '../support/lab';
+
+it('reports mirrored topics and a fresh MM2 heartbeat for dc1->dc2', async () => {
+  const { config, kafkaFor } = await labContext();
+  const status = await flowStatus(config.flows[0]!, kafkaFor);
+  expect(status.errors).toEqual([]);
+  expect(status.reachable).toEqual({ dc1: true, dc2: true });
+  expect(status.heartbeat.topic).toBe('dc1.heartbeats');
+  expect(status.heartbeat.ageMs).toBeLessThan(15_000);
+  expect(status.checkpoints.topic).toBe('dc1.checkpoints.internal');
+});
+
+it('reports an unreachable cluster instead of failing', async () => {
+  const { config, kafkaFor } = await labContext();
+  const gone = async (name: string) => {
+    if (name !== 'dc1') return kafkaFor(name);
+    const { Kafka } = await import('kafkajs');
+    return new Kafka({ brokers: ['127.0.0.1:1'], connectionTimeout: 500, retry: { retries: 0 } });
+  };
+  const status = await flowStatus(config.flows[0]!, gone);
+  expect(status.reachable).toEqual({ dc1: false, dc2: true });
+  expect(status.errors[0]).toMatch(/cluster dc1 unreachable/);
+  expect(status.heartbeat.ageMs).not.toBeNull();
+});

@@ -1,0 +1,33 @@
+// What a lab test needs: the lab estate (secrets and zone in the emulator), a kafkajs
+// client per cluster through the real credential path, and small helpers to wait for
+// replication.
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { labEstate, readLabInfo, type LabInfo } from '../../lab/estate';
+import type { EstateConfig } from '../../lib/config/schema';
+import { estateKafka } from '../../functions/shared/kafka/connection';
+import { SecretReader } from '../../functions/shared/secrets';
+
+export interface LabContext {
+  lab: LabInfo;
+  config: EstateConfig;
+  kafkaFor: (cluster: string) => Promise<Kafka>;
+}
+
+let context: Promise<LabContext> | undefined;
+
+export function labContext(): Promise<LabContext> {
+  context ??= (async () => {
+    const lab = readLabInfo();
+    const config = await labEstate(lab);
+    return { lab, config, kafkaFor: estateKafka(config.clusters, new SecretReader()) };
+  })();
+  return context;
+}
+
+/** A name no earlier run of the (reused) lab has used. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export { ensureTopic, eventually } from '../../lab/sample-estate';
