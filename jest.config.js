@@ -16,5 +16,6 @@ export default {
       globalTeardown: '<rootDir>/test/lab/global-teardown.ts',
     },
   ],
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   testTimeout: 120000,
 };

@@ -1,10 +1,9 @@
 // A consumer group that commits on dc1 yields a checkpoint on dc2 that our decoder reads
 // exactly as MM2's own CheckpointFormatter prints it; offset syncs and heartbeats likewise.
-import { spawnSync } from 'node:child_process';
 import type { Kafka } from 'kafkajs';
 import { partitionEnds, readRanges, wholeTopic } from '../../functions/shared/kafka/topic-reader';
 import { decodeCheckpoint, decodeHeartbeat, decodeOffsetSync } from '../../functions/shared/mm2/records';
-import { formatCheckpoint, formatHeartbeat, formatOffsetSync } from '../support/mm2-format';
+import { formatCheckpoint, formatHeartbeat, formatOffsetSync, mm2Formatter } from '../support/mm2-format';
 import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab';
 
 async function rawRecords(kafka: Kafka, topic: string): Promise<{ key: Buffer | null; value: Buffer | null }[]> {
@@ -16,18 +15,9 @@ async function rawRecords(kafka: Kafka, topic: string): Promise<{ key: Buffer | 
   return out;
 }
 
-/** What MM2's formatter prints for a topic, via Kafka's console consumer in the lab. */
-function mm2Formatter(cluster: 'dc1' | 'dc2', topic: string, formatter: string): string[] {
-  const run = spawnSync(
-    'bash',
-    ['lab/kafka-run.sh', 'console-consumer', '--cluster', cluster, '--topic', topic, '--from-beginning', '--timeout-ms', '5000', '--formatter', `org.apache.kafka.connect.mirror.formatters.${formatter}`],
-    { encoding: 'utf8' },
-  );
-  return run.stdout.split('\n').filter((l) => l.startsWith(formatter.replace('Formatter', '')));
-}
 
 it('decodes the checkpoint MM2 emits for a group that committed on dc1, matching CheckpointFormatter', async () => {
-  const { kafkaFor } = await labContext();
+  const { lab, kafkaFor } = await labContext();
   const dc1 = await kafkaFor('dc1');
   const dc2 = await kafkaFor('dc2');
   const topic = uniqueName('payments');
@@ -57,18 +47,18 @@ it('decodes the checkpoint MM2 emits for a group that committed on dc1, matching
   expect(checkpoint.downstreamOffset).toBeLessThanOrEqual(20n);
   expect(checkpoint.downstreamOffset).toBeGreaterThanOrEqual(0n);
 
-  const printed = mm2Formatter('dc2', 'dc1.checkpoints.internal', 'CheckpointFormatter');
+  const printed = mm2Formatter(lab, 'dc2', 'dc1.checkpoints.internal', 'CheckpointFormatter');
   expect(printed).toContain(formatCheckpoint(checkpoint));
 });
 
 it('decodes offset syncs and heartbeats exactly as MM2 formatters print them', async () => {
-  const { kafkaFor } = await labContext();
+  const { lab, kafkaFor } = await labContext();
   const offsetSyncs = (await rawRecords(await kafkaFor('dc1'), 'mm2-offset-syncs.dc2.internal')).map((r) => formatOffsetSync(decodeOffsetSync(r.key, r.value)));
   const heartbeats = (await rawRecords(await kafkaFor('dc2'), 'dc1.heartbeats')).map((r) => formatHeartbeat(decodeHeartbeat(r.key, r.value)));
   expect(offsetSyncs.length).toBeGreaterThan(0);
   expect(heartbeats.length).toBeGreaterThan(0);
-  const printedSyncs = new Set(mm2Formatter('dc1', 'mm2-offset-syncs.dc2.internal', 'OffsetSyncFormatter'));
-  const printedHeartbeats = new Set(mm2Formatter('dc2', 'dc1.heartbeats', 'HeartbeatFormatter'));
+  const printedSyncs = new Set(mm2Formatter(lab, 'dc1', 'mm2-offset-syncs.dc2.internal', 'OffsetSyncFormatter'));
+  const printedHeartbeats = new Set(mm2Formatter(lab, 'dc2', 'dc1.heartbeats', 'HeartbeatFormatter'));
   // The formatter reads a little later than we did: every record we decoded must be among its lines.
   for (const line of offsetSyncs) expect(printedSyncs).toContain(line);
   for (const line of heartbeats) expect(printedHeartbeats).toContain(line);
