@@ -71,6 +71,7 @@ tool_main_class() {
   local version=$1 name=$2
   case $name in
     topics) echo org.apache.kafka.tools.TopicCommand ;;
+    configs) echo kafka.admin.ConfigCommand ;;
     console-consumer) echo org.apache.kafka.tools.consumer.ConsoleConsumer ;;
     consumer-groups) echo org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
     get-offsets) echo org.apache.kafka.tools.GetOffsetShell ;;

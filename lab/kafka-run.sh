@@ -2,7 +2,7 @@
 # Run a Kafka CLI tool with the lab's jars (the version of the lab in $LAB_STATE, else
 # KAFKA_VERSION, else the default). CLASS is a main class or one of these short names,
 # which map to the right class for the version:
-#   topics, console-producer, console-consumer, consumer-groups, get-offsets, storage
+#   topics, configs, console-producer, console-consumer, consumer-groups, get-offsets, storage
 #
 #   lab/kafka-run.sh topics --bootstrap-server 127.0.0.1:PORT \
 #       --command-config lab/.state/dc1-client.properties --create --topic orders --partitions 3

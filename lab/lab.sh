@@ -31,7 +31,10 @@ JAVA_OPTS=(-Xms64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=
 
 export STATE_DIR="$LAB_STATE" CERTS_DIR STORE_PASSWORD
 
-labctl() { python3 "$LAB_DIR/labctl.py" "$@"; }
+# The interpreter itself, not a version-manager shim (pyenv's costs ~0.2 s a call):
+# labctl.py runs in polling loops.
+PYTHON="${LAB_PYTHON:-$(python3 -c 'import sys; print(sys.executable)')}"
+labctl() { "$PYTHON" -S "$LAB_DIR/labctl.py" "$@"; }
 
 # ---------------------------------------------------------------- state
 
@@ -62,6 +65,17 @@ load_state() {
   export LIBS_DIR DC1_PASSWORD
 }
 
+# Ports are fixed while the lab exists; say so when the environment asks for others.
+warn_port_overrides() {
+  local var
+  for var in DC1_PORT DC1_CONTROLLER_PORT DC2_PORT DC2_CONTROLLER_PORT CONNECT_PORT MOTO_PORT; do
+    local wanted="LAB_$var"
+    if [[ -n ${!wanted:-} && ${!wanted} != "${!var}" ]]; then
+      note "ignoring $wanted=${!wanted}: this lab uses ${!var} until 'lab.sh down'"
+    fi
+  done
+}
+
 # A running lab of another version is never touched; a stopped one is discarded.
 check_version() {
   local requested=$1 recorded
@@ -90,13 +104,28 @@ ensure_venv() {
     return 0
   fi
   note "installing moto[server] and cfn-lint into $VENV (first time only)..."
-  [[ -x $VENV/bin/pip ]] || python3 -m venv "$VENV"
+  [[ -x $VENV/bin/pip ]] || "$PYTHON" -m venv "$VENV"
   if ! "$VENV/bin/pip" install -q -r "$LAB_DIR/requirements.txt" >"$LAB_CACHE/pip.log" 2>&1; then
     tail -n 30 "$LAB_CACHE/pip.log" >&2
     die "pip install into $VENV failed (full log: $LAB_CACHE/pip.log)"
   fi
   echo "$want" >"$VENV/.lab-requirements"
 }
+
+# Run commands (each a function call in one string) concurrently; fail if any failed.
+# Each reports its own error before exiting.
+in_parallel() {
+  local pids=() cmd pid rc=0
+  for cmd in "$@"; do
+    $cmd &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+  ((rc == 0)) || exit 1
+}
+
+# Both downloads are network-bound and independent: a cold start does them together.
+prefetch() { in_parallel "ensure_libs $1" ensure_venv; }
 
 # ---------------------------------------------------------------- certificates
 
@@ -175,7 +204,7 @@ launch() {
   local name=$1; shift
   echo "===== $(date '+%F %T') lab.sh: starting $name (Kafka $KAFKA_VERSION) =====" >>"$LOGS_DIR/$name.log"
   KAFKA_DR_LAB_STATE="$LAB_STATE" KAFKA_DR_LAB_COMPONENT="$name" \
-    setsid nohup "$@" >>"$LOGS_DIR/$name.log" 2>&1 </dev/null &
+    setsid nohup "$@" >>"$LOGS_DIR/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$PIDS_DIR/$name.pid"
 }
 
@@ -199,6 +228,11 @@ fail_component() {
   local name=$1 reason=$2 log="$LOGS_DIR/$1.log"
   {
     echo "lab: $name failed to start: $reason"
+    # A dying JVM logs its shutdown last; the cause is usually the first ERROR.
+    if [[ -f $log ]] && awk '/===== .* lab.sh: /{n=NR} END{exit !n}' "$log"; then
+      awk '/===== .* lab.sh: /{buf=""} {buf=buf $0 "\n"} END{printf "%s", buf}' "$log" |
+        grep -E ' (ERROR|FATAL) ' | head -n 5 | cut -c1-400 | sed 's/^/lab: first errors: /' || true
+    fi
     echo "lab: read its log: $log (last 30 lines below)"
     tail -n 30 "$log" 2>/dev/null | sed 's/^/    /'
     echo "lab: other components may still be running: 'npm run lab:status', 'npm run lab:down'"
@@ -243,7 +277,7 @@ stop_processes() {
   local pids deadline=$((SECONDS + STOP_TIMEOUT))
   pids="$(labctl pids "$@")"
   [[ -n $pids ]] || return 0
-  note "stopping ${*:-all} (pid $pids)"
+  note "stopping ${*/--orphans/leftover processes} (pid $pids)"
   # shellcheck disable=SC2086
   kill -TERM $pids 2>/dev/null || true
   while pids="$(labctl pids "$@")" && [[ -n $pids ]]; do
@@ -265,17 +299,16 @@ cmd_up() {
   check_version "$requested"
   [[ -f $STATE_ENV ]] || init_state "$requested"
   load_state
+  warn_port_overrides
   if labctl status --quiet; then  # already up and healthy: nothing to do
     labctl write-contract
     labctl status
     return 0
   fi
-  ensure_libs "$KAFKA_VERSION"
-  ensure_venv
+  prefetch "$KAFKA_VERSION"
   ensure_certs
   write_configs
-  format_cluster dc1
-  format_cluster dc2
+  in_parallel "format_cluster dc1" "format_cluster dc2"
   # The brokers and moto are independent: start them together, then wait.
   start_component dc1
   start_component dc2
@@ -325,15 +358,21 @@ cmd_down() {
 
 cmd_prefetch() {
   local version="${KAFKA_VERSION:-$DEFAULT_KAFKA_VERSION}"
-  ensure_libs "$version"
-  ensure_venv
+  prefetch "$version"
   note "cached: $(libs_dir "$version") and $VENV"
 }
 
+# One `up`/`down` at a time per state dir (test runners may start several at once).
+# Launched processes get fd 9 closed, so they never hold the lock.
+lock() {
+  exec 9>"$LAB_STATE/.lock"
+  if ! flock -w 300 9; then die "another lab.sh up/down still runs on $LAB_STATE"; fi
+}
+
 case ${1:-} in
-  up) shift; cmd_up "$@" ;;
+  up) shift; lock; cmd_up "$@" ;;
   status) shift; cmd_status "$@" ;;
-  down) shift; cmd_down "$@" ;;
+  down) shift; lock; cmd_down "$@" ;;
   prefetch) shift; cmd_prefetch "$@" ;;
   *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -4,7 +4,8 @@ rendering, Kafka protocol probes (TLS + SCRAM login, like kafkajs does), the Con
 REST calls, process ownership checks, health and the lab.json contract.
 
 Inputs come from the environment that lab.sh exports (ports from state.env, paths).
-Standard library only: it runs before the lab's virtualenv exists.
+Standard library only: it runs before the lab's virtualenv exists. lab.sh runs it
+with `python -S` and it imports ssl/urllib lazily, because it is called in polling loops.
 """
 import argparse
 import base64
@@ -14,12 +15,9 @@ import json
 import os
 import secrets
 import socket
-import ssl
 import string
 import struct
 import sys
-import urllib.error
-import urllib.request
 import uuid
 
 LAB_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -142,6 +140,8 @@ class KafkaConn:
     def __init__(self, host, port, cafile=None, timeout=5.0):
         sock = socket.create_connection((host, port), timeout=timeout)
         if cafile:
+            import ssl
+
             ctx = ssl.create_default_context(cafile=cafile)  # verifies the SAN too
             sock = ctx.wrap_socket(sock, server_hostname=host)
         self.sock = sock
@@ -227,6 +227,8 @@ def probe_cluster(name):
 # ---------------------------------------------------------------- HTTP (Connect, moto)
 
 def http(method, url, body=None, timeout=10):
+    import urllib.error
+    import urllib.request
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method,
                                  headers={"Content-Type": "application/json", "Accept": "application/json"})

@@ -3,7 +3,8 @@
 import type { Kafka } from 'kafkajs';
 import { partitionEnds, readRanges, wholeTopic } from '../../functions/shared/kafka/topic-reader';
 import { decodeCheckpoint, decodeHeartbeat, decodeOffsetSync } from '../../functions/shared/mm2/records';
-import { formatCheckpoint, formatHeartbeat, formatOffsetSync, mm2Formatter } from '../support/mm2-format';
+import { mm2Formatter } from '../../lab/mm2-formatter';
+import { formatCheckpoint, formatHeartbeat, formatOffsetSync } from '../support/mm2-format';
 import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab';
 
 async function rawRecords(kafka: Kafka, topic: string): Promise<{ key: Buffer | null; value: Buffer | null }[]> {

@@ -1,5 +1,6 @@
 // The replication status the quick start prints: real topics mirrored, a fresh heartbeat,
 // and reachability reported (not thrown) when a cluster is gone.
+import type { Context } from 'aws-lambda';
 import { flowStatus } from '../../functions/shared/replication-status';
 import { labContext } from '../support/lab';
 
@@ -24,4 +25,16 @@ it('reports an unreachable cluster instead of failing', async () => {
   expect(status.reachable).toEqual({ dc1: false, dc2: true });
   expect(status.errors[0]).toMatch(/cluster dc1 unreachable/);
   expect(status.heartbeat.ageMs).not.toBeNull();
+});
+
+it('the replication-status Lambda handler answers the same, with its configuration validated at start', async () => {
+  const { config } = await labContext();
+  process.env.KAFKA_DR_CONFIG = JSON.stringify(config);
+  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+  const { handler } = await import('../../functions/replication-status/handler');
+  const context = { functionName: 'replication-status', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+  const result = await handler({ flow: 'dc1->dc2' }, context);
+  expect(result.flows).toHaveLength(1);
+  expect(result.flows[0]).toMatchObject({ flow: 'dc1->dc2', reachable: { dc1: true, dc2: true }, errors: [] });
+  await expect(handler({ flow: 'dc9->dc2' }, context)).rejects.toThrow('unknown flow "dc9->dc2": the estate has dc1->dc2');
 });
