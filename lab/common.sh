@@ -43,6 +43,8 @@ ensure_libs() {
   local version=$1 dir
   dir="$LAB_CACHE/kafka-$version"
   [[ -f $dir/.complete ]] && return 0
+  [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "KAFKA_VERSION must look like 3.9.2 or 4.1.1, not '$version'"
+  command -v mvn >/dev/null || die "Maven (mvn) is needed to download Kafka $version's jars"
   note "resolving Apache Kafka $version jars from Maven Central (first time only)..."
   rm -rf "$dir" && mkdir -p "$dir"
   if ! mvn -q -B -f "$LAB_DIR/pom.xml" dependency:copy-dependencies \
@@ -55,8 +57,8 @@ ensure_libs() {
   touch "$dir/.complete"
 }
 
-# JVM flags that select the logging config for either backend (each ignores the
-# other's property). $1: version, $2: "server" (INFO to stdout) or "tools" (WARN to stderr).
+# The JVM flag pointing the version's logging backend at our config.
+# $1: version, $2: "server" (INFO to stdout) or "tools" (WARN to stderr).
 java_log_opts() {
   local kind=$2
   if [[ $(logging_backend "$1") == log4j2 ]]; then

@@ -76,19 +76,24 @@ def cmd_render(args):
 
 # ---------------------------------------------------------------- our processes
 
-def is_ours(pid, component=None):
-    """True if pid is a live process lab.sh started for this state dir (and component).
+def marker_component(pid):
+    """The component name if pid is a live process lab.sh started for this state dir.
 
     lab.sh starts every process with marker variables in its environment, so a
     recycled PID or somebody else's java is never mistaken for ours."""
     try:
         with open(f"/proc/{pid}/environ", "rb") as f:
-            entries = set(f.read().split(b"\0"))
+            entries = f.read().split(b"\0")
     except OSError:
-        return False
+        return None
     if f"{MARKER_STATE}={env('STATE_DIR')}".encode() not in entries:
-        return False
-    return component is None or f"{MARKER_COMPONENT}={component}".encode() in entries
+        return None
+    prefix = f"{MARKER_COMPONENT}=".encode()
+    return next((e[len(prefix):].decode() for e in entries if e.startswith(prefix)), "?")
+
+
+def is_ours(pid, component):
+    return marker_component(pid) == component
 
 
 def recorded_pid(component):
@@ -105,16 +110,16 @@ def live_pid(component):
 
 
 def cmd_pids(args):
-    """Print our live PIDs: the recorded ones plus orphans (marker found, PID file lost)."""
-    found = set()
-    for component in args.components or COMPONENTS:
-        pid = live_pid(component)
-        if pid:
-            found.add(pid)
+    """Print our live PIDs for the components (default: all): the recorded ones, and with
+    --orphans also any process carrying our marker (PID file lost or stale)."""
+    wanted = set(args.components) if args.components else None
+    found = {live_pid(c) for c in (wanted or COMPONENTS)} - {None}
     if args.orphans:
         for entry in os.listdir("/proc"):
-            if entry.isdigit() and int(entry) != os.getpid() and is_ours(int(entry)):
-                found.add(int(entry))
+            if entry.isdigit() and int(entry) != os.getpid():
+                component = marker_component(int(entry))
+                if component and (wanted is None or component in wanted):
+                    found.add(int(entry))
     print(" ".join(str(p) for p in sorted(found)))
 
 
@@ -279,19 +284,29 @@ def connector_config(name):
 
 
 def cmd_connectors_apply(_args):
-    """PUT each connector's config, only where it is missing or differs: an unchanged
-    PUT would still restart the connector. Exit 1 (retry later) while the worker is
-    still joining its group and answers 409/500."""
-    for name, _ in CONNECTORS.values():
+    """Bring each connector back to the lab's standard state: PUT its config where it is
+    missing or differs (an unchanged PUT would still restart it), resume it if a test
+    left it paused or stopped, restart it if it failed. Exit 1 (retry later) while the
+    worker is still joining its group and answers 409/500."""
+    for name, min_tasks in CONNECTORS.values():
         wanted = connector_config(name)
         status, body = http("GET", f"{connect_url()}/connectors/{name}/config")
-        if status == 200 and json.loads(body) == dict(wanted, name=name):
+        if status != 200 or json.loads(body) != dict(wanted, name=name):
+            status, body = http("PUT", f"{connect_url()}/connectors/{name}/config", wanted, timeout=70)
+            if status not in (200, 201):
+                print(f"connector {name}: PUT config returned HTTP {status}: {body[:300]}", file=sys.stderr)
+                sys.exit(1)
+            print(f"connector {name}: {'created' if status == 201 else 'config updated'}", file=sys.stderr)
             continue
-        status, body = http("PUT", f"{connect_url()}/connectors/{name}/config", wanted, timeout=70)
-        if status not in (200, 201):
-            print(f"connector {name}: PUT config returned HTTP {status}: {body[:300]}", file=sys.stderr)
+        st = connector_status(name, min_tasks)
+        if st["state"] in ("PAUSED", "STOPPED"):
+            status, body = http("PUT", f"{connect_url()}/connectors/{name}/resume")
+            print(f"connector {name}: was {st['state']}, resume -> HTTP {status}", file=sys.stderr)
+        elif st["failed"]:
+            status, body = http("POST", f"{connect_url()}/connectors/{name}/restart?includeTasks=true&onlyFailed=true")
+            print(f"connector {name}: had FAILED, restart -> HTTP {status}", file=sys.stderr)
+        if status >= 300:
             sys.exit(1)
-        print(f"connector {name}: {'created' if status == 201 else 'updated'}", file=sys.stderr)
 
 
 def connector_status(name, min_tasks):
@@ -314,13 +329,14 @@ def connector_status(name, min_tasks):
             "trace": "\n".join(t for t in traces if t)}
 
 
-def cmd_connectors_check(_args):
+def cmd_connectors_check(args):
     """Exit 0 when all connectors and their tasks run, 1 while not yet, 3 if one FAILED."""
     ok = True
     for name, min_tasks in CONNECTORS.values():
         st = connector_status(name, min_tasks)
         if st["failed"]:
-            print(f"connector {name} FAILED:\n{st['trace'][:3000]}", file=sys.stderr)
+            if args.verbose:
+                print(f"connector {name} FAILED:\n{st['trace'][:3000]}", file=sys.stderr)
             sys.exit(3)
         ok = ok and st["healthy"]
     sys.exit(0 if ok else 1)
@@ -472,7 +488,8 @@ def main():
     s = sub.add_parser("probe"); s.add_argument("component", choices=COMPONENTS)
     s.add_argument("-v", "--verbose", action="store_true"); s.set_defaults(fn=cmd_probe)
     s = sub.add_parser("connectors-apply"); s.set_defaults(fn=cmd_connectors_apply)
-    s = sub.add_parser("connectors-check"); s.set_defaults(fn=cmd_connectors_check)
+    s = sub.add_parser("connectors-check"); s.add_argument("-v", "--verbose", action="store_true")
+    s.set_defaults(fn=cmd_connectors_check)
     s = sub.add_parser("status"); s.add_argument("--json", action="store_true")
     s.add_argument("--quiet", action="store_true"); s.set_defaults(fn=cmd_status)
     s = sub.add_parser("write-contract"); s.set_defaults(fn=cmd_write_contract)

@@ -48,34 +48,29 @@ class ProtocolReader {
     }
   }
 
+  private take<T>(bytes: number, read: (offset: number) => T): T {
+    this.need(bytes);
+    const value = read(this.offset);
+    this.offset += bytes;
+    return value;
+  }
+
   int16(): number {
-    this.need(2);
-    const v = this.buf.readInt16BE(this.offset);
-    this.offset += 2;
-    return v;
+    return this.take(2, (o) => this.buf.readInt16BE(o));
   }
 
   int32(): number {
-    this.need(4);
-    const v = this.buf.readInt32BE(this.offset);
-    this.offset += 4;
-    return v;
+    return this.take(4, (o) => this.buf.readInt32BE(o));
   }
 
   int64(): bigint {
-    this.need(8);
-    const v = this.buf.readBigInt64BE(this.offset);
-    this.offset += 8;
-    return v;
+    return this.take(8, (o) => this.buf.readBigInt64BE(o));
   }
 
   string(): string {
     const length = this.int16();
     if (length < 0) throw new Mm2RecordError(this.kind, `null STRING at offset ${this.offset - 2}`);
-    this.need(length);
-    const v = this.buf.toString('utf8', this.offset, this.offset + length);
-    this.offset += length;
-    return v;
+    return this.take(length, (o) => this.buf.toString('utf8', o, o + length));
   }
 
   version(expected: number): void {
