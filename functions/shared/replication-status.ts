@@ -93,7 +93,7 @@ export async function flowStatus(flow: FlowConfig, kafkaFor: KafkaFor, now: () =
   const policy = ReplicationPolicy.of(flow);
   const status: FlowStatus = {
     flow: flowName(flow),
-    reachable: {},
+    reachable: { [flow.source]: false, [flow.target]: false },
     errors: [],
     topics: [],
     heartbeat: { topic: policy.remoteTopic(flow.source, HEARTBEATS_TOPIC), newestAt: null, ageMs: null },

@@ -18,8 +18,8 @@ it('reports an unreachable cluster instead of failing', async () => {
   const { config, kafkaFor } = await labContext();
   const gone = async (name: string) => {
     if (name !== 'dc1') return kafkaFor(name);
-    const { Kafka } = await import('kafkajs');
-    return new Kafka({ brokers: ['127.0.0.1:1'], connectionTimeout: 500, retry: { retries: 0 } });
+    const { Kafka, logLevel } = await import('kafkajs');
+    return new Kafka({ brokers: ['127.0.0.1:1'], connectionTimeout: 500, retry: { retries: 0 }, logLevel: logLevel.NOTHING });
   };
   const status = await flowStatus(config.flows[0]!, gone);
   expect(status.reachable).toEqual({ dc1: false, dc2: true });

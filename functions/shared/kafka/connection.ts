@@ -54,7 +54,8 @@ export async function kafkaConfigFor(cluster: ClusterConfig, secrets: SecretRead
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
     requestTimeout: options.requestTimeoutMs ?? 10000,
     retry: { retries: options.retries ?? 2, initialRetryTime: 200, maxRetryTime: 2000 },
-    logLevel: logLevel.ERROR,
+    // kafkajs logs retried, recovered errors too; failures that matter reach the caller as errors.
+    logLevel: logLevel.NOTHING,
   };
 }
 
