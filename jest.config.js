@@ -17,5 +17,10 @@ export default {
     },
   ],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
+  // Lab tests share one lab and some disturb it (pause MM2, stop a broker): one file at a time.
+  maxWorkers: 1,
+  // Probe handlers keep their Kafka connections for the life of the (Lambda) container, as
+  // they should; in a test run that container is Jest's worker.
+  forceExit: true,
   testTimeout: 120000,
 };

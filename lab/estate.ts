@@ -32,6 +32,12 @@ export const LAB_REGION = 'us-east-1';
 export const LAB_ZONE = 'lab.kafka-dr.internal';
 export const LAB_BOOTSTRAP_RECORD = `kafka.${LAB_ZONE}`;
 
+/** Kills a lab component abruptly, as losing its building would (lab.sh up brings it back). */
+export function killLabComponent(component: 'dc1' | 'dc2' | 'connect' | 'moto'): void {
+  const pid = Number(readFileSync(path.join(labStateDir(), 'pids', `${component}.pid`), 'utf8').trim());
+  process.kill(pid, 'SIGKILL');
+}
+
 export function labStateDir(): string {
   return process.env.LAB_STATE ?? path.join(projectRoot, 'lab', '.state');
 }
@@ -106,6 +112,8 @@ export async function labEstate(lab: LabInfo = readLabInfo()): Promise<EstateCon
         ttl: 30,
         values: { dc1: [`dc1.${LAB_ZONE}`], dc2: [`dc2.${LAB_ZONE}`] },
       },
+      // Short thresholds so the lab shows staleness in seconds, not minutes.
+      probes: { rateMinutes: 1, thresholds: { rpoSeconds: 5, heartbeatStaleSeconds: 5, checkpointStaleSeconds: 30, canaryTimeoutSeconds: 10, unreachablePeriods: 1 } },
       failover: { mode: 'automatic', cooldownMinutes: 0 },
     },
     'the lab estate',

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { estateSecretArns } from './config/estate';
 import type { EstateConfig } from './config/schema';
 import { acknowledgeLambdaDefaults, importEstateNetwork, KafkaDrFunction } from './constructs/kafka-dr-function';
+import { ReplicationProbes } from './constructs/replication-probes';
 
 export interface ControlPlaneStackProps extends StackProps {
   config: EstateConfig;
@@ -12,6 +13,8 @@ export interface ControlPlaneStackProps extends StackProps {
 
 export class ControlPlaneStack extends Stack {
   readonly replicationStatus: KafkaDrFunction;
+  /** Watch: probes, alarms (incl. each flow's primary-down composite alarm) and dashboard. */
+  readonly probes: ReplicationProbes;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, props);
@@ -26,6 +29,8 @@ export class ControlPlaneStack extends Stack {
       secretArns: estateSecretArns(config),
       timeout: Duration.seconds(60),
     });
+
+    this.probes = new ReplicationProbes(this, 'Probes', { config, network });
 
     acknowledgeLambdaDefaults(this);
   }

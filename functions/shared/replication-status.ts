@@ -4,9 +4,10 @@
 import type { Kafka } from 'kafkajs';
 import type { EstateConfig, FlowConfig } from '../../lib/config/schema';
 import { flowName } from '../../lib/config/schema';
-import { decodeCheckpoint, decodeHeartbeat } from './mm2/records';
+import { readCheckpoints } from './mm2/internal-topics';
+import { decodeHeartbeat } from './mm2/records';
 import { HEARTBEATS_TOPIC, ReplicationPolicy, topicFilter } from './mm2/replication-policy';
-import { newestRecords, partitionEnds, readRanges, wholeTopic } from './kafka/topic-reader';
+import { newestRecords, partitionEnds, readRanges } from './kafka/topic-reader';
 
 export type KafkaFor = (cluster: string) => Promise<Kafka>;
 
@@ -55,21 +56,13 @@ async function newestHeartbeat(kafka: Kafka, topic: string): Promise<number | nu
   return newest;
 }
 
-async function checkpointsByGroup(kafka: Kafka, topic: string, now: number): Promise<GroupCheckpoints[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await partitionEnds(admin, topic).finally(() => admin.disconnect());
-  const newestPerKey = new Map<string, { group: string; at: number }>();
-  await readRanges(kafka, topic, wholeTopic(ends), (_, m) => {
-    if (m.value === null) return;
-    const cp = decodeCheckpoint(m.key, m.value);
-    newestPerKey.set(`${cp.group}\u0000${cp.topic}\u0000${cp.partition}`, { group: cp.group, at: Number(m.timestamp) });
-  });
+/** Per consumer group: how many partitions MM2 checkpoints and when it last did. */
+export async function checkpointsByGroup(kafka: Kafka, topic: string, now: number): Promise<GroupCheckpoints[]> {
   const groups = new Map<string, GroupCheckpoints>();
-  for (const { group, at } of newestPerKey.values()) {
+  for (const { group, recordTimestamp } of (await readCheckpoints(kafka, topic)).values()) {
     const g = groups.get(group) ?? { group, partitions: 0, newestAt: 0, ageMs: 0 };
     g.partitions += 1;
-    g.newestAt = Math.max(g.newestAt, at);
+    g.newestAt = Math.max(g.newestAt, recordTimestamp);
     g.ageMs = now - g.newestAt;
     groups.set(group, g);
   }

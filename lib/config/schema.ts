@@ -25,6 +25,14 @@ const topicPattern = z.string().min(1).superRefine((pattern, ctx) => {
   }
 });
 
+function safeRegex(pattern: string): RegExp | undefined {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch {
+    return undefined; // reported by topicPattern
+  }
+}
+
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1');
 const awsAccount = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
 
@@ -199,6 +207,14 @@ export const estateConfigSchema = z
       if (flow.source === flow.target) {
         ctx.addIssue({ code: 'custom', path: ['flows', i, 'target'], message: `a flow must replicate to another cluster, but source and target are both "${flow.source}"` });
       }
+      const matches = (patterns: string[]) => patterns.some((p) => safeRegex(p)?.test(CANARY_TOPIC));
+      if (!matches(flow.topics.include) || matches(flow.topics.exclude)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['flows', i, 'topics', 'include'],
+          message: `must replicate the probes' canary topic "${CANARY_TOPIC}": add it to topics.include (and to MM2's topics) so replication freshness can be measured`,
+        });
+      }
       const name = flowName(flow);
       if (flowNames.has(name)) {
         ctx.addIssue({ code: 'custom', path: ['flows', i], message: `duplicate flow ${name}: one flow per source and target` });
@@ -224,6 +240,16 @@ export const estateConfigSchema = z
         }
       }
     }
+    // CloudWatch evaluates an alarm whose period is under an hour over at most one day:
+    // the source-unreachable alarm spans unreachablePeriods probe periods.
+    const { rateMinutes, thresholds } = config.probes;
+    if (rateMinutes < 60 && rateMinutes * thresholds.unreachablePeriods > 24 * 60) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['probes', 'thresholds', 'unreachablePeriods'],
+        message: `at most ${Math.floor((24 * 60) / rateMinutes)} with rateMinutes ${rateMinutes}: CloudWatch evaluates an alarm with a period under one hour over at most one day (${thresholds.unreachablePeriods} × ${rateMinutes} min is longer)`,
+      });
+    }
     if (config.backup && !known.has(config.backup.cluster)) {
       ctx.addIssue({ code: 'custom', path: ['backup', 'cluster'], message: `unknown cluster "${config.backup.cluster}": expected one of ${names.join(', ')}` });
     }
@@ -235,7 +261,25 @@ export type ClusterConfig = z.output<typeof clusterSchema>;
 export type ClusterAuth = z.output<typeof clusterAuthSchema>;
 export type FlowConfig = z.output<typeof flowSchema>;
 
+/**
+ * The topic the lag probe writes its canary records to on each flow's source; MM2 must
+ * replicate it (the flow's topic filter has to include it) for the canary to cross.
+ */
+export const CANARY_TOPIC = 'kafka-dr-canary';
+
+/**
+ * The topic the bandwidth probe keeps on each flow's source and reads a fixed payload
+ * from to time the link. It is not replicated data: the probes never count it as demand
+ * or lag (MM2 need not replicate it; operators may exclude it from the flow's topics).
+ */
+export const LINK_PROBE_TOPIC = 'kafka-dr-link-probe';
+
 /** The name operators use for a flow everywhere (config, metrics, logs, executions): "dc1->dc2". */
 export function flowName(flow: Pick<FlowConfig, 'source' | 'target'>): string {
   return `${flow.source}->${flow.target}`;
+}
+
+/** A flow's name where ">" is not allowed (resource and alarm names, construct ids): "dc1-to-dc2". */
+export function flowSafeName(flow: Pick<FlowConfig, 'source' | 'target'>): string {
+  return `${flow.source}-to-${flow.target}`;
 }

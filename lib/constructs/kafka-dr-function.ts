@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import { Duration, Validations, type Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -46,6 +47,8 @@ export interface KafkaDrFunctionProps {
 export class KafkaDrFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  /** The function's execution role (created with it). */
+  readonly role: iam.IRole;
 
   constructor(scope: Construct, id: string, props: KafkaDrFunctionProps) {
     super(scope, id);
@@ -87,8 +90,19 @@ export class KafkaDrFunction extends Construct {
         externalModules: ['@aws-sdk/*'],
       },
     });
+    if (!this.function.role) throw new Error(`${this.node.path}: the function has no execution role`);
+    this.role = this.function.role;
     for (const [i, arn] of [...new Set(props.secretArns)].entries()) {
       secretsmanager.Secret.fromSecretCompleteArn(this, `Secret${i}`, arn).grantRead(this.function);
+    }
+    // Acknowledged on this function's default policy only, so that a wildcard another
+    // policy adds is still reported and needs its own reason.
+    const defaultPolicy = this.role.node.tryFindChild('DefaultPolicy');
+    if (defaultPolicy) {
+      Validations.of(defaultPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments/PutTelemetryRecords (active tracing) support no resource-level permissions',
+      });
     }
   }
 }
@@ -106,10 +120,6 @@ export function acknowledgeLambdaDefaults(stack: Stack): void {
     {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
       reason: 'the AWS-maintained minimum for a Lambda attached to the estate VPC (ENI management)',
-    },
-    {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions',
     },
     {
       id: 'AwsSolutions-L1',

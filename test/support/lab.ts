@@ -5,13 +5,15 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { labEstate, readLabInfo, type LabInfo } from '../../lab/estate';
 import type { EstateConfig } from '../../lib/config/schema';
-import { estateKafka } from '../../functions/shared/kafka/connection';
+import type { Admin } from '@platformatic/kafka';
+import { estateAdmins, estateKafka } from '../../functions/shared/kafka/connection';
 import { SecretReader } from '../../functions/shared/secrets';
 
 export interface LabContext {
   lab: LabInfo;
   config: EstateConfig;
   kafkaFor: (cluster: string) => Promise<Kafka>;
+  adminFor: (cluster: string) => Promise<Admin>;
 }
 
 let context: Promise<LabContext> | undefined;
@@ -20,7 +22,8 @@ export function labContext(): Promise<LabContext> {
   context ??= (async () => {
     const lab = readLabInfo();
     const config = await labEstate(lab);
-    return { lab, config, kafkaFor: estateKafka(config.clusters, new SecretReader()) };
+    const secrets = new SecretReader();
+    return { lab, config, kafkaFor: estateKafka(config.clusters, secrets), adminFor: estateAdmins(config.clusters, secrets) };
   })();
   return context;
 }

@@ -45,6 +45,7 @@ describe('estate configuration', () => {
     ['a bad bootstrap server', (c: any) => (c.clusters[0].bootstrapServers = ['kafka-dc1']), '$.clusters[0].bootstrapServers[0]', /host:port/],
     ['a bad backup schedule', (c: any) => (c.backup.schedule = 'hourly'), '$.backup.schedule', /EventBridge schedule expression/],
     ['a bad object lock mode', (c: any) => (c.backup.objectLockMode = 'STRICT'), '$.backup.objectLockMode', /expected one of "GOVERNANCE"\|"COMPLIANCE"/],
+    ['a flow that does not replicate the canary topic', (c: any) => (c.flows[0].topics.include = ['orders']), '$.flows[0].topics.include', /must replicate the probes' canary topic "kafka-dr-canary"/],
     ['a bad Connect URL', (c: any) => (c.flows[0].mm2.connectUrl = 'connect:8083'), '$.flows[0].mm2.connectUrl', /URL/i],
   ])('rejects %s with the path of the field', (_name, mutate, path, message) => {
     const problems = problemsOf(mutate);

@@ -1,0 +1,51 @@
+// Scheduled per flow ({"flow": "dc1->dc2"}): measures replication lag, RPO, heartbeat,
+// canary and checkpoint freshness and cluster reachability, and publishes them to CloudWatch.
+import middy from '@middy/core';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { findFlow } from '../../lib/config/estate';
+import { publishMetrics } from '../shared/cloudwatch/publish';
+import { estateConfig } from '../shared/estate-config';
+import { estateAdmins, estateKafka } from '../shared/kafka/connection';
+import { lagMetricSamples } from '../shared/probes/lag-metrics';
+import { runLagProbe, type LagProbeClients } from '../shared/probes/lag-probe';
+import { toJson } from '../shared/json';
+import { SecretReader } from '../shared/secrets';
+
+const logger = new Logger();
+const tracer = new Tracer();
+const metrics = new Metrics({ namespace: 'KafkaDR/Probes' });
+const secrets = new SecretReader();
+const cloudwatch = tracer.captureAWSv3Client(new CloudWatchClient({}));
+
+// Short timeouts: an unreachable cluster must cost seconds, not the whole Lambda timeout.
+const connection = { connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retries: 1 };
+// Kept for the life of the container, so warm invocations reuse their connections.
+let clients: LagProbeClients | undefined;
+
+export interface LagProbeEvent {
+  flow: string;
+}
+
+async function lagProbe(event: LagProbeEvent) {
+  const config = estateConfig();
+  const flow = findFlow(config, event.flow);
+  const { thresholds } = config.probes;
+  clients ??= { kafka: estateKafka(config.clusters, secrets, connection), admin: estateAdmins(config.clusters, secrets, connection) };
+  const report = await runLagProbe(flow, clients, {
+    canaryTimeoutMs: thresholds.canaryTimeoutSeconds * 1000,
+    checkpointStaleMs: thresholds.checkpointStaleSeconds * 1000,
+  });
+  const samples = lagMetricSamples(report, flow);
+  await publishMetrics(cloudwatch, samples, { highResolution: true });
+  metrics.addMetric('ProbeErrors', MetricUnit.Count, report.errors.length);
+  logger.info('lag probe', { flow: report.flow, reachable: report.reachable, rpoMs: report.lag?.rpoMs, errors: report.errors, published: samples.length });
+  return toJson({ ...report, lag: report.lag && { ...report.lag, partitions: report.lag.partitions.length } });
+}
+
+export const handler = middy(lagProbe).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger)).use(logMetrics(metrics));

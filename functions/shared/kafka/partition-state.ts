@@ -1,0 +1,83 @@
+// Per-partition positions of many topics in a constant number of round trips: one
+// Metadata request, then one ListOffsets request per broker and kind (log end, log start,
+// max timestamp) covering every partition. A probe must not make a round trip per partition.
+import type { Admin } from '@platformatic/kafka';
+
+/** Kafka's ListOffsets special timestamps. */
+const LATEST = -1n;
+const EARLIEST = -2n;
+/** KIP-734 (Kafka 3.0+): the offset and timestamp of the record with the highest timestamp. */
+const MAX_TIMESTAMP = -3n;
+/** A timestamp query for 0 answers with the first record and its timestamp. */
+const FIRST_RECORD = 0n;
+
+export interface PartitionState {
+  topic: string;
+  partition: number;
+  earliest: bigint;
+  latest: bigint;
+  /** Highest record timestamp in the partition (epoch ms), null when it holds no record. */
+  newestTimestamp: number | null;
+  /** Timestamp of the first record (epoch ms), null when it holds no record. */
+  oldestTimestamp: number | null;
+}
+
+export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** Partition counts of the given topics that exist (missing topics are left out). */
+export async function partitionCounts(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
+  if (topics.length === 0) return new Map();
+  const metadata = await admin.metadata({ topics: [...topics], forceUpdate: true });
+  return new Map([...metadata.topics.entries()].map(([name, t]) => [name, t.partitionsCount]));
+}
+
+async function listOffsets(admin: Admin, counts: Map<string, number>, timestamp: bigint): Promise<Map<string, { offset: bigint; timestamp: bigint }>> {
+  const topics = [...counts].map(([name, n]) => ({ name, partitions: Array.from({ length: n }, (_, p) => ({ partitionIndex: p, timestamp })) }));
+  const result = await admin.listOffsets({ topics });
+  const out = new Map<string, { offset: bigint; timestamp: bigint }>();
+  for (const t of result) for (const p of t.partitions) out.set(partitionKey(t.name, p.partitionIndex), { offset: p.offset, timestamp: p.timestamp });
+  return out;
+}
+
+export async function partitionStates(admin: Admin, topics: readonly string[]): Promise<PartitionState[]> {
+  const counts = await partitionCounts(admin, topics);
+  if (counts.size === 0) return [];
+  const [latest, earliest, newest, oldest] = await Promise.all([
+    listOffsets(admin, counts, LATEST),
+    listOffsets(admin, counts, EARLIEST),
+    listOffsets(admin, counts, MAX_TIMESTAMP),
+    listOffsets(admin, counts, FIRST_RECORD),
+  ]);
+  const timestamp = (found: { timestamp: bigint } | undefined, nonEmpty: boolean) =>
+    nonEmpty && found !== undefined && found.timestamp >= 0n ? Number(found.timestamp) : null;
+  const states: PartitionState[] = [];
+  for (const [topic, n] of counts) {
+    for (let partition = 0; partition < n; partition++) {
+      const key = partitionKey(topic, partition);
+      const end = latest.get(key)?.offset ?? 0n;
+      const start = earliest.get(key)?.offset ?? 0n;
+      const nonEmpty = end > start;
+      states.push({ topic, partition, earliest: start, latest: end, newestTimestamp: timestamp(newest.get(key), nonEmpty), oldestTimestamp: timestamp(oldest.get(key), nonEmpty) });
+    }
+  }
+  return states;
+}
+
+/** Bytes on disk per partition (leader replicas), from one DescribeLogDirs request per broker. */
+export async function partitionSizes(admin: Admin, counts: Map<string, number>): Promise<Map<string, bigint>> {
+  const topics = [...counts].map(([name, n]) => ({ name, partitions: Array.from({ length: n }, (_, p) => p) }));
+  const sizes = new Map<string, bigint>();
+  if (topics.length === 0) return sizes;
+  for (const broker of await admin.describeLogDirs({ topics })) {
+    for (const dir of broker.results) {
+      for (const t of dir.topics) {
+        for (const p of t.partitions) {
+          const key = partitionKey(t.name, p.partitionIndex);
+          // With replication each replica reports; the largest is the leader's (or an equal follower's).
+          if ((sizes.get(key) ?? -1n) < p.partitionSize) sizes.set(key, p.partitionSize);
+        }
+      }
+    }
+  }
+  return sizes;
+}

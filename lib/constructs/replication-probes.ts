@@ -1,0 +1,135 @@
+// Watch: the scheduled probes of every replication flow, the state they keep between runs,
+// the alarms on what they publish and the estate's dashboard.
+//
+// Interface the probe handlers honour:
+//   event  { "flow": "dc1->dc2" }   (flowName of a configured flow)
+//   env    PROBE_STATE_TABLE (bandwidth probe): DynamoDB table, partition key "flow" (S)
+//   metrics in namespace KafkaDR only (PutMetricData is denied in any other namespace)
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { estateSecretArns } from '../config/estate';
+import { flowName, flowSafeName, type EstateConfig } from '../config/schema';
+import { METRICS_NAMESPACE } from '../metrics';
+import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
+import { FlowAlarms } from './probe-alarms';
+import { ProbeDashboard } from './probe-dashboard';
+
+/** The environment variable naming the bandwidth probe's state table. */
+export const PROBE_STATE_TABLE_ENV = 'PROBE_STATE_TABLE';
+
+/** Time the lag probe needs besides waiting for its canary: connect, metadata, offsets, heartbeats, publish. */
+const LAG_PROBE_WORK_SECONDS = 45;
+
+export interface ReplicationProbesProps {
+  config: EstateConfig;
+  network: EstateNetwork;
+}
+
+export interface PrimaryDownAlarm {
+  alarm: FlowAlarms['primaryDown'];
+  /** The deterministic alarm name, `${estate}-kafka-dr-${source}-to-${target}-primary-down`. */
+  alarmName: string;
+}
+
+export class ReplicationProbes extends Construct {
+  readonly lagProbe: KafkaDrFunction;
+  readonly bandwidthProbe: KafkaDrFunction;
+  readonly stateTable: dynamodb.Table;
+  /** Each flow's alarms, keyed by flow name ("dc1->dc2"). */
+  readonly flowAlarms: Record<string, FlowAlarms>;
+  /** Each flow's composite "primary down" alarm, keyed by flow name: what failover starts from. */
+  readonly primaryDown: Record<string, PrimaryDownAlarm>;
+  readonly dashboard: ProbeDashboard;
+
+  constructor(scope: Construct, id: string, props: ReplicationProbesProps) {
+    super(scope, id);
+    const { config, network } = props;
+    const { rateMinutes, thresholds } = config.probes;
+    const secretArns = estateSecretArns(config);
+
+    // Working state of the bandwidth probe between runs (previous offsets and sample
+    // times, to turn counters into rates). It is derived from the clusters and rebuilt by
+    // the next run after a loss, so it is not worth retaining past the stack: DESTROY.
+    this.stateTable = new dynamodb.Table(this, 'StateTable', {
+      partitionKey: { name: 'flow', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.lagProbe = new KafkaDrFunction(this, 'LagProbe', {
+      handlerDir: 'lag-probe',
+      description: 'Probes a MM2 flow: reachability, heartbeat age, canary latency, replication lag and RPO, checkpoint freshness',
+      config,
+      network,
+      secretArns,
+      timeout: Duration.seconds(Math.ceil(thresholds.canaryTimeoutSeconds) + LAG_PROBE_WORK_SECONDS),
+      memorySize: 256,
+    });
+    this.bandwidthProbe = new KafkaDrFunction(this, 'BandwidthProbe', {
+      handlerDir: 'bandwidth-probe',
+      description: 'Probes a MM2 flow\'s link: demand, replicated rate, timed transfer capacity and RTT, peak demand, headroom, catch-up ETA',
+      config,
+      network,
+      secretArns,
+      timeout: Duration.seconds(60),
+      memorySize: 256,
+      environment: { [PROBE_STATE_TABLE_ENV]: this.stateTable.tableName },
+    });
+    this.stateTable.grantReadWriteData(this.bandwidthProbe.function);
+
+    const publish = new iam.Policy(this, 'PublishMetricsPolicy', {
+      roles: [this.lagProbe.role, this.bandwidthProbe.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+        }),
+      ],
+    });
+    Validations.of(publish).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `cloudwatch:PutMetricData supports no resource-level permissions; the cloudwatch:namespace condition limits it to ${METRICS_NAMESPACE}`,
+    });
+    const readMetrics = new iam.Policy(this, 'ReadMetricsPolicy', {
+      roles: [this.bandwidthProbe.role],
+      statements: [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })],
+    });
+    Validations.of(readMetrics).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:GetMetricData supports no resource-level permissions or condition keys; the bandwidth probe reads its own peak demand over the trailing window',
+    });
+
+    // A probe run that fails or is delivered late is not retried: the next scheduled run
+    // measures afresh, and a retried run would publish a second, late sample.
+    const period = Duration.minutes(rateMinutes);
+    for (const probe of [this.lagProbe, this.bandwidthProbe]) {
+      probe.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: period });
+    }
+
+    this.flowAlarms = {};
+    this.primaryDown = {};
+    for (const flow of config.flows) {
+      const name = flowName(flow);
+      const safe = flowSafeName(flow);
+      for (const [probeId, probe] of [['LagProbe', this.lagProbe], ['BandwidthProbe', this.bandwidthProbe]] as const) {
+        new events.Rule(this, `${probeId}Schedule-${safe}`, {
+          description: `kafka-dr ${config.estate}: ${probe.node.id} of flow ${name} every ${rateMinutes} min`,
+          schedule: events.Schedule.rate(period),
+          targets: [new targets.LambdaFunction(probe.function, { event: events.RuleTargetInput.fromObject({ flow: name }), maxEventAge: period })],
+        });
+      }
+      const alarms = new FlowAlarms(this, `Alarms-${safe}`, { config, flow });
+      this.flowAlarms[name] = alarms;
+      this.primaryDown[name] = { alarm: alarms.primaryDown, alarmName: alarms.primaryDownAlarmName };
+    }
+
+    this.dashboard = new ProbeDashboard(this, 'Dashboard', { config, alarms: this.flowAlarms });
+  }
+}

@@ -1,0 +1,305 @@
+// Watch (issue 3): the probes' schedules, state table, permissions, alarms and dashboard,
+// synthesized from the annotated example estate and from a modified one.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { buildApp } from '../../lib/app';
+import { loadEstateConfigFile, parseEstateConfig } from '../../lib/config/load';
+import { flowName, type EstateConfig, type FlowConfig } from '../../lib/config/schema';
+import { flowAlarmDefinitions } from '../../lib/constructs/probe-alarms';
+import { Metric, METRICS_NAMESPACE } from '../../lib/metrics';
+
+const config = loadEstateConfigFile('config/estate.example.yaml');
+
+/** Synthesizes the app (cdk-nag included) without bundling the handlers: app.test.ts covers bundling. */
+function synth(estate: EstateConfig) {
+  const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), 'kafka-dr-probes-')), context: { 'aws:cdk:bundling-stacks': [] } });
+  const built = buildApp(estate, app);
+  return { ...built, template: Template.fromStack(built.controlPlane) };
+}
+
+function withProbes(estate: EstateConfig, probes: { rateMinutes?: number; thresholds?: Partial<EstateConfig['probes']['thresholds']> }): EstateConfig {
+  return parseEstateConfig(
+    { ...estate, probes: { ...estate.probes, ...probes, thresholds: { ...estate.probes.thresholds, ...probes.thresholds } } },
+    'modified example',
+  );
+}
+
+type Resources = Record<string, any>;
+
+function only(resources: Resources, what: string): [string, any] {
+  const entries = Object.entries(resources);
+  if (entries.length !== 1) throw new Error(`expected exactly one ${what}, found ${entries.length}`);
+  return entries[0]!;
+}
+
+function functionOf(template: Template, handlerDir: string): [string, any] {
+  return only(
+    template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: `kafka-dr-${handlerDir}` } } } }),
+    `${handlerDir} function`,
+  );
+}
+
+function roleOf(template: Template, handlerDir: string): string {
+  return functionOf(template, handlerDir)[1].Properties.Role['Fn::GetAtt'][0];
+}
+
+function alarm(template: Template, name: string): [string, any] {
+  return only(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }), `alarm ${name}`);
+}
+
+/** A Fn::Join'ed string with each Fn::GetAtt/Ref written as {LogicalId}. */
+function joined(value: any): string {
+  if (typeof value === 'string') return value;
+  const [sep, parts] = value['Fn::Join'];
+  return parts.map((p: any) => (typeof p === 'string' ? p : `{${p['Fn::GetAtt']?.[0] ?? p.Ref}}`)).join(sep);
+}
+
+const statementsOf = (policy: any): any[] => [policy.Properties.PolicyDocument.Statement].flat();
+const actionsOf = (statement: any): string[] => [statement.Action].flat();
+
+describe('the replication probes (example estate)', () => {
+  const { controlPlane, template } = synth(config);
+  const t = config.probes.thresholds;
+
+  it('sizes the lag probe for its canary wait and the bandwidth probe for one transfer', () => {
+    expect(functionOf(template, 'lag-probe')[1].Properties).toMatchObject({ Timeout: 10 + 45, MemorySize: 256 });
+    expect(functionOf(template, 'bandwidth-probe')[1].Properties).toMatchObject({ Timeout: 60, MemorySize: 256 });
+  });
+
+  it('runs each probe for each flow at the configured rate, with the flow as input', () => {
+    const rules = template.findResources('AWS::Events::Rule');
+    expect(Object.keys(rules)).toHaveLength(2 * config.flows.length);
+    for (const handlerDir of ['lag-probe', 'bandwidth-probe']) {
+      const [fnId] = functionOf(template, handlerDir);
+      const inputs = Object.values(rules)
+        .filter((r) => r.Properties.Targets[0].Arn['Fn::GetAtt'][0] === fnId)
+        .map((r) => {
+          expect(r.Properties.ScheduleExpression).toBe('rate(1 minute)');
+          expect(r.Properties.Targets).toHaveLength(1);
+          return JSON.parse(r.Properties.Targets[0].Input);
+        });
+      expect(inputs).toEqual(expect.arrayContaining([{ flow: 'dc1->dc2' }, { flow: 'dc2->dc1' }]));
+      expect(inputs).toHaveLength(2);
+    }
+  });
+
+  it('does not retry a failed or late probe run: the next scheduled run measures afresh', () => {
+    for (const handlerDir of ['lag-probe', 'bandwidth-probe']) {
+      const [fnId] = functionOf(template, handlerDir);
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: fnId }, MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+    }
+  });
+
+  it('keeps probe state in an encrypted on-demand table with PITR, named to the bandwidth probe only', () => {
+    const [tableId, table] = only(template.findResources('AWS::DynamoDB::Table'), 'table');
+    expect(table.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'flow', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'flow', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+    expect(table.DeletionPolicy).toBe('Delete');
+    expect(functionOf(template, 'bandwidth-probe')[1].Properties.Environment.Variables.PROBE_STATE_TABLE).toEqual({ Ref: tableId });
+    expect(functionOf(template, 'lag-probe')[1].Properties.Environment.Variables.PROBE_STATE_TABLE).toBeUndefined();
+
+    const tableStatements = (roleId: string) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+        .flatMap(statementsOf)
+        .filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    const bandwidth = tableStatements(roleOf(template, 'bandwidth-probe'));
+    expect(bandwidth.flatMap(actionsOf)).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    for (const s of bandwidth) expect([s.Resource].flat()).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
+    expect(tableStatements(roleOf(template, 'lag-probe'))).toEqual([]);
+  });
+
+  it('lets both probes put metrics only in the KafkaDR namespace, and only the bandwidth probe read them', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const rolesWith = (action: string) =>
+      policies
+        .filter((p) => statementsOf(p).some((s) => actionsOf(s).includes(action)))
+        .flatMap((p) => p.Properties.Roles.map((r: any) => r.Ref))
+        .sort();
+    const put = policies.flatMap(statementsOf).filter((s) => actionsOf(s).includes('cloudwatch:PutMetricData'));
+    expect(put).toEqual([
+      { Action: 'cloudwatch:PutMetricData', Effect: 'Allow', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } } },
+    ]);
+    expect(METRICS_NAMESPACE).toBe('KafkaDR');
+    expect(rolesWith('cloudwatch:PutMetricData')).toEqual([roleOf(template, 'lag-probe'), roleOf(template, 'bandwidth-probe')].sort());
+    expect(rolesWith('cloudwatch:GetMetricData')).toEqual([roleOf(template, 'bandwidth-probe')]);
+  });
+
+  it('gives both probes read access to the estate secrets', () => {
+    for (const handlerDir of ['lag-probe', 'bandwidth-probe']) {
+      const roleId = roleOf(template, handlerDir);
+      const resources = Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+        .flatMap(statementsOf)
+        .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))
+        .flatMap((s) => [s.Resource].flat());
+      expect(resources).toContain('arn:aws:secretsmanager:eu-central-1:111122223333:secret:kafka-dr/dc1-scram-AbCdEf');
+      expect(resources).toContain('arn:aws:secretsmanager:eu-central-1:111122223333:secret:kafka-dr/connect-dc2-AbCdEf');
+    }
+  });
+
+  describe.each(config.flows.map((f) => [flowName(f), f] as [string, FlowConfig]))('alarms of flow %s', (name, flow) => {
+    const prefix = `payments-kafka-dr-${flow.source}-to-${flow.target}`;
+    const onFlow = [{ Name: 'Flow', Value: name }];
+    const cases: [string, Record<string, unknown>][] = [
+      ['rpo-high', { MetricName: 'Rpo', Unit: 'Seconds', Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', Threshold: t.rpoSeconds, EvaluationPeriods: 2, DatapointsToAlarm: 2, Dimensions: onFlow }],
+      ['heartbeat-stale', { MetricName: 'HeartbeatAge', Unit: 'Seconds', ComparisonOperator: 'GreaterThanThreshold', Threshold: t.heartbeatStaleSeconds, Dimensions: onFlow }],
+      ['canary-stale', { MetricName: 'CanaryArrived', Unit: 'Count', ComparisonOperator: 'LessThanThreshold', Threshold: 1, Dimensions: onFlow }],
+      [
+        'source-unreachable',
+        {
+          MetricName: 'ClusterReachable',
+          Unit: 'Count',
+          Statistic: 'Maximum',
+          ComparisonOperator: 'LessThanThreshold',
+          Threshold: 1,
+          EvaluationPeriods: t.unreachablePeriods,
+          DatapointsToAlarm: t.unreachablePeriods,
+          Dimensions: [{ Name: 'Cluster', Value: flow.source }],
+          TreatMissingData: 'breaching',
+        },
+      ],
+      ['headroom-low', { MetricName: 'Headroom', Unit: 'None', Statistic: 'Minimum', ComparisonOperator: 'LessThanThreshold', Threshold: t.minHeadroom, Dimensions: onFlow }],
+      ['catch-up-slow', { MetricName: 'CatchUpEta', Unit: 'Seconds', ComparisonOperator: 'GreaterThanThreshold', Threshold: t.catchUpEtaSeconds, Dimensions: onFlow }],
+      ['checkpoints-stale', { MetricName: 'StaleCheckpointGroups', Unit: 'Count', ComparisonOperator: 'GreaterThanThreshold', Threshold: 0, Dimensions: onFlow }],
+    ];
+
+    it.each(cases)(`%s alarms on the probe metric with the configured threshold`, (what, expected) => {
+      const [, a] = alarm(template, `${prefix}-${what}`);
+      expect(a.Properties).toMatchObject({ Namespace: 'KafkaDR', Period: 60, ...expected });
+      expect(a.Properties.AlarmDescription.length).toBeGreaterThan(80);
+    });
+
+    it('treats missing data as breaching only for source reachability', () => {
+      for (const [what] of cases) {
+        const [, a] = alarm(template, `${prefix}-${what}`);
+        expect([what, a.Properties.TreatMissingData]).toEqual([what, what === 'source-unreachable' ? 'breaching' : 'missing']);
+      }
+    });
+
+    it('raises primary-down on source unreachable AND (heartbeat stale OR canary stale)', () => {
+      const [, composite] = only(
+        template.findResources('AWS::CloudWatch::CompositeAlarm', { Properties: { AlarmName: `${prefix}-primary-down` } }),
+        'primary-down alarm',
+      );
+      const [unreachable] = alarm(template, `${prefix}-source-unreachable`);
+      const [heartbeat] = alarm(template, `${prefix}-heartbeat-stale`);
+      const [canary] = alarm(template, `${prefix}-canary-stale`);
+      expect(joined(composite.Properties.AlarmRule)).toBe(`(ALARM("{${unreachable}}") AND (ALARM("{${heartbeat}}") OR ALARM("{${canary}}")))`);
+      expect(composite.Properties.AlarmDescription).toContain('notify-only');
+    });
+
+    it('exposes the composite alarm and its name for the failover workflow', () => {
+      const primaryDown = controlPlane.probes.primaryDown[name];
+      expect(primaryDown?.alarmName).toBe(`${prefix}-primary-down`);
+      expect((primaryDown?.alarm.node.defaultChild as any).alarmName).toBe(`${prefix}-primary-down`);
+    });
+  });
+
+  it('draws one dashboard naming each flow, with its metrics and its alarms', () => {
+    const [, dashboard] = only(template.findResources('AWS::CloudWatch::Dashboard'), 'dashboard');
+    expect(dashboard.Properties.DashboardName).toBe('payments-kafka-dr');
+    const body = JSON.parse(joined(dashboard.Properties.DashboardBody));
+    const widgets: any[] = body.widgets;
+    for (const flow of config.flows) {
+      const name = flowName(flow);
+      expect(widgets.filter((w) => w.type === 'text').map((w) => w.properties.markdown)).toContain(`## Flow ${name} (${flow.source} to ${flow.target})`);
+      const graphed = widgets
+        .filter((w) => w.type === 'metric')
+        .flatMap((w) => w.properties.metrics)
+        .filter((m: any[]) => m[0] === 'KafkaDR' && m[2] === 'Flow' && m[3] === name)
+        .map((m: any[]) => m[1]);
+      expect(new Set(graphed)).toEqual(
+        new Set(['Rpo', 'UnreplicatedRecords', 'HeartbeatAge', 'CanaryLatency', 'MaxPartitionLag', 'DemandBytes', 'PeakDemandBytes', 'ReplicatedBytes', 'LinkCapacity', 'Headroom', 'CatchUpEta', 'StaleCheckpointGroups']),
+      );
+    }
+    const reachability = widgets.flatMap((w) => w.properties.metrics ?? []).filter((m: any[]) => m[1] === 'ClusterReachable').map((m: any[]) => m[3]);
+    expect(new Set(reachability)).toEqual(new Set(['dc1', 'dc2']));
+    const statusWidgets = widgets.filter((w) => w.type === 'alarm');
+    expect(statusWidgets).toHaveLength(config.flows.length);
+    for (const [i, flow] of config.flows.entries()) {
+      const prefix = `payments-kafka-dr-${flow.source}-to-${flow.target}-`;
+      const flowAlarms = [
+        ...Object.keys(template.findResources('AWS::CloudWatch::CompositeAlarm', { Properties: { AlarmName: `${prefix}primary-down` } })),
+        ...Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([, a]) => a.Properties.AlarmName.startsWith(prefix)).map(([id]) => id),
+      ];
+      expect(flowAlarms).toHaveLength(8);
+      expect(new Set(statusWidgets[i].properties.alarms)).toEqual(new Set(flowAlarms.map((id) => `{${id}}`)));
+    }
+  });
+
+  it('acknowledges wildcard resources per policy, not stack-wide (another one fails synth)', () => {
+    const { app, controlPlane: stack } = buildApp(config, new App({ outdir: mkdtempSync(path.join(tmpdir(), 'kafka-dr-probes-')), context: { 'aws:cdk:bundling-stacks': [] } }));
+    new iam.Policy(stack as Stack, 'WildcardPolicy', {
+      roles: [stack.probes.lagProbe.role],
+      statements: [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })],
+    });
+    expect(() => app.synth()).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
+  });
+});
+
+describe('the replication probes (modified estate)', () => {
+  const modified = withProbes(config, { rateMinutes: 2, thresholds: { rpoSeconds: 15, unreachablePeriods: 5, canaryTimeoutSeconds: 20, minHeadroom: 2 } });
+  const { template } = synth(modified);
+
+  it('schedules the probes at the new rate', () => {
+    const expressions = Object.values(template.findResources('AWS::Events::Rule')).map((r) => r.Properties.ScheduleExpression);
+    expect(expressions).toEqual(Array(4).fill('rate(2 minutes)'));
+  });
+
+  it('alarms on the new thresholds over the new period', () => {
+    expect(alarm(template, 'payments-kafka-dr-dc1-to-dc2-rpo-high')[1].Properties).toMatchObject({ Threshold: 15, Period: 120, EvaluationPeriods: 2 });
+    expect(alarm(template, 'payments-kafka-dr-dc2-to-dc1-rpo-high')[1].Properties).toMatchObject({ Threshold: 15, Period: 120 });
+    expect(alarm(template, 'payments-kafka-dr-dc1-to-dc2-source-unreachable')[1].Properties).toMatchObject({
+      Period: 120,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 5,
+      TreatMissingData: 'breaching',
+    });
+    expect(alarm(template, 'payments-kafka-dr-dc1-to-dc2-headroom-low')[1].Properties).toMatchObject({ Threshold: 2, Period: 120 });
+  });
+
+  it('gives the lag probe time for the longer canary wait', () => {
+    expect(functionOf(template, 'lag-probe')[1].Properties.Timeout).toBe(20 + 45);
+  });
+
+  it('says in primary-down that an automatic failover follows when failover.mode is automatic', () => {
+    const automatic = parseEstateConfig({ ...config, failover: { ...config.failover, mode: 'automatic' } }, 'automatic');
+    const [, composite] = only(
+      synth(automatic).template.findResources('AWS::CloudWatch::CompositeAlarm', { Properties: { AlarmName: 'payments-kafka-dr-dc1-to-dc2-primary-down' } }),
+      'primary-down alarm',
+    );
+    expect(composite.Properties.AlarmDescription).toContain('starts an unplanned failover to dc2');
+  });
+
+  it('refuses probe settings CloudWatch cannot evaluate (over one day for periods under an hour)', () => {
+    expect(() => withProbes(config, { rateMinutes: 30, thresholds: { unreachablePeriods: 49 } })).toThrow(
+      /\$\.probes\.thresholds\.unreachablePeriods: at most 48 with rateMinutes 30/,
+    );
+    expect(withProbes(config, { rateMinutes: 30, thresholds: { unreachablePeriods: 48 } }).probes.thresholds.unreachablePeriods).toBe(48);
+    expect(withProbes(config, { rateMinutes: 60, thresholds: { unreachablePeriods: 60 } }).probes.rateMinutes).toBe(60);
+  });
+});
+
+describe('docs/metrics-and-alarms.md', () => {
+  const doc = readFileSync('docs/metrics-and-alarms.md', 'utf8');
+
+  it('lists every metric with its unit and dimensions', () => {
+    for (const m of Object.values(Metric)) expect(doc).toContain(`| \`${m.name}\` | ${m.unit} | ${m.dimensions.join(', ')} |`);
+  });
+
+  it('lists every alarm', () => {
+    const suffixes = Object.values(flowAlarmDefinitions(config, config.flows[0]!)).map((d) => d.suffix);
+    expect(suffixes).toHaveLength(7);
+    for (const what of [...suffixes, 'primary-down']) expect(doc).toMatch(new RegExp(`^\\| \`${what}\``, 'm'));
+  });
+});

@@ -1,0 +1,123 @@
+// The lag and RPO probe against the lab: steady replication reads near zero; pausing MM2
+// while producing makes RPO and unreplicated records grow in what reaches CloudWatch, and
+// resuming brings them back; losing dc1 is published as unreachable with growing
+// heartbeat age — the "primary down" condition.
+import { spawnSync } from 'node:child_process';
+import type { Context } from 'aws-lambda';
+import { ConnectClient } from '../../functions/shared/connect/client';
+import { runLagProbe, type LagReport } from '../../functions/shared/probes/lag-probe';
+import { killLabComponent } from '../../lab/estate';
+import { Metric } from '../../lib/metrics';
+import { latestMetric } from '../support/cloudwatch';
+import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab';
+
+const context = { functionName: 'lag-probe', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const FLOW = 'dc1->dc2';
+
+async function probe(): Promise<LagReport> {
+  const { config, kafkaFor, adminFor } = await labContext();
+  return runLagProbe(config.flows[0]!, { kafka: kafkaFor, admin: adminFor }, { canaryTimeoutMs: 10_000, checkpointStaleMs: 30_000 });
+}
+
+/** The deployed path: the Lambda handler with its bundled configuration, publishing to CloudWatch. */
+async function invokeHandler(): Promise<Record<string, any>> {
+  const { config } = await labContext();
+  process.env.KAFKA_DR_CONFIG = JSON.stringify(config);
+  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  const { handler } = await import('../../functions/lag-probe/handler');
+  return (await handler({ flow: FLOW }, context)) as Record<string, any>;
+}
+
+async function produce(topic: string, count: number, firstTimestamp: number, spacingMs: number): Promise<void> {
+  const { kafkaFor } = await labContext();
+  const producer = (await kafkaFor('dc1')).producer();
+  await producer.connect();
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: Array.from({ length: count }, (_, i) => ({ partition: i % 2, key: `k${i}`, value: `v${i}`, timestamp: String(firstTimestamp + i * spacingMs) })),
+  });
+  await producer.disconnect();
+}
+
+const topicLag = (report: LagReport, topic: string) => report.lag?.topics.find((t) => t.topic === topic);
+
+it('reads lag and RPO near zero under steady replication, with a measured canary latency', async () => {
+  const { kafkaFor } = await labContext();
+  const topic = uniqueName('steady');
+  await ensureTopic(await kafkaFor('dc1'), topic, 2);
+  await produce(topic, 40, Date.now(), 1);
+  const report = await eventually('the new topic replicated', async () => {
+    const r = await probe();
+    return topicLag(r, topic)?.unreplicatedRecords === 0n && r.lag?.partitions.some((p) => p.topic === topic && p.replicatedTo === 20n) ? r : undefined;
+  }, 60_000, 2000);
+  expect(report.reachable).toEqual({ source: true, target: true });
+  expect(topicLag(report, topic)).toEqual({ topic, unreplicatedRecords: 0n, rpoMs: 0 });
+  expect(report.heartbeatAgeMs).toBeLessThan(5_000);
+  expect(report.canary?.arrived).toBe(true);
+  expect(report.canary?.latencyMs).toBeGreaterThan(0);
+  expect(report.canary?.latencyMs).toBeLessThan(10_000);
+});
+
+it('publishes growing RPO and unreplicated records while MM2 is paused, and their fall after resume', async () => {
+  const { lab, kafkaFor } = await labContext();
+  const connect = new ConnectClient(lab.connect.url);
+  const topic = uniqueName('paused');
+  await ensureTopic(await kafkaFor('dc1'), topic, 2);
+  await produce(topic, 10, Date.now(), 1);
+  await eventually('the topic replicated before the pause', async () => (topicLag(await probe(), topic)?.unreplicatedRecords === 0n ? true : undefined), 60_000, 2000);
+
+  const since = new Date();
+  try {
+    await connect.pause(lab.connect.connectors.source);
+    await eventually('source connector paused', async () => ((await connect.status(lab.connect.connectors.source)).tasks.every((t) => t.state === 'PAUSED') ? true : undefined), 30_000, 500);
+    const firstTimestamp = Date.now();
+    await produce(topic, 50, firstTimestamp, 100); // 50 records spanning 4.9 s of event time
+    const paused = await invokeHandler();
+    expect(paused.reachable).toEqual({ source: true, target: true });
+    const pausedTopic = paused.lag.topics.find((t: { topic: string }) => t.topic === topic);
+    expect(pausedTopic.unreplicatedRecords).toBe(50);
+    // From the newest replicated record (before the pause) to the newest produced one: at least the 4.9 s span.
+    expect(pausedTopic.rpoMs).toBeGreaterThanOrEqual(4_900);
+    expect(await latestMetric(Metric.TopicUnreplicatedRecords, { Flow: FLOW, Topic: topic }, since)).toBe(50);
+    expect(await latestMetric(Metric.Rpo, { Flow: FLOW }, since)).toBeGreaterThanOrEqual(4.9);
+    expect(await latestMetric(Metric.UnreplicatedRecords, { Flow: FLOW }, since)).toBeGreaterThanOrEqual(50);
+  } finally {
+    await connect.resume(lab.connect.connectors.source);
+  }
+  await eventually('the backlog replicated after resume', async () => (topicLag(await probe(), topic)?.unreplicatedRecords === 0n ? true : undefined), 60_000, 2000);
+  const resumedAt = new Date();
+  await invokeHandler();
+  expect(await latestMetric(Metric.TopicUnreplicatedRecords, { Flow: FLOW, Topic: topic }, resumedAt)).toBe(0);
+  expect(await latestMetric(Metric.TopicRpo, { Flow: FLOW, Topic: topic }, resumedAt)).toBe(0);
+});
+
+describe('with dc1 gone', () => {
+  afterAll(() => {
+    // Bring the lab back for whatever runs next (lab.sh up restarts only what is missing).
+    const up = spawnSync('bash', ['lab/lab.sh', 'up'], { stdio: 'inherit' });
+    expect(up.status).toBe(0);
+  });
+
+  it('publishes dc1 unreachable and a growing heartbeat age within the probe timeout: primary down', async () => {
+    const since = new Date();
+    killLabComponent('dc1');
+    const started = Date.now();
+    const first = await invokeHandler();
+    expect(Date.now() - started).toBeLessThan(25_000);
+    expect(first.reachable).toEqual({ source: false, target: true });
+    expect(first.canary).toMatchObject({ arrived: false });
+    expect(first.lag).toBeNull();
+    await new Promise((r) => setTimeout(r, 6_000)); // past the lab's heartbeatStaleSeconds (5)
+    const second = await invokeHandler();
+    expect(second.heartbeatAgeMs).toBeGreaterThan(first.heartbeatAgeMs);
+    expect(second.heartbeatAgeMs).toBeGreaterThan(5_000);
+
+    expect(await latestMetric(Metric.ClusterReachable, { Cluster: 'dc1' }, since)).toBe(0);
+    expect(await latestMetric(Metric.ClusterReachable, { Cluster: 'dc2' }, since)).toBe(1);
+    expect(await latestMetric(Metric.CanaryArrived, { Flow: FLOW }, since)).toBe(0);
+    // The composite "primary down" alarm's condition: source unreachable AND replication stale.
+    expect(await latestMetric(Metric.HeartbeatAge, { Flow: FLOW }, since)).toBeGreaterThan(5);
+  });
+});
