@@ -1,0 +1,106 @@
+// Benchmark: one lag-probe run over many partitions (default 100 topics x 100 partitions =
+// 10,000) on the lab, against the naive reference in the same run: per-topic offset calls
+// (what kafka-consumer-groups-style tooling does), one topic after another, on both clusters.
+// Prints a table with partitions/s and the ratio.
+//
+//   npm run lab:up && npx tsx bench/lag-probe.bench.ts [--topics 100] [--partitions 100]
+//
+// Our probe runs in a child process capped like a 256 MB Lambda (--max-old-space-size),
+// and its peak resident memory is reported.
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { estateAdmins, estateKafka } from '../functions/shared/kafka/connection';
+import { SecretReader } from '../functions/shared/secrets';
+import { labEstate } from '../lab/estate';
+import { eventually } from '../lab/sample-estate';
+import { ReplicationPolicy } from '../functions/shared/mm2/replication-policy';
+
+const { values } = parseArgs({ options: { topics: { type: 'string', default: '100' }, partitions: { type: 'string', default: '100' }, child: { type: 'boolean', default: false } } });
+const topicCount = Number(values.topics);
+const partitionsPerTopic = Number(values.partitions);
+const topics = Array.from({ length: topicCount }, (_, i) => `bench-${partitionsPerTopic}p-${String(i).padStart(4, '0')}`);
+const config = await labEstate();
+const baseFlow = config.flows[0]!;
+const flow = { ...baseFlow, topics: { include: [`bench-${partitionsPerTopic}p-.*`, 'kafka-dr-canary'], exclude: [] } };
+const secrets = new SecretReader();
+const kafkaFor = estateKafka(config.clusters, secrets, { requestTimeoutMs: 30_000 });
+const adminFor = estateAdmins(config.clusters, secrets, { requestTimeoutMs: 30_000 });
+
+if (values.child) {
+  // The measured run, in a process of its own so its memory is its own.
+  const { runLagProbe } = await import('../functions/shared/probes/lag-probe');
+  const clients = { kafka: kafkaFor, admin: adminFor };
+  await runLagProbe(flow, clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 60_000 }); // warm connections, like a warm Lambda
+  const started = performance.now();
+  const report = await runLagProbe(flow, clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 60_000 });
+  const ms = performance.now() - started;
+  const peakRss = Number(/VmHWM:\s+(\d+) kB/.exec(await import('node:fs').then((fs) => fs.readFileSync('/proc/self/status', 'utf8')))?.[1] ?? 0) * 1024;
+  console.log(JSON.stringify({ ms, partitions: report.lag?.partitions.length ?? 0, errors: report.errors, canaryMs: report.canary?.latencyMs, peakRss }));
+  process.exit(0);
+}
+
+async function ensureBenchTopics(): Promise<void> {
+  const dc1 = await kafkaFor('dc1');
+  const admin = dc1.admin();
+  await admin.connect();
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t));
+  for (let i = 0; i < missing.length; i += 20) {
+    await admin.createTopics({ topics: missing.slice(i, i + 20).map((topic) => ({ topic, numPartitions: partitionsPerTopic, replicationFactor: 1 })), waitForLeaders: false, timeout: 120_000 });
+  }
+  await eventually('leaders for every bench partition', async () => {
+    const metadata = await admin.fetchTopicMetadata({ topics });
+    return metadata.topics.every((t) => t.partitions.length === partitionsPerTopic && t.partitions.every((p) => p.leader >= 0)) ? true : undefined;
+  }, 300_000, 2000);
+  await admin.disconnect();
+  // A record in every partition on each run: non-empty partitions with a little lag to measure.
+  const producer = dc1.producer();
+  await producer.connect();
+  for (const topic of topics) {
+    await producer.send({ topic, messages: Array.from({ length: partitionsPerTopic }, (_, p) => ({ partition: p, key: `k${p}`, value: 'x'.repeat(100) })) });
+  }
+  await producer.disconnect();
+}
+
+async function naiveReference(): Promise<number> {
+  const policy = ReplicationPolicy.of(flow);
+  const source = (await kafkaFor('dc1')).admin();
+  const target = (await kafkaFor('dc2')).admin();
+  await Promise.all([source.connect(), target.connect()]);
+  const started = performance.now();
+  let lagged = 0;
+  for (const topic of topics) {
+    const s = await source.fetchTopicOffsets(topic);
+    const t = await target.fetchTopicOffsets(policy.remoteTopic(flow.source, topic));
+    lagged += s.filter((p) => Number(p.high) !== Number(t.find((x) => x.partition === p.partition)?.high)).length;
+  }
+  const ms = performance.now() - started;
+  await Promise.all([source.disconnect(), target.disconnect()]);
+  void lagged;
+  return ms;
+}
+
+const total = topicCount * partitionsPerTopic;
+console.log(`preparing ${topicCount} topics x ${partitionsPerTopic} partitions = ${total} partitions on dc1 and their mirrors on dc2...`);
+await ensureBenchTopics();
+const policy = ReplicationPolicy.of(flow);
+await eventually('MM2 to mirror every bench topic', async () => {
+  const admin = (await kafkaFor('dc2')).admin();
+  await admin.connect();
+  const have = new Set(await admin.listTopics());
+  await admin.disconnect();
+  return topics.every((t) => have.has(policy.remoteTopic(flow.source, t))) ? true : undefined;
+}, 600_000, 5000);
+
+const child = spawnSync(process.execPath, ['--max-old-space-size=200', '--import', 'tsx', 'bench/lag-probe.bench.ts', '--child', '--topics', String(topicCount), '--partitions', String(partitionsPerTopic)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+if (child.status !== 0) throw new Error(`probe run failed: ${child.stderr}`);
+const ours = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { ms: number; partitions: number; errors: string[]; canaryMs: number; peakRss: number };
+const naiveMs = await naiveReference();
+
+const rate = (ms: number) => Math.round(total / (ms / 1000));
+console.log(`\n| approach | partitions | time | partitions/s |`);
+console.log(`| --- | ---: | ---: | ---: |`);
+console.log(`| kafka-dr lag probe (full run: lag + RPO + canary + checkpoints + heartbeat) | ${ours.partitions} | ${(ours.ms / 1000).toFixed(2)} s | ${rate(ours.ms)} |`);
+console.log(`| naive: per-topic offset calls on both clusters (offsets only) | ${total} | ${(naiveMs / 1000).toFixed(2)} s | ${rate(naiveMs)} |`);
+console.log(`\nspeed-up: ${(naiveMs / ours.ms).toFixed(1)}x; probe peak RSS ${(ours.peakRss / 2 ** 20).toFixed(0)} MiB (heap capped at 200 MiB); canary ${ours.canaryMs} ms; errors: ${ours.errors.length ? ours.errors.join('; ') : 'none'}`);
+process.exit(0);
