@@ -23,7 +23,7 @@ const config = await labEstate();
 const baseFlow = config.flows[0]!;
 const flow = { ...baseFlow, topics: { include: [`bench-${partitionsPerTopic}p-.*`, 'kafka-dr-canary'], exclude: [] } };
 const secrets = new SecretReader();
-const kafkaFor = estateKafka(config.clusters, secrets, { requestTimeoutMs: 30_000 });
+const kafkaFor = estateKafka(config.clusters, secrets, { requestTimeoutMs: 30_000, retries: 10 });
 const adminFor = estateAdmins(config.clusters, secrets, { requestTimeoutMs: 30_000 });
 
 if (values.child) {

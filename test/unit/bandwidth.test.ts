@@ -7,6 +7,7 @@ import { bandwidthMetricSamples } from '../../functions/shared/probes/bandwidth-
 import {
   backlogBytes,
   catchUpEtaSeconds,
+  emptyBandwidthReport,
   headroom,
   median,
   peakOf,
@@ -27,7 +28,6 @@ const state = (topic: string, partition: number, earliest: number, latest: numbe
   earliest: BigInt(earliest),
   latest: BigInt(latest),
   newestTimestamp: null,
-  oldestTimestamp: null,
 });
 
 describe('topicTotals', () => {
@@ -141,20 +141,8 @@ describe('peak, headroom, backlog and catch-up ETA', () => {
 });
 
 const report = (over: Partial<BandwidthReport>): BandwidthReport => ({
-  flow: 'dc1->dc2',
-  at: Date.UTC(2025, 0, 1),
+  ...emptyBandwidthReport('dc1->dc2', Date.UTC(2025, 0, 1)),
   reachable: { source: true, target: true },
-  errors: [],
-  firstSnapshot: { source: false, target: false },
-  demand: null,
-  replicated: null,
-  skipped: [],
-  capacity: null,
-  rttMs: null,
-  peakDemandBytesPerSecond: null,
-  headroom: null,
-  backlog: null,
-  catchUpEtaSeconds: null,
   ...over,
 });
 

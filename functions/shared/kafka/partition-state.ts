@@ -18,8 +18,6 @@ export interface PartitionState {
   latest: bigint;
   /** Highest record timestamp in the partition (epoch ms), null when it holds no record. */
   newestTimestamp: number | null;
-  /** Timestamp of the first record (epoch ms), null when it holds no record. */
-  oldestTimestamp: number | null;
 }
 
 export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -27,12 +25,16 @@ export const partitionKey = (topic: string, partition: number) => `${topic}\u000
 /** Partition counts of the given topics that exist (missing topics are left out). */
 export async function partitionCounts(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
   if (topics.length === 0) return new Map();
-  const metadata = await admin.metadata({ topics: [...topics], forceUpdate: true });
+  // A Metadata request naming a missing topic fails as a whole ("Unknown topic"): ask only for existing ones.
+  const existing = new Set(await admin.listTopics({ includeInternals: true }));
+  const present = topics.filter((t) => existing.has(t));
+  if (present.length === 0) return new Map();
+  const metadata = await admin.metadata({ topics: present, forceUpdate: true });
   return new Map([...metadata.topics.entries()].map(([name, t]) => [name, t.partitionsCount]));
 }
 
-async function listOffsets(admin: Admin, counts: Map<string, number>, timestamp: bigint): Promise<Map<string, { offset: bigint; timestamp: bigint }>> {
-  const topics = [...counts].map(([name, n]) => ({ name, partitions: Array.from({ length: n }, (_, p) => ({ partitionIndex: p, timestamp })) }));
+async function listOffsets(admin: Admin, partitions: Map<string, number[]>, timestamp: bigint): Promise<Map<string, { offset: bigint; timestamp: bigint }>> {
+  const topics = [...partitions].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p, timestamp })) }));
   const result = await admin.listOffsets({ topics });
   const out = new Map<string, { offset: bigint; timestamp: bigint }>();
   for (const t of result) for (const p of t.partitions) out.set(partitionKey(t.name, p.partitionIndex), { offset: p.offset, timestamp: p.timestamp });
@@ -42,25 +44,27 @@ async function listOffsets(admin: Admin, counts: Map<string, number>, timestamp:
 export async function partitionStates(admin: Admin, topics: readonly string[]): Promise<PartitionState[]> {
   const counts = await partitionCounts(admin, topics);
   if (counts.size === 0) return [];
-  const [latest, earliest, newest, oldest] = await Promise.all([
-    listOffsets(admin, counts, LATEST),
-    listOffsets(admin, counts, EARLIEST),
-    listOffsets(admin, counts, MAX_TIMESTAMP),
-    listOffsets(admin, counts, FIRST_RECORD),
-  ]);
-  const timestamp = (found: { timestamp: bigint } | undefined, nonEmpty: boolean) =>
-    nonEmpty && found !== undefined && found.timestamp >= 0n ? Number(found.timestamp) : null;
+  const all = new Map([...counts].map(([topic, n]) => [topic, Array.from({ length: n }, (_, p) => p)]));
+  const [latest, earliest, newest] = await Promise.all([listOffsets(admin, all, LATEST), listOffsets(admin, all, EARLIEST), listOffsets(admin, all, MAX_TIMESTAMP)]);
   const states: PartitionState[] = [];
   for (const [topic, n] of counts) {
     for (let partition = 0; partition < n; partition++) {
       const key = partitionKey(topic, partition);
       const end = latest.get(key)?.offset ?? 0n;
       const start = earliest.get(key)?.offset ?? 0n;
-      const nonEmpty = end > start;
-      states.push({ topic, partition, earliest: start, latest: end, newestTimestamp: timestamp(newest.get(key), nonEmpty), oldestTimestamp: timestamp(oldest.get(key), nonEmpty) });
+      const ts = newest.get(key)?.timestamp;
+      states.push({ topic, partition, earliest: start, latest: end, newestTimestamp: end > start && ts !== undefined && ts >= 0n ? Number(ts) : null });
     }
   }
   return states;
+}
+
+/** Timestamp of the first record of each given partition (epoch ms); absent for empty partitions. */
+export async function firstRecordTimestamps(admin: Admin, partitions: readonly { topic: string; partition: number }[]): Promise<Map<string, number>> {
+  const byTopic = new Map<string, number[]>();
+  for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+  const found = byTopic.size === 0 ? new Map() : await listOffsets(admin, byTopic, FIRST_RECORD);
+  return new Map([...found].filter(([, v]) => v.offset >= 0n && v.timestamp >= 0n).map(([k, v]) => [k, Number(v.timestamp)]));
 }
 
 /** Bytes on disk per partition (leader replicas), from one DescribeLogDirs request per broker. */

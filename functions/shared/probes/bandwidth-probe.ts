@@ -290,12 +290,11 @@ async function measureSide(admin: Admin, topics: string[], now: () => number): P
   return { states, snapshot: { at, topics: topicTotals(states, sizes) } };
 }
 
-export async function runBandwidthProbe(flow: FlowConfig, clients: BandwidthProbeClients, options: BandwidthProbeOptions): Promise<BandwidthReport> {
-  const now = options.now ?? Date.now;
-  const policy = ReplicationPolicy.of(flow);
-  const report: BandwidthReport = {
-    flow: flowName(flow),
-    at: now(),
+/** A report of a run that has measured nothing yet. */
+export function emptyBandwidthReport(flow: string, at: number): BandwidthReport {
+  return {
+    flow,
+    at,
     reachable: { source: false, target: false },
     errors: [],
     firstSnapshot: { source: false, target: false },
@@ -309,6 +308,12 @@ export async function runBandwidthProbe(flow: FlowConfig, clients: BandwidthProb
     backlog: null,
     catchUpEtaSeconds: null,
   };
+}
+
+export async function runBandwidthProbe(flow: FlowConfig, clients: BandwidthProbeClients, options: BandwidthProbeOptions): Promise<BandwidthReport> {
+  const now = options.now ?? Date.now;
+  const policy = ReplicationPolicy.of(flow);
+  const report = emptyBandwidthReport(flowName(flow), now());
   const attempt = <T>(what: string, work: () => Promise<T>): Promise<T | undefined> =>
     work().catch((err: unknown) => void report.errors.push(`${what}: ${(err as Error).message}`));
 

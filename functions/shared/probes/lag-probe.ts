@@ -6,7 +6,7 @@
 import type { Admin } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
 import { CANARY_TOPIC, LINK_PROBE_TOPIC, flowName, type FlowConfig } from '../../../lib/config/schema';
-import { partitionKey, partitionStates, type PartitionState } from '../kafka/partition-state';
+import { firstRecordTimestamps, partitionKey, partitionStates, type PartitionState } from '../kafka/partition-state';
 import { readOffsetSyncs } from '../mm2/internal-topics';
 import { HEARTBEATS_TOPIC, ReplicationPolicy, topicFilter } from '../mm2/replication-policy';
 import type { OffsetSync } from '../mm2/records';
@@ -23,6 +23,8 @@ export interface PartitionLag {
   lagRecords: bigint;
   /** Newest source record timestamp - newest replicated record timestamp (0 when caught up). */
   timeLagMs: number;
+  /** Whether any record of the partition is on the target yet. */
+  started: boolean;
 }
 
 export interface TopicLag {
@@ -63,17 +65,20 @@ export function replicatedTo(source: PartitionState, target: PartitionState | un
   return position > source.latest ? source.latest : position < source.earliest ? source.earliest : position;
 }
 
-export function partitionLag(source: PartitionState, remoteTopic: string, target: PartitionState | undefined, sync: OffsetSync | undefined): PartitionLag {
+/**
+ * `firstRecordTimestamp` is needed only when nothing of the partition is on the target yet:
+ * then the data at risk starts at the source's first record.
+ */
+export function partitionLag(source: PartitionState, remoteTopic: string, target: PartitionState | undefined, sync: OffsetSync | undefined, firstRecordTimestamp?: number): PartitionLag {
   const to = replicatedTo(source, target, sync);
   const lagRecords = source.latest - to;
   let timeLagMs = 0;
   if (lagRecords > 0n && source.newestTimestamp !== null) {
-    // The span of data at risk: from the newest record already on the target (or, with
-    // nothing replicated yet, the first record) to the newest on the source.
-    const from = target?.newestTimestamp ?? source.oldestTimestamp ?? source.newestTimestamp;
+    // The span of data at risk: from the newest record already on the target to the newest on the source.
+    const from = target?.newestTimestamp ?? firstRecordTimestamp ?? source.newestTimestamp;
     timeLagMs = Math.max(0, source.newestTimestamp - from);
   }
-  return { topic: source.topic, partition: source.partition, remoteTopic, sourceEnd: source.latest, replicatedTo: to, lagRecords, timeLagMs };
+  return { topic: source.topic, partition: source.partition, remoteTopic, sourceEnd: source.latest, replicatedTo: to, lagRecords, timeLagMs, started: target?.newestTimestamp != null };
 }
 
 export function summarizeLag(partitions: PartitionLag[]): NonNullable<LagReport['lag']> {
@@ -111,14 +116,25 @@ export async function sourceTopics(admin: Admin, flow: FlowConfig, policy: Repli
   return topics.filter((t) => replicated(t) && t !== CANARY_TOPIC && t !== LINK_PROBE_TOPIC && !policy.isInternalTopic(t)).sort();
 }
 
-/** The flow's lag from both sides' partition states and MM2's newest offset syncs (keyed by source partition). */
-export function flowLag(flow: FlowConfig, sourceStates: PartitionState[], targetStates: PartitionState[], syncs: Map<string, OffsetSync>): NonNullable<LagReport['lag']> {
+/**
+ * The flow's lag from both sides' partition states and MM2's newest offset syncs (keyed by
+ * source partition); `firstTimestamps` (by source partition) dates partitions MM2 has not
+ * copied anything of yet.
+ */
+export function flowLag(
+  flow: FlowConfig,
+  sourceStates: PartitionState[],
+  targetStates: PartitionState[],
+  syncs: Map<string, OffsetSync>,
+  firstTimestamps: Map<string, number> = new Map(),
+): NonNullable<LagReport['lag']> {
   const policy = ReplicationPolicy.of(flow);
   const targetByKey = new Map(targetStates.map((s) => [partitionKey(s.topic, s.partition), s]));
   return summarizeLag(
     sourceStates.map((s) => {
       const remote = policy.remoteTopic(flow.source, s.topic);
-      return partitionLag(s, remote, targetByKey.get(partitionKey(remote, s.partition)), syncs.get(partitionKey(s.topic, s.partition)));
+      const key = partitionKey(s.topic, s.partition);
+      return partitionLag(s, remote, targetByKey.get(partitionKey(remote, s.partition)), syncs.get(key), firstTimestamps.get(key));
     }),
   );
 }
@@ -184,6 +200,9 @@ export async function runLagProbe(flow: FlowConfig, clients: LagProbeClients, op
           readOffsetSyncs(syncsCluster, policy.offsetSyncsTopic(flow.target)),
         ]);
         report.lag = flowLag(flow, sourceStates, targetStates, syncs);
+        // Rare (a topic MM2 has not copied from yet): one more batched request, for those partitions only.
+        const unstarted = report.lag.partitions.filter((p) => !p.started && p.lagRecords > 0n);
+        if (unstarted.length > 0) report.lag = flowLag(flow, sourceStates, targetStates, syncs, await firstRecordTimestamps(source, unstarted));
       }),
     );
   } else {
