@@ -3,7 +3,7 @@
 // (what kafka-consumer-groups-style tooling does), one topic after another, on both clusters.
 // Prints a table with partitions/s and the ratio.
 //
-//   npm run lab:up && npx tsx bench/lag-probe.bench.ts [--topics 100] [--partitions 100]
+//   npm run lab:down && LAB_FULL_JIT=1 npm run lab:up && npx tsx bench/lag-probe.bench.ts [--topics 100] [--partitions 100]
 //
 // Our probe runs in a child process capped like a 256 MB Lambda (--max-old-space-size),
 // and its peak resident memory is reported.
@@ -30,7 +30,8 @@ if (values.child) {
   // The measured run, in a process of its own so its memory is its own.
   const { runLagProbe } = await import('../functions/shared/probes/lag-probe');
   const clients = { kafka: kafkaFor, admin: adminFor };
-  await runLagProbe(flow, clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 60_000 }); // warm connections, like a warm Lambda
+  // Warm connections, like a warm Lambda, and wait until MM2 carries the canary topic.
+  await eventually('a warm-up probe run whose canary arrives', async () => ((await runLagProbe(flow, clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 60_000 })).canary?.arrived ? true : undefined), 120_000, 1000);
   const started = performance.now();
   const report = await runLagProbe(flow, clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 60_000 });
   const ms = performance.now() - started;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseEstateConfig } from '../lib/config/load';
-import type { EstateConfig } from '../lib/config/schema';
+import { CANARY_TOPIC, type EstateConfig, type FlowConfig } from '../lib/config/schema';
 import { projectRoot } from '../lib/paths';
 
 interface LabCluster {
@@ -22,7 +22,7 @@ interface LabCluster {
 export interface LabInfo {
   kafkaVersion: string;
   clusters: { dc1: LabCluster; dc2: LabCluster };
-  connect: { url: string; logFile: string; connectors: { source: string; checkpoint: string; heartbeat: string } };
+  connect: { url: string; logFile: string; connectors: { source: string; checkpoint: string; heartbeat: string; identitySource: string } };
   moto: { endpoint: string; logFile: string };
   libsDir: string;
   stateDir: string;
@@ -87,6 +87,7 @@ export async function labEstate(lab: LabInfo = readLabInfo()): Promise<EstateCon
   const credentialsSecretArn = await putSecret(secrets, 'kafka-dr/lab/dc1-scram', JSON.stringify({ username: dc1.username, password: dc1.password }));
   const caSecretArn = await putSecret(secrets, 'kafka-dr/lab/dc1-ca', readFileSync(dc1.caPemPath!, 'utf8'));
   const hostedZoneId = await hostedZone(new Route53Client({}));
+  const { source, checkpoint, heartbeat } = lab.connect.connectors;
   return parseEstateConfig(
     {
       estate: 'lab',
@@ -100,9 +101,10 @@ export async function labEstate(lab: LabInfo = readLabInfo()): Promise<EstateCon
         {
           source: 'dc1',
           target: 'dc2',
-          topics: { include: ['.*'], exclude: ['__.*', '.*\\.internal', 'heartbeats', 'mm2-.*', 'connect-.*'] },
+          // ident-* topics are replicated by the lab's identity-policy connector instead (identityFlow).
+          topics: { include: ['.*'], exclude: ['__.*', '.*\\.internal', 'heartbeats', 'mm2-.*', 'connect-.*', 'ident-.*'] },
           replicationPolicy: { type: 'default', separator: '.' },
-          mm2: { connectUrl: lab.connect.url, connectors: lab.connect.connectors, emitCheckpoints: true, syncGroupOffsets: false },
+          mm2: { connectUrl: lab.connect.url, connectors: { source, checkpoint, heartbeat }, emitCheckpoints: true, syncGroupOffsets: false },
         },
       ],
       dns: {
@@ -118,4 +120,16 @@ export async function labEstate(lab: LabInfo = readLabInfo()): Promise<EstateCon
     },
     'the lab estate',
   );
+}
+
+/** The lab's second view of dc1 -> dc2: topics "ident-*" replicated under MM2's IdentityReplicationPolicy. */
+export function identityFlow(config: EstateConfig, lab: LabInfo): FlowConfig {
+  const [flow] = config.flows;
+  if (!flow) throw new Error('the lab estate has no flow');
+  return {
+    ...flow,
+    topics: { include: ['ident-.*', CANARY_TOPIC], exclude: [] },
+    replicationPolicy: { type: 'identity', separator: '.' },
+    mm2: { ...flow.mm2, connectors: { ...flow.mm2.connectors, source: lab.connect.connectors.identitySource } },
+  };
 }

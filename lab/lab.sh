@@ -27,7 +27,10 @@ DATA_DIR="$LAB_STATE/data"
 VENV="$LAB_CACHE/venv"
 # Small heaps and the serial collector: three JVMs share two cores. C1-only JIT makes
 # them start faster; the lab's traffic never needs C2's peak throughput.
-JAVA_OPTS=(-Xms64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true)
+JAVA_OPTS=(-Xms64m -XX:+UseSerialGC -Djava.awt.headless=true)
+# LAB_FULL_JIT=1 keeps C2 for load work (benchmarks): with C1 only, TLS on dc1 saturates a
+# core once MM2 fetches thousands of partitions.
+[[ ${LAB_FULL_JIT:-0} == 1 ]] || JAVA_OPTS+=(-XX:TieredStopAtLevel=1)
 
 export STATE_DIR="$LAB_STATE" CERTS_DIR STORE_PASSWORD
 

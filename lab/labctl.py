@@ -28,6 +28,9 @@ CONNECTORS = {
     "source": ("mm2-source-dc1-dc2", 1),
     "checkpoint": ("mm2-checkpoint-dc1-dc2", 0),
     "heartbeat": ("mm2-heartbeat-dc1-dc2", 1),
+    # The same flow under IdentityReplicationPolicy, for topics "ident-*" only, so tests
+    # prove kafka-dr with both of MM2's naming policies.
+    "identitySource": ("mm2-identity-source-dc1-dc2", 1),
 }
 COMPONENTS = ("dc1", "dc2", "connect", "moto")
 MARKER_STATE = "KAFKA_DR_LAB_STATE"
