@@ -14,13 +14,11 @@ export default {
       testMatch: ['<rootDir>/test/lab/**/*.test.ts'],
       globalSetup: '<rootDir>/test/lab/global-setup.mjs',
       globalTeardown: '<rootDir>/test/lab/global-teardown.mjs',
+      setupFilesAfterEnv: ['<rootDir>/test/lab/setup.ts'],
     },
   ],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   // Lab tests share one lab and some disturb it (pause MM2, stop a broker): one file at a time.
   maxWorkers: 1,
-  // Probe handlers keep their Kafka connections for the life of the (Lambda) container, as
-  // they should; in a test run that container is Jest's worker.
-  forceExit: true,
   testTimeout: 120000,
 };

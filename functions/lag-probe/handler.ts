@@ -11,9 +11,9 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { findFlow } from '../../lib/config/estate';
 import { publishMetrics } from '../shared/cloudwatch/publish';
 import { estateConfig } from '../shared/estate-config';
-import { estateAdmins, estateKafka } from '../shared/kafka/connection';
+import { closing, estateAdmins, estateKafka } from '../shared/kafka/connection';
 import { lagMetricSamples } from '../shared/probes/lag-metrics';
-import { runLagProbe, type LagProbeClients } from '../shared/probes/lag-probe';
+import { runLagProbe } from '../shared/probes/lag-probe';
 import { toJson } from '../shared/json';
 import { SecretReader } from '../shared/secrets';
 
@@ -25,8 +25,6 @@ const cloudwatch = tracer.captureAWSv3Client(new CloudWatchClient({}));
 
 // Short timeouts: an unreachable cluster must cost seconds, not the whole Lambda timeout.
 const connection = { connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retries: 1 };
-// Kept for the life of the container, so warm invocations reuse their connections.
-let clients: LagProbeClients | undefined;
 
 export interface LagProbeEvent {
   flow: string;
@@ -36,11 +34,14 @@ async function lagProbe(event: LagProbeEvent) {
   const config = estateConfig();
   const flow = findFlow(config, event.flow);
   const { thresholds } = config.probes;
-  clients ??= { kafka: estateKafka(config.clusters, secrets, connection), admin: estateAdmins(config.clusters, secrets, connection) };
-  const report = await runLagProbe(flow, clients, {
-    canaryTimeoutMs: thresholds.canaryTimeoutSeconds * 1000,
-    checkpointStaleMs: thresholds.checkpointStaleSeconds * 1000,
-  });
+  // Fresh connections each run (closed at the end): a probe must not trust a connection
+  // to a cluster that may have died and come back since the last run.
+  const admins = closing(estateAdmins(config.clusters, secrets, connection));
+  const report = await runLagProbe(
+    flow,
+    { kafka: estateKafka(config.clusters, secrets, connection), admin: admins },
+    { canaryTimeoutMs: thresholds.canaryTimeoutSeconds * 1000, checkpointStaleMs: thresholds.checkpointStaleSeconds * 1000 },
+  ).finally(() => admins.close());
   const samples = lagMetricSamples(report, flow);
   await publishMetrics(cloudwatch, samples, { highResolution: true });
   metrics.addMetric('ProbeErrors', MetricUnit.Count, report.errors.length);

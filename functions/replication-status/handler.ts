@@ -3,6 +3,8 @@
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import { findFlow } from '../../lib/config/estate';
@@ -13,6 +15,7 @@ import { SecretReader } from '../shared/secrets';
 
 const logger = new Logger();
 const tracer = new Tracer();
+const metrics = new Metrics({ namespace: 'KafkaDR/Probes' });
 const secrets = new SecretReader();
 
 export interface ReplicationStatusEvent {
@@ -25,7 +28,8 @@ async function replicationStatus(event: ReplicationStatusEvent | undefined): Pro
   const kafkaFor = estateKafka(config.clusters, secrets);
   const statuses = await Promise.all(flows.map((flow) => flowStatus(flow, kafkaFor)));
   for (const s of statuses) logger.info('flow status', { flow: s.flow, reachable: s.reachable, heartbeatAgeMs: s.heartbeat.ageMs, errors: s.errors });
+  metrics.addMetric('StatusErrors', MetricUnit.Count, statuses.reduce((n, s) => n + s.errors.length, 0));
   return { flows: statuses };
 }
 
-export const handler = middy(replicationStatus).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger));
+export const handler = middy(replicationStatus).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger)).use(logMetrics(metrics));

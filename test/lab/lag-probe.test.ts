@@ -3,6 +3,7 @@
 // resuming brings them back; losing dc1 is published as unreachable with growing
 // heartbeat age — the "primary down" condition.
 import { spawnSync } from 'node:child_process';
+import { jest } from '@jest/globals';
 import type { Context } from 'aws-lambda';
 import { ConnectClient } from '../../functions/shared/connect/client';
 import { runLagProbe, type LagReport } from '../../functions/shared/probes/lag-probe';
@@ -27,6 +28,19 @@ async function invokeHandler(): Promise<Record<string, any>> {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const { handler } = await import('../../functions/lag-probe/handler');
   return (await handler({ flow: FLOW }, context)) as Record<string, any>;
+}
+
+/** Everything written to stdout and stderr while `work` runs (Powertools logs go there). */
+async function captureOutput<T>(work: () => Promise<T>): Promise<{ result: T; output: string }> {
+  const chunks: string[] = [];
+  const spies = [process.stdout, process.stderr].map((stream) =>
+    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => (chunks.push(String(chunk)), true)),
+  );
+  try {
+    return { result: await work(), output: chunks.join('') };
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
 }
 
 async function produce(topic: string, count: number, firstTimestamp: number, spacingMs: number): Promise<void> {
@@ -74,7 +88,9 @@ it('publishes growing RPO and unreplicated records while MM2 is paused, and thei
     await eventually('source connector paused', async () => ((await connect.status(lab.connect.connectors.source)).tasks.every((t) => t.state === 'PAUSED') ? true : undefined), 30_000, 500);
     const firstTimestamp = Date.now();
     await produce(topic, 50, firstTimestamp, 100); // 50 records spanning 4.9 s of event time
-    const paused = await invokeHandler();
+    const { result: paused, output } = await captureOutput(invokeHandler);
+    expect(output).toContain('"message":"lag probe"');
+    expect(output).not.toContain(lab.clusters.dc1.password!); // credentials never reach the logs
     expect(paused.reachable).toEqual({ source: true, target: true });
     const pausedTopic = paused.lag.topics.find((t: { topic: string }) => t.topic === topic);
     expect(pausedTopic.unreplicatedRecords).toBe(50);

@@ -6,14 +6,14 @@ import type { Kafka } from 'kafkajs';
 import { labEstate, readLabInfo, type LabInfo } from '../../lab/estate';
 import type { EstateConfig } from '../../lib/config/schema';
 import type { Admin } from '@platformatic/kafka';
-import { estateAdmins, estateKafka } from '../../functions/shared/kafka/connection';
+import { closing, estateAdmins, estateKafka } from '../../functions/shared/kafka/connection';
 import { SecretReader } from '../../functions/shared/secrets';
 
 export interface LabContext {
   lab: LabInfo;
   config: EstateConfig;
   kafkaFor: (cluster: string) => Promise<Kafka>;
-  adminFor: (cluster: string) => Promise<Admin>;
+  adminFor: ((cluster: string) => Promise<Admin>) & { close(): Promise<void> };
 }
 
 let context: Promise<LabContext> | undefined;
@@ -23,9 +23,16 @@ export function labContext(): Promise<LabContext> {
     const lab = readLabInfo();
     const config = await labEstate(lab);
     const secrets = new SecretReader();
-    return { lab, config, kafkaFor: estateKafka(config.clusters, secrets), adminFor: estateAdmins(config.clusters, secrets) };
+    return { lab, config, kafkaFor: estateKafka(config.clusters, secrets), adminFor: closing(estateAdmins(config.clusters, secrets)) };
   })();
   return context;
+}
+
+/** Closes the test file's Kafka admin connections (test/lab/setup.ts runs it after each file). */
+export async function closeLabContext(): Promise<void> {
+  const open = context;
+  context = undefined;
+  if (open) await (await open).adminFor.close();
 }
 
 /** A name no earlier run of the (reused) lab has used. */

@@ -1,0 +1,4 @@
+import { afterAll } from '@jest/globals';
+import { closeLabContext } from '../support/lab';
+
+afterAll(closeLabContext);
