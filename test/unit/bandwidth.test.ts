@@ -4,19 +4,8 @@
 import type { FlowConfig } from '../../lib/config/schema';
 import { Metric, NEVER_SECONDS } from '../../lib/metrics';
 import { bandwidthMetricSamples } from '../../functions/shared/probes/bandwidth-metrics';
-import {
-  backlogBytes,
-  catchUpEtaSeconds,
-  emptyBandwidthReport,
-  headroom,
-  median,
-  peakOf,
-  rateBetween,
-  runBandwidthProbe,
-  topicDelta,
-  topicTotals,
-  type BandwidthReport,
-} from '../../functions/shared/probes/bandwidth-probe';
+import { backlogBytes, catchUpEtaSeconds, headroom, median, peakOf, rateBetween, topicDelta, topicTotals } from '../../functions/shared/probes/bandwidth-math';
+import { emptyBandwidthReport, runBandwidthProbe, type BandwidthReport } from '../../functions/shared/probes/bandwidth-probe';
 import type { BandwidthState, SideSnapshot, TopicTotals } from '../../functions/shared/probes/probe-state';
 import { partitionKey, type PartitionState } from '../../functions/shared/kafka/partition-state';
 
