@@ -1,21 +1,10 @@
 // A sample workload on the lab: the `orders` topic on dc1 with traffic and a consumer group
 // that commits, so MM2 has records to mirror and offsets to checkpoint.
 import type { Kafka } from 'kafkajs';
+import { ensureTopic } from '../functions/shared/kafka/topics';
 
 export const SAMPLE_TOPIC = 'orders';
 export const SAMPLE_GROUP = 'orders-app';
-
-export async function ensureTopic(kafka: Kafka, topic: string, numPartitions = 3): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) {
-      await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /** Polls `probe` until it returns a value, or fails with `what` after `timeoutMs`. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60000, intervalMs = 1000): Promise<T> {

@@ -3,7 +3,7 @@
 import { ConnectClient, ConnectError } from '../../functions/shared/connect/client';
 import { partitionEnds } from '../../functions/shared/kafka/topic-reader';
 import type { Kafka } from 'kafkajs';
-import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab';
+import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 
 async function recordCount(kafka: Kafka, topic: string): Promise<number> {
   const admin = kafka.admin();
@@ -16,13 +16,6 @@ async function recordCount(kafka: Kafka, topic: string): Promise<number> {
   }
 }
 
-async function produce(kafka: Kafka, topic: string, count: number): Promise<void> {
-  const producer = kafka.producer();
-  await producer.connect();
-  await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
-  await producer.disconnect();
-}
-
 it('pause stops replication and resume restarts it', async () => {
   const { lab, kafkaFor } = await labContext();
   const connect = new ConnectClient(lab.connect.url);
@@ -31,7 +24,7 @@ it('pause stops replication and resume restarts it', async () => {
   const dc2 = await kafkaFor('dc2');
   const topic = uniqueName('shipments');
   await ensureTopic(dc1, topic, 1);
-  await produce(dc1, topic, 10);
+  await sendRecords(dc1, topic, spacedRecords(10, Date.now(), 1, 1));
   await eventually(`10 records on dc1.${topic}`, async () => ((await recordCount(dc2, `dc1.${topic}`)) === 10 ? true : undefined), 90_000, 1000);
 
   try {
@@ -43,7 +36,7 @@ it('pause stops replication and resume restarts it', async () => {
     }, 30_000, 500);
     expect(paused.tasks.length).toBeGreaterThan(0);
 
-    await produce(dc1, topic, 5);
+    await sendRecords(dc1, topic, spacedRecords(5, Date.now(), 1, 1));
     await new Promise((r) => setTimeout(r, 8000)); // several MM2 poll intervals
     expect(await recordCount(dc2, `dc1.${topic}`)).toBe(10);
   } finally {

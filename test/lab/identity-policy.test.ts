@@ -3,7 +3,7 @@
 import { ConnectClient } from '../../functions/shared/connect/client';
 import { runLagProbe, type LagReport } from '../../functions/shared/probes/lag-probe';
 import { identityFlow } from '../../lab/estate';
-import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab';
+import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 
 async function probeIdentity(): Promise<LagReport> {
   const { config, lab, kafkaFor, adminFor } = await labContext();
@@ -17,12 +17,7 @@ it('measures lag, RPO and the canary with identity-named remote topics', async (
   const topic = uniqueName('ident');
   const dc1 = await kafkaFor('dc1');
   await ensureTopic(dc1, topic, 2);
-  const send = async (count: number, first: number) => {
-    const producer = dc1.producer();
-    await producer.connect();
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ partition: i % 2, key: `k${i}`, value: 'v', timestamp: String(first + i * 100) })) });
-    await producer.disconnect();
-  };
+  const send = (count: number, first: number) => sendRecords(dc1, topic, spacedRecords(count, first, 100));
   await send(20, Date.now());
   const caughtUp = await eventually(`${topic} replicated under its own name`, async () => {
     const r = await probeIdentity();

@@ -10,7 +10,7 @@ import { runLagProbe, type LagReport } from '../../functions/shared/probes/lag-p
 import { killLabComponent } from '../../lab/estate';
 import { Metric } from '../../lib/metrics';
 import { latestMetric } from '../support/cloudwatch';
-import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab';
+import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 
 const context = { functionName: 'lag-probe', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 const FLOW = 'dc1->dc2';
@@ -45,14 +45,7 @@ async function captureOutput<T>(work: () => Promise<T>): Promise<{ result: T; ou
 
 async function produce(topic: string, count: number, firstTimestamp: number, spacingMs: number): Promise<void> {
   const { kafkaFor } = await labContext();
-  const producer = (await kafkaFor('dc1')).producer();
-  await producer.connect();
-  await producer.send({
-    topic,
-    acks: -1,
-    messages: Array.from({ length: count }, (_, i) => ({ partition: i % 2, key: `k${i}`, value: `v${i}`, timestamp: String(firstTimestamp + i * spacingMs) })),
-  });
-  await producer.disconnect();
+  await sendRecords(await kafkaFor('dc1'), topic, spacedRecords(count, firstTimestamp, spacingMs));
 }
 
 const topicLag = (report: LagReport, topic: string) => report.lag?.topics.find((t) => t.topic === topic);

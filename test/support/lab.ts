@@ -2,7 +2,7 @@
 // client per cluster through the real credential path, and small helpers to wait for
 // replication.
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
 import { labEstate, readLabInfo, type LabInfo } from '../../lab/estate';
 import type { EstateConfig } from '../../lib/config/schema';
 import type { Admin } from '@platformatic/kafka';
@@ -40,4 +40,21 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export { ensureTopic, eventually } from '../../lab/sample-estate';
+export { eventually } from '../../lab/sample-estate';
+export { ensureTopic } from '../../functions/shared/kafka/topics';
+
+/** Produces the records (acks=all) with a producer of its own. */
+export async function sendRecords(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** `count` keyed records, round-robin over `partitions`, with event timestamps `spacingMs` apart from `firstTimestamp`. */
+export function spacedRecords(count: number, firstTimestamp: number, spacingMs: number, partitions = 2): Message[] {
+  return Array.from({ length: count }, (_, i) => ({ partition: i % partitions, key: `k${i}`, value: `v${i}`, timestamp: String(firstTimestamp + i * spacingMs) }));
+}

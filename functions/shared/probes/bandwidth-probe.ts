@@ -9,13 +9,12 @@
 // (compressed as stored). A cluster that does not answer is reported, never thrown; what
 // could not be measured is left null (and unpublished).
 import type { Admin, Consumer } from '@platformatic/kafka';
-import type { Kafka } from 'kafkajs';
 import { flowName, type FlowConfig } from '../../../lib/config/schema';
 import { partitionCounts, partitionSizes, partitionStates, type PartitionState } from '../kafka/partition-state';
 import { readOffsetSyncs } from '../mm2/internal-topics';
 import { ReplicationPolicy } from '../mm2/replication-policy';
 import { backlogBytes, catchUpEtaSeconds, headroom, peakOf, rateBetween, topicTotals, type Rate, type SkippedTopic } from './bandwidth-math';
-import { flowLag, reachable, sourceTopics } from './lag-probe';
+import { flowLag, reachable, sourceTopics, type LagProbeClients } from './lag-probe';
 import { linkPayload, metadataRttMs, timedTransfer, type Transfer } from './link-transfer';
 import type { BandwidthState, ProbeStateStore, SideSnapshot } from './probe-state';
 
@@ -39,9 +38,7 @@ export interface BandwidthReport {
   catchUpEtaSeconds: number | null;
 }
 
-export interface BandwidthProbeClients {
-  kafka: (cluster: string) => Promise<Kafka>;
-  admin: (cluster: string) => Promise<Admin>;
+export interface BandwidthProbeClients extends LagProbeClients {
   /** Group-less fetchers (estateFetchers in kafka/connection.ts). */
   fetcher: (cluster: string) => Promise<Consumer>;
   state: ProbeStateStore;

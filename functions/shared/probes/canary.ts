@@ -6,6 +6,7 @@ import type { Admin } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
 import { CANARY_TOPIC } from '../../../lib/config/schema';
 import { partitionStates } from '../kafka/partition-state';
+import { ensureTopic } from '../kafka/topics';
 
 export interface CanaryResult {
   arrived: boolean;
@@ -15,25 +16,13 @@ export interface CanaryResult {
   error?: string;
 }
 
-async function ensureCanaryTopic(source: Kafka): Promise<void> {
-  const admin = source.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(CANARY_TOPIC)) {
-      await admin.createTopics({ topics: [{ topic: CANARY_TOPIC, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: String(24 * 3600 * 1000) }] }], waitForLeaders: true });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 async function newestRemoteTimestamp(target: Admin, remoteTopic: string): Promise<number | null> {
   const [state] = await partitionStates(target, [remoteTopic]);
   return state?.newestTimestamp ?? null;
 }
 
 export async function measureCanary(source: Kafka, target: Admin, remoteTopic: string, timeoutMs: number, pollMs = 100): Promise<CanaryResult> {
-  await ensureCanaryTopic(source);
+  await ensureTopic(source, CANARY_TOPIC, 1, { 'retention.ms': String(24 * 3600 * 1000) });
   const producer = source.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   // Strictly later than any canary already on the target, so the arrival test is unambiguous.
