@@ -4,7 +4,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { CANARY_TOPIC, flowName, flowSafeName, type EstateConfig, type FlowConfig } from '../config/schema';
+import { CANARY_TOPIC, flowName, type EstateConfig, type FlowConfig } from '../config/schema';
+import { flowAlarmName, primaryDownAlarmName } from '../alarm-names';
 import { Metric, NEVER_SECONDS, type MetricSpec } from '../metrics';
 import { probeMetric, type DimensionValues, type ProbeStatistic } from './probe-metrics';
 
@@ -39,16 +40,6 @@ export interface FlowAlarmDefinition {
   periods: number;
   treatMissingData: cloudwatch.TreatMissingData;
   description: string;
-}
-
-/** `${estate}-kafka-dr-dc1-to-dc2-${what}`: every kafka-dr alarm name has this shape. */
-export function flowAlarmName(estate: string, flow: Pick<FlowConfig, 'source' | 'target'>, what: string): string {
-  return `${estate}-kafka-dr-${flowSafeName(flow)}-${what}`;
-}
-
-/** The composite alarm that says the flow's source (the primary) is gone. */
-export function primaryDownAlarmName(estate: string, flow: Pick<FlowConfig, 'source' | 'target'>): string {
-  return flowAlarmName(estate, flow, 'primary-down');
 }
 
 /** What each alarm watches and when it fires, for one flow. Pure: no constructs. */

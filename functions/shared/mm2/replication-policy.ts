@@ -21,6 +21,16 @@ export class ReplicationPolicy {
     return `${sourceAlias}${this.separator}${topic}`;
   }
 
+  /** The source cluster's name of a topic MM2 replicated from `sourceAlias` (the inverse of remoteTopic). */
+  sourceTopic(sourceAlias: string, remoteTopic: string): string {
+    const prefix = `${sourceAlias}${this.separator}`;
+    if (this.type === 'default' || remoteTopic.endsWith(HEARTBEATS_TOPIC)) {
+      if (!remoteTopic.startsWith(prefix)) throw new Error(`topic ${remoteTopic} was not replicated from ${sourceAlias}: its name does not start with "${prefix}"`);
+      return remoteTopic.slice(prefix.length);
+    }
+    return remoteTopic;
+  }
+
   /** Where MM2's checkpoint connector writes, on the target cluster. */
   checkpointsTopic(sourceAlias: string): string {
     return `${sourceAlias}${this.separator}checkpoints${this.separator}internal`;

@@ -1,0 +1,322 @@
+// Moving consumer groups to the target: where each group must resume there, and the commit.
+//
+// One read of `<source>.checkpoints.internal` on the target gives every group MM2 follows.
+// Planned (the source is reachable): each group's committed offset on the source is
+// translated exactly through the offset syncs, and the result is verified by comparing
+// record fingerprints on both clusters, so consumers resume with no duplicate; a partition
+// that cannot be verified falls back to MM2's checkpoint and says why. Unplanned: the
+// checkpoint, with the window of records consumers may read again.
+import type { Admin, Consumer } from '@platformatic/kafka';
+import type { Kafka } from 'kafkajs';
+import { flowName, type FlowConfig } from '../../../lib/config/schema';
+import { partitionKey } from '../kafka/partition-state';
+import { fingerprintsAt, positionKey, type RecordPosition } from '../kafka/record-fingerprints';
+import { readCheckpoints, readOffsetSyncHistory } from '../mm2/internal-topics';
+import type { Checkpoint, OffsetSync } from '../mm2/records';
+import { ReplicationPolicy, topicFilter } from '../mm2/replication-policy';
+
+export type FailoverMode = 'planned' | 'unplanned';
+
+export interface ConsumerOffsetClients {
+  kafka: (cluster: string) => Promise<Kafka>;
+  admin: (cluster: string) => Promise<Admin>;
+  /** Group-less fetchers, needed in planned mode to compare records on both clusters. */
+  fetcher?: (cluster: string) => Promise<Consumer>;
+}
+
+export interface PartitionOffsetPlan {
+  /** The topic on the target. */
+  topic: string;
+  partition: number;
+  /** The group's position on the source: its committed offset (planned) or the checkpoint's (unplanned). */
+  upstreamOffset: bigint;
+  /** Where the group resumes on the target. */
+  targetOffset: bigint;
+  method: 'exact' | 'checkpoint';
+  /** Planned mode: why this partition could not be translated exactly. */
+  fallback?: string;
+  /** The group's committed offset on the target before the sync. */
+  currentOffset: bigint | null;
+  /** `ahead`: the target is already further on; offsets never move backwards. */
+  action: 'commit' | 'unchanged' | 'ahead';
+  /** Records [from, to) on the target consumers may read a second time (checkpoint translation is conservative). */
+  duplicateWindow?: { from: bigint; to: bigint };
+}
+
+export interface GroupOffsetPlan {
+  group: string;
+  /** Members the group has on the target: an active group is never touched. */
+  targetMembers: number;
+  partitions: PartitionOffsetPlan[];
+}
+
+export interface ConsumerOffsetsPlan {
+  flow: string;
+  mode: FailoverMode;
+  checkpointsTopic: string;
+  checkpointsRead: number;
+  groups: GroupOffsetPlan[];
+}
+
+export interface ConsumerOffsetsResult {
+  committed: { group: string; partitions: number }[];
+  skippedActive: { group: string; members: number }[];
+  failed: { group: string; error: string }[];
+  /** Partitions whose read-back offset differs from what the plan says they must hold. */
+  mismatches: { group: string; topic: string; partition: number; expected: bigint; found: bigint | null }[];
+}
+
+type StoredCheckpoint = Checkpoint & { recordTimestamp: number };
+
+const groupKey = (group: string, topic: string, partition: number) => `${group}\u0000${partitionKey(topic, partition)}`;
+
+export function isSynced(result: ConsumerOffsetsResult): boolean {
+  return result.failed.length === 0 && result.mismatches.length === 0;
+}
+
+/** Reads the checkpoints (and, planned, the source's groups and offset syncs) once and plans every group. */
+export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, clients: ConsumerOffsetClients): Promise<ConsumerOffsetsPlan> {
+  const policy = ReplicationPolicy.of(flow);
+  const checkpointsTopic = policy.checkpointsTopic(flow.source);
+  const targetAdmin = await clients.admin(flow.target);
+  if (!(await targetAdmin.listTopics({ includeInternals: true })).includes(checkpointsTopic)) {
+    throw new Error(
+      `${flow.target} has no ${checkpointsTopic}: MM2's checkpoint connector ${flow.mm2.connectors.checkpoint} has never emitted checkpoints for ${flowName(flow)} (check emit.checkpoints.enabled and its groups filter)`,
+    );
+  }
+  const checkpoints = await readCheckpoints(await clients.kafka(flow.target), checkpointsTopic);
+  const byGroup = new Map<string, Map<string, StoredCheckpoint>>();
+  for (const c of checkpoints.values()) {
+    const group = byGroup.get(c.group) ?? new Map<string, StoredCheckpoint>();
+    group.set(partitionKey(c.topic, c.partition), c);
+    byGroup.set(c.group, group);
+  }
+  const groups = [...byGroup.keys()];
+
+  const translated = mode === 'planned' ? await translateExactly(flow, groups, byGroup, clients) : new Map<string, Map<string, PartitionTarget>>();
+  const windows = mode === 'planned' ? new Map<string, bigint>() : await duplicateWindowEnds(targetAdmin, checkpoints.values());
+  const [members, current] = await Promise.all([targetMembers(targetAdmin, groups), committedOffsets(targetAdmin, groups)]);
+
+  const planned: GroupOffsetPlan[] = [...byGroup].map(([group, groupCheckpoints]) => {
+    const targets = new Map<string, PartitionTarget>();
+    for (const c of groupCheckpoints.values()) {
+      targets.set(partitionKey(c.topic, c.partition), {
+        topic: c.topic,
+        partition: c.partition,
+        upstreamOffset: c.upstreamOffset,
+        targetOffset: c.downstreamOffset,
+        method: 'checkpoint',
+        duplicateWindow: mode === 'unplanned' ? windowFrom(c, windows) : undefined,
+      });
+    }
+    for (const [key, t] of translated.get(group) ?? []) targets.set(key, t);
+    const partitions = [...targets.values()]
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
+      .map((t): PartitionOffsetPlan => {
+        const currentOffset = current.get(groupKey(group, t.topic, t.partition)) ?? null;
+        const action = currentOffset === null || currentOffset < t.targetOffset ? 'commit' : currentOffset === t.targetOffset ? 'unchanged' : 'ahead';
+        return { ...t, currentOffset, action };
+      });
+    return { group, targetMembers: members.get(group) ?? 0, partitions };
+  }).sort((a, b) => a.group.localeCompare(b.group));
+  return { flow: flowName(flow), mode, checkpointsTopic, checkpointsRead: checkpoints.size, groups: planned };
+}
+
+type PartitionTarget = Omit<PartitionOffsetPlan, 'currentOffset' | 'action'>;
+
+function windowFrom(c: StoredCheckpoint, ends: Map<string, bigint>): { from: bigint; to: bigint } {
+  const end = ends.get(partitionKey(c.topic, c.partition)) ?? c.downstreamOffset;
+  return { from: c.downstreamOffset, to: end > c.downstreamOffset ? end : c.downstreamOffset };
+}
+
+/**
+ * Per target partition, the first offset whose record is newer than the newest checkpoint
+ * of that partition. A group commits only records produced before its commit, and MM2
+ * checkpoints the commit after it happened; MM2 keeps record timestamps: so every record
+ * a group had consumed lies before this offset. One ListOffsets round for all partitions.
+ */
+async function duplicateWindowEnds(admin: Admin, checkpoints: Iterable<StoredCheckpoint>): Promise<Map<string, bigint>> {
+  const newest = new Map<string, { topic: string; partition: number; timestamp: number }>();
+  for (const c of checkpoints) {
+    const key = partitionKey(c.topic, c.partition);
+    const seen = newest.get(key);
+    if (!seen || seen.timestamp < c.recordTimestamp) newest.set(key, { topic: c.topic, partition: c.partition, timestamp: c.recordTimestamp });
+  }
+  const topics = new Map<string, { partitionIndex: number; timestamp: bigint }[]>();
+  for (const n of newest.values()) topics.set(n.topic, [...(topics.get(n.topic) ?? []), { partitionIndex: n.partition, timestamp: BigInt(n.timestamp) }]);
+  if (topics.size === 0) return new Map();
+  const [byTime, ends] = await Promise.all([
+    admin.listOffsets({ topics: [...topics].map(([name, partitions]) => ({ name, partitions })) }),
+    admin.listOffsets({ topics: [...topics].map(([name, partitions]) => ({ name, partitions: partitions.map((p) => ({ partitionIndex: p.partitionIndex, timestamp: -1n })) })) }),
+  ]);
+  const latest = new Map(ends.flatMap((t) => t.partitions.map((p) => [partitionKey(t.name, p.partitionIndex), p.offset] as const)));
+  const out = new Map<string, bigint>();
+  for (const t of byTime) {
+    for (const p of t.partitions) {
+      const key = partitionKey(t.name, p.partitionIndex);
+      // -1: no record at or after the timestamp, so every record there may have been consumed.
+      out.set(key, p.offset >= 0n ? p.offset : (latest.get(key) ?? 0n));
+    }
+  }
+  return out;
+}
+
+async function targetMembers(admin: Admin, groups: string[]): Promise<Map<string, number>> {
+  if (groups.length === 0) return new Map();
+  const described = await admin.describeGroups({ groups });
+  return new Map([...described.values()].map((g) => [g.id, g.members.size]));
+}
+
+async function committedOffsets(admin: Admin, groups: string[]): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  if (groups.length === 0) return out;
+  for (const g of await admin.listConsumerGroupOffsets({ groups })) {
+    for (const t of g.topics) {
+      for (const p of t.partitions) if (p.committedOffset >= 0n) out.set(groupKey(g.groupId, t.name, p.partitionIndex), p.committedOffset);
+    }
+  }
+  return out;
+}
+
+/** The offset sync nearest below (or at) an upstream offset: MM2 guarantees the mapping only there. */
+function syncAtOrBefore(syncs: OffsetSync[] | undefined, upstream: bigint): OffsetSync | undefined {
+  let best: OffsetSync | undefined;
+  for (const s of syncs ?? []) if (s.upstreamOffset <= upstream && (!best || s.upstreamOffset >= best.upstreamOffset)) best = s;
+  return best;
+}
+
+/**
+ * Planned mode: each group's committed offset on the source, translated through the
+ * newest offset sync at or before it (downstream + distance) and accepted only when the
+ * records on both sides of the position match by fingerprint. By group, then partitionKey.
+ */
+async function translateExactly(
+  flow: FlowConfig,
+  groups: string[],
+  byGroup: Map<string, Map<string, StoredCheckpoint>>,
+  clients: ConsumerOffsetClients,
+): Promise<Map<string, Map<string, PartitionTarget>>> {
+  if (!clients.fetcher) throw new Error('planned offset translation compares records on both clusters: it needs group-less fetchers');
+  const policy = ReplicationPolicy.of(flow);
+  const replicated = topicFilter(flow);
+  const sourceAdmin = await clients.admin(flow.source);
+  const syncsCluster = flow.mm2.offsetSyncsTopicLocation === 'source' ? flow.source : flow.target;
+  const [syncs, sourceOffsets] = await Promise.all([
+    readOffsetSyncHistory(await clients.kafka(syncsCluster), policy.offsetSyncsTopic(flow.target)),
+    groups.length === 0 ? Promise.resolve([]) : sourceAdmin.listConsumerGroupOffsets({ groups }),
+  ]);
+
+  interface Candidate {
+    group: string;
+    sourceTopic: string;
+    target: PartitionTarget;
+    /** (source, target) positions whose records must be the same record. */
+    checks: [RecordPosition, RecordPosition][];
+  }
+  const candidates: Candidate[] = [];
+  const translated = new Map<string, Map<string, PartitionTarget>>();
+  const settle = (group: string, target: PartitionTarget) => {
+    const targets = translated.get(group) ?? new Map<string, PartitionTarget>();
+    targets.set(partitionKey(target.topic, target.partition), target);
+    translated.set(group, targets);
+  };
+  const fallBack = (group: string, topic: string, partition: number, upstreamOffset: bigint, why: string) => {
+    const checkpoint = byGroup.get(group)?.get(partitionKey(topic, partition));
+    if (checkpoint) {
+      settle(group, { topic, partition, upstreamOffset, targetOffset: checkpoint.downstreamOffset, method: 'checkpoint', fallback: why });
+    }
+  };
+  for (const g of sourceOffsets) {
+    for (const t of g.topics) {
+      if (!replicated(t.name) || policy.isInternalTopic(t.name)) continue;
+      const topic = policy.remoteTopic(flow.source, t.name);
+      for (const p of t.partitions) {
+        const upstream = p.committedOffset;
+        if (upstream < 0n) continue;
+        const sync = syncAtOrBefore(syncs.get(partitionKey(t.name, p.partitionIndex)), upstream);
+        if (!sync) {
+          fallBack(g.groupId, topic, p.partitionIndex, upstream, `no offset sync at or before offset ${upstream} of ${t.name}-${p.partitionIndex}`);
+          continue;
+        }
+        const downstream = sync.downstreamOffset + (upstream - sync.upstreamOffset);
+        const checks: [RecordPosition, RecordPosition][] = [
+          [{ topic: t.name, partition: p.partitionIndex, offset: upstream }, { topic, partition: p.partitionIndex, offset: downstream }],
+        ];
+        if (upstream > sync.upstreamOffset) {
+          checks.push([
+            { topic: t.name, partition: p.partitionIndex, offset: upstream - 1n },
+            { topic, partition: p.partitionIndex, offset: downstream - 1n },
+          ]);
+        }
+        candidates.push({
+          group: g.groupId,
+          sourceTopic: t.name,
+          target: { topic, partition: p.partitionIndex, upstreamOffset: upstream, targetOffset: downstream, method: 'exact' },
+          checks,
+        });
+      }
+    }
+  }
+  const [sourceFetcher, targetFetcher] = await Promise.all([clients.fetcher(flow.source), clients.fetcher(flow.target)]);
+  const [onSource, onTarget] = await Promise.all([
+    fingerprintsAt(sourceFetcher, candidates.flatMap((c) => c.checks.map(([s]) => s))),
+    fingerprintsAt(targetFetcher, candidates.flatMap((c) => c.checks.map(([, t]) => t))),
+  ]);
+  const same = ([source, target]: [RecordPosition, RecordPosition]) => onSource.get(positionKey(source)) === onTarget.get(positionKey(target));
+  for (const { group, sourceTopic, target, checks } of candidates) {
+    // Both absent at the next position means the group had read everything and the target holds nothing more.
+    const previous = checks[1];
+    if (checks.every(same) && (!previous || onSource.has(positionKey(previous[0])))) {
+      settle(group, target);
+    } else {
+      const { upstreamOffset: u, targetOffset: d, partition } = target;
+      fallBack(group, target.topic, partition, u, `the records around offset ${u} of ${sourceTopic}-${partition} and offset ${d} of ${target.topic}-${partition} differ (transaction markers, compaction or records not yet replicated)`);
+    }
+  }
+  return translated;
+}
+
+const COMMIT_CONCURRENCY = 16;
+
+/** Commits the plan on the target (one OffsetCommit per group, several in flight) and reads every planned offset back. */
+export async function commitConsumerOffsets(flow: FlowConfig, plan: ConsumerOffsetsPlan, clients: Pick<ConsumerOffsetClients, 'admin'>): Promise<ConsumerOffsetsResult> {
+  const admin = await clients.admin(flow.target);
+  const result: ConsumerOffsetsResult = { committed: [], skippedActive: [], failed: [], mismatches: [] };
+  const work = plan.groups.filter((g) => {
+    if (g.targetMembers > 0) {
+      result.skippedActive.push({ group: g.group, members: g.targetMembers });
+      return false;
+    }
+    return g.partitions.some((p) => p.action === 'commit');
+  });
+  let next = 0;
+  const worker = async () => {
+    for (let g = work[next++]; g; g = work[next++]) {
+      const commits = g.partitions.filter((p) => p.action === 'commit');
+      const topics = [...new Set(commits.map((p) => p.topic))].map((name) => ({
+        name,
+        partitionOffsets: commits.filter((p) => p.topic === name).map((p) => ({ partition: p.partition, offset: p.targetOffset })),
+      }));
+      try {
+        await admin.alterConsumerGroupOffsets({ groupId: g.group, topics });
+        result.committed.push({ group: g.group, partitions: commits.length });
+      } catch (err) {
+        result.failed.push({ group: g.group, error: `committing ${commits.length} offsets of group ${g.group} on ${flow.target} failed: ${(err as Error).message}` });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: COMMIT_CONCURRENCY }, worker));
+
+  const touched = plan.groups.filter((g) => g.targetMembers === 0);
+  const readBack = await committedOffsets(admin, touched.map((g) => g.group));
+  const failed = new Set(result.failed.map((f) => f.group));
+  for (const g of touched) {
+    if (failed.has(g.group)) continue;
+    for (const p of g.partitions) {
+      const expected = p.action === 'ahead' && p.currentOffset !== null ? p.currentOffset : p.targetOffset;
+      const found = readBack.get(groupKey(g.group, p.topic, p.partition)) ?? null;
+      if (found !== expected) result.mismatches.push({ group: g.group, topic: p.topic, partition: p.partition, expected, found });
+    }
+  }
+  return result;
+}
