@@ -23,6 +23,8 @@ export interface LabInfo {
   kafkaVersion: string;
   clusters: { dc1: LabCluster; dc2: LabCluster };
   connect: { url: string; logFile: string; connectors: { source: string; checkpoint: string; heartbeat: string; identitySource: string } };
+  /** The on-demand reverse flow dc2 -> dc1 (lab/reverse-flow.ts); absent from a lab.json written before it existed. */
+  reverseConnect?: { url: string; connectors: { source: string; checkpoint: string; heartbeat: string } };
   moto: { endpoint: string; logFile: string };
   libsDir: string;
   stateDir: string;

@@ -6,12 +6,15 @@
 #   lab.sh down [--purge]  stop everything and delete the clusters' data, so the next
 #                          `up` starts clean; --purge also deletes certificates and logs
 #   lab.sh prefetch        only download the jars and the virtualenv (e.g. for CI caches)
+#   lab.sh reverse-flow up|down|status
+#                          the MM2 flow dc2 -> dc1 that failback needs, on a second Connect
+#                          worker bound to dc1; off unless started (`down` stops it too)
 #
 # Environment: KAFKA_VERSION (default below), LAB_CACHE (downloads), LAB_STATE (runtime
 # state, default lab/.state), LAB_DC1_PORT, LAB_DC1_CONTROLLER_PORT, LAB_DC2_PORT,
-# LAB_DC2_CONTROLLER_PORT, LAB_CONNECT_PORT, LAB_MOTO_PORT (else free ports are picked
-# at first `up` and kept until `down`), LAB_READY_TIMEOUT (seconds per component, 90).
-# See lab/README.md.
+# LAB_DC2_CONTROLLER_PORT, LAB_CONNECT_PORT, LAB_MOTO_PORT, LAB_REVERSE_CONNECT_PORT (else
+# free ports are picked at first `up` and kept until `down`), LAB_READY_TIMEOUT (seconds
+# per component, 90). See lab/README.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -44,7 +47,7 @@ labctl() { "$PYTHON" -S "$LAB_DIR/labctl.py" "$@"; }
 # Pick the version and the ports once; they stay fixed until `down`.
 init_state() {
   local version=$1 free
-  read -r -a free <<<"$(labctl free-ports 6)"
+  read -r -a free <<<"$(labctl free-ports 7)"
   cat >"$STATE_ENV.tmp" <<EOF
 KAFKA_VERSION=$version
 DC1_PORT=${LAB_DC1_PORT:-${free[0]}}
@@ -53,8 +56,18 @@ DC2_PORT=${LAB_DC2_PORT:-${free[2]}}
 DC2_CONTROLLER_PORT=${LAB_DC2_CONTROLLER_PORT:-${free[3]}}
 CONNECT_PORT=${LAB_CONNECT_PORT:-${free[4]}}
 MOTO_PORT=${LAB_MOTO_PORT:-${free[5]}}
+REVERSE_CONNECT_PORT=${LAB_REVERSE_CONNECT_PORT:-${free[6]}}
 EOF
   mv "$STATE_ENV.tmp" "$STATE_ENV"
+}
+
+# A lab created before the reverse flow existed has no port for its worker: add one, so
+# such a lab gains the reverse flow without a restart. Callers hold the lock.
+ensure_reverse_port() {
+  [[ -n ${REVERSE_CONNECT_PORT:-} ]] && return 0
+  REVERSE_CONNECT_PORT=${LAB_REVERSE_CONNECT_PORT:-$(labctl free-ports 1)}
+  echo "REVERSE_CONNECT_PORT=$REVERSE_CONNECT_PORT" >>"$STATE_ENV"
+  export REVERSE_CONNECT_PORT
 }
 
 # Export the recorded state for labctl.py and the templates.
@@ -71,7 +84,7 @@ load_state() {
 # Ports are fixed while the lab exists; say so when the environment asks for others.
 warn_port_overrides() {
   local var
-  for var in DC1_PORT DC1_CONTROLLER_PORT DC2_PORT DC2_CONTROLLER_PORT CONNECT_PORT MOTO_PORT; do
+  for var in DC1_PORT DC1_CONTROLLER_PORT DC2_PORT DC2_CONTROLLER_PORT CONNECT_PORT MOTO_PORT REVERSE_CONNECT_PORT; do
     local wanted="LAB_$var"
     if [[ -n ${!wanted:-} && ${!wanted} != "${!var}" ]]; then
       note "ignoring $wanted=${!wanted}: this lab uses ${!var} until 'lab.sh down'"
@@ -233,7 +246,7 @@ start_component() {
   if labctl alive "$name"; then return 0; fi
   case $name in
     dc1 | dc2) start_java "$name" kafka.Kafka "$CONFIG_DIR/$name.properties" ;;
-    connect) start_java connect org.apache.kafka.connect.cli.ConnectDistributed "$CONFIG_DIR/connect.properties" ;;
+    connect | reverse-connect) start_java "$name" org.apache.kafka.connect.cli.ConnectDistributed "$CONFIG_DIR/$name.properties" ;;
     moto) launch moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" ;;
   esac
 }
@@ -267,26 +280,28 @@ wait_ready() {
   done
 }
 
-# Create/update MM2's connectors over the REST API (and resume or restart them if a
-# test left them paused or failed), then wait until they and their tasks run. The
-# worker answers 409 while it is still joining its group: retry.
+# Create/update a flow's MM2 connectors over the REST API of its worker (and resume or
+# restart them if a test left them paused or failed), then wait until they and their
+# tasks run. The worker answers 409 while it is still joining its group: retry.
+# $1: forward (dc1 -> dc2, worker `connect`) or reverse (dc2 -> dc1, `reverse-connect`).
 ensure_connectors() {
-  local deadline=$((SECONDS + READY_TIMEOUT)) rc failed_for=0
-  until labctl connectors-apply; do
-    ((SECONDS < deadline)) || fail_component connect "the Connect REST API kept refusing the MM2 connector configs"
+  local flow=$1 worker=connect deadline=$((SECONDS + READY_TIMEOUT)) rc failed_for=0
+  [[ $flow == forward ]] || worker=reverse-connect
+  until labctl connectors-apply --flow "$flow"; do
+    ((SECONDS < deadline)) || fail_component "$worker" "the Connect REST API kept refusing the MM2 connector configs"
     sleep 2
   done
   while true; do
     rc=0
-    labctl connectors-check || rc=$?
+    labctl connectors-check --flow "$flow" || rc=$?
     ((rc == 0)) && return 0
     # FAILED can linger for a moment after a restart; fail only if it persists.
     if ((rc == 3)) && ((++failed_for >= 5)); then
-      labctl connectors-check -v || true
-      fail_component connect "an MM2 connector or task FAILED (trace above)"
+      labctl connectors-check --flow "$flow" -v || true
+      fail_component "$worker" "an MM2 connector or task FAILED (trace above)"
     fi
     ((rc == 3)) || failed_for=0
-    ((SECONDS < deadline)) || { labctl status || true; fail_component connect "MM2 connectors not all RUNNING after ${READY_TIMEOUT}s"; }
+    ((SECONDS < deadline)) || { labctl status || true; fail_component "$worker" "MM2 connectors not all RUNNING after ${READY_TIMEOUT}s"; }
     sleep 1
   done
 }
@@ -326,6 +341,7 @@ cmd_up() {
     init_state "$requested"
   fi
   load_state
+  ensure_reverse_port
   warn_port_overrides
   if labctl status --quiet; then  # already up and healthy: nothing to do
     labctl write-contract
@@ -345,7 +361,7 @@ cmd_up() {
   wait_ready dc2
   start_component connect  # its internal topics live on dc2
   wait_ready connect
-  ensure_connectors
+  ensure_connectors forward
   wait_ready moto
   labctl write-contract
   labctl status || true
@@ -372,9 +388,9 @@ cmd_down() {
     "") ;;
     *) die "usage: lab.sh down [--purge]" ;;
   esac
-  # --orphans: also ours by marker whose PID file was lost. Connect goes first, so it
-  # does not spend its shutdown retrying brokers that are already gone.
-  stop_processes --orphans connect
+  # --orphans: also ours by marker whose PID file was lost. The Connect workers go first,
+  # so they do not spend their shutdown retrying brokers that are already gone.
+  stop_processes --orphans connect reverse-connect
   stop_processes --orphans moto dc1 dc2
   stop_processes --orphans
   remove_runtime_state
@@ -384,6 +400,46 @@ cmd_down() {
   else
     note "down; cluster data deleted (certificates and logs kept in $LAB_STATE)"
   fi
+}
+
+# The reverse flow dc2 -> dc1 (failback), on demand: a Connect worker of its own, bound to
+# dc1 because MM2 runs beside its target cluster, with the connectors of
+# lab/connectors/*-dc2-dc1.json. `down` deletes the connectors, then stops the worker.
+cmd_reverse_flow() {
+  local action=${1:-}
+  case $action in up | down | status) ;; *) die "usage: lab.sh reverse-flow up|down|status" ;; esac
+  if [[ ! -f $STATE_ENV ]]; then
+    [[ $action == down ]] && return 0
+    [[ $action == status ]] && { echo "reverse flow dc2 -> dc1: off (the lab is down)"; exit 1; }
+    die "the lab is down: start it first with 'npm run lab:up'"
+  fi
+  load_state
+  case $action in
+    up)
+      local t0=$SECONDS
+      ensure_reverse_port
+      { labctl probe dc1 && labctl probe dc2; } || die "dc1 or dc2 does not answer: check 'npm run lab:status', then 'npm run lab:up'"
+      labctl reverse-worker-config >"$CONFIG_DIR/reverse-connect.properties"
+      start_component reverse-connect
+      wait_ready reverse-connect
+      ensure_connectors reverse
+      labctl write-contract
+      note "reverse flow dc2 -> dc1 up in $((SECONDS - t0))s ($LAB_STATE/lab.json: reverseConnect)"
+      ;;
+    down)
+      if labctl alive reverse-connect; then
+        local deadline=$((SECONDS + READY_TIMEOUT))
+        # Deleted, not only stopped with their worker: the worker's config topic on dc1
+        # would bring them back at its next start.
+        until labctl connectors-delete --flow reverse; do
+          ((SECONDS < deadline)) || { note "could not delete the reverse flow's connectors; stopping their worker anyway"; break; }
+          sleep 2
+        done
+      fi
+      stop_processes --orphans reverse-connect
+      ;;
+    status) labctl reverse-status ;;
+  esac
 }
 
 cmd_prefetch() {
@@ -404,5 +460,10 @@ case ${1:-} in
   status) shift; cmd_status "$@" ;;
   down) shift; lock; cmd_down "$@" ;;
   prefetch) shift; cmd_prefetch "$@" ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  reverse-flow)
+    shift
+    # status only reads; up and down change what runs: one at a time, like up and down.
+    [[ ${1:-} == status ]] || lock
+    cmd_reverse_flow "$@" ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { estateSecretArns } from './config/estate';
 import type { EstateConfig } from './config/schema';
 import { acknowledgeLambdaDefaults, importEstateNetwork, KafkaDrFunction } from './constructs/kafka-dr-function';
+import { FailoverWorkflow } from './constructs/failover-workflow';
 import { ReplicationProbes } from './constructs/replication-probes';
 
 export interface ControlPlaneStackProps extends StackProps {
@@ -15,6 +16,8 @@ export class ControlPlaneStack extends Stack {
   readonly replicationStatus: KafkaDrFunction;
   /** Watch: probes, alarms (incl. each flow's primary-down composite alarm) and dashboard. */
   readonly probes: ReplicationProbes;
+  /** Fail over and fail back: the state machine, its trigger on each primary-down alarm, the lock. */
+  readonly failover: FailoverWorkflow;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, props);
@@ -31,6 +34,7 @@ export class ControlPlaneStack extends Stack {
     });
 
     this.probes = new ReplicationProbes(this, 'Probes', { config, network });
+    this.failover = new FailoverWorkflow(this, 'Failover', { config, network });
 
     acknowledgeLambdaDefaults(this);
   }

@@ -54,7 +54,7 @@ it('planned: translates exactly (the next record on dc2 is the one the group wou
     expect(isSynced(result)).toBe(true);
     expect(result.committed).toContainEqual({ group, partitions: 2 });
     const [readBack] = await (await clients.admin('dc2')).listConsumerGroupOffsets({ groups: [group] });
-    const offsets = readBack!.topics.find((t) => t.name === `dc1.${topic}`)!.partitions.map((p) => [p.partitionIndex, p.committedOffset]);
+    const offsets = readBack!.topics.find((t) => t.name === `dc1.${topic}`)!.partitions.map((p) => [p.partitionIndex, p.committedOffset] as const);
     expect(new Map(offsets)).toEqual(new Map(mine.partitions.map((p) => [p.partition, p.targetOffset])));
 
     // A re-run changes nothing: same plan, every partition already there.

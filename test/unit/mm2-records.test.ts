@@ -2,7 +2,7 @@
 // captured by `npx tsx lab/capture-mm2-records.ts`), each paired with the line MM2's own
 // formatter printed for it.
 import { readFileSync } from 'node:fs';
-import { decodeCheckpoint, decodeHeartbeat, decodeOffsetSync, Mm2RecordError } from '../../functions/shared/mm2/records';
+import { decodeCheckpoint, decodeHeartbeat, decodeOffsetSync, encodeCheckpoint, Mm2RecordError } from '../../functions/shared/mm2/records';
 import { formatCheckpoint, formatHeartbeat, formatOffsetSync } from '../support/mm2-format';
 
 interface Vector {
@@ -21,6 +21,10 @@ const hex = (s: string) => Buffer.from(s, 'hex');
 describe(`MM2 record decoders (vectors from Kafka ${vectors.kafkaVersion})`, () => {
   it.each(vectors.checkpoints)('decodes checkpoint $formatted', (v) => {
     expect(formatCheckpoint(decodeCheckpoint(hex(v.key), hex(v.value)))).toBe(v.formatted);
+  });
+  it.each(vectors.checkpoints)('encodes checkpoint $formatted back to the bytes MM2 wrote', (v) => {
+    const { key, value } = encodeCheckpoint(decodeCheckpoint(hex(v.key), hex(v.value)));
+    expect({ key: key.toString('hex'), value: value.toString('hex') }).toEqual({ key: v.key, value: v.value });
   });
   it.each(vectors.offsetSyncs)('decodes offset sync $formatted', (v) => {
     expect(formatOffsetSync(decodeOffsetSync(hex(v.key), hex(v.value)))).toBe(v.formatted);

@@ -24,7 +24,15 @@ describe('MM2 replication policy naming', () => {
   });
 
   it('filters topics like MM2: whole-name regex match, exclude wins', () => {
-    const replicated = topicFilter({ topics: { include: ['orders', 'payments\\..*'], exclude: ['.*\\.internal'] } });
+    const replicated = topicFilter({ target: 'dc2', replicationPolicy: { type: 'default', separator: '.' }, topics: { include: ['orders', 'payments\\..*'], exclude: ['.*\\.internal'] } });
     expect(['orders', 'orders2', 'payments.eu', 'payments.internal', 'xorders'].filter(replicated)).toEqual(['orders', 'payments.eu']);
+  });
+
+  it('never sends a topic back to the cluster it came from (MM2 cycle detection), at any hop, under the default policy only', () => {
+    const topics = { include: ['.*'], exclude: [] };
+    const toDc1 = topicFilter({ target: 'dc1', replicationPolicy: { type: 'default', separator: '.' }, topics });
+    expect(['orders', 'dc1.orders', 'dc3.dc1.orders', 'dc3.orders', 'xdc1.orders'].filter(toDc1)).toEqual(['orders', 'dc3.orders', 'xdc1.orders']);
+    const identity = topicFilter({ target: 'dc1', replicationPolicy: { type: 'identity', separator: '.' }, topics });
+    expect(['dc1.orders'].filter(identity)).toEqual(['dc1.orders']);
   });
 });

@@ -9,6 +9,7 @@
 import type { Admin, Consumer } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
 import { flowName, type FlowConfig } from '../../../lib/config/schema';
+import { committedOffsets, groupPartitionKey } from '../kafka/group-offsets';
 import { partitionKey } from '../kafka/partition-state';
 import { fingerprintsAt, positionKey, type RecordPosition } from '../kafka/record-fingerprints';
 import { readCheckpoints, readOffsetSyncHistory } from '../mm2/internal-topics';
@@ -68,8 +69,6 @@ export interface ConsumerOffsetsResult {
 
 type StoredCheckpoint = Checkpoint & { recordTimestamp: number };
 
-const groupKey = (group: string, topic: string, partition: number) => `${group}\u0000${partitionKey(topic, partition)}`;
-
 export function isSynced(result: ConsumerOffsetsResult): boolean {
   return result.failed.length === 0 && result.mismatches.length === 0;
 }
@@ -113,7 +112,7 @@ export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, 
     const partitions = [...targets.values()]
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
       .map((t): PartitionOffsetPlan => {
-        const currentOffset = current.get(groupKey(group, t.topic, t.partition)) ?? null;
+        const currentOffset = current.get(groupPartitionKey(group, t.topic, t.partition)) ?? null;
         const action = currentOffset === null || currentOffset < t.targetOffset ? 'commit' : currentOffset === t.targetOffset ? 'unchanged' : 'ahead';
         return { ...t, currentOffset, action };
       });
@@ -165,17 +164,6 @@ async function targetMembers(admin: Admin, groups: string[]): Promise<Map<string
   if (groups.length === 0) return new Map();
   const described = await admin.describeGroups({ groups });
   return new Map([...described.values()].map((g) => [g.id, g.members.size]));
-}
-
-async function committedOffsets(admin: Admin, groups: string[]): Promise<Map<string, bigint>> {
-  const out = new Map<string, bigint>();
-  if (groups.length === 0) return out;
-  for (const g of await admin.listConsumerGroupOffsets({ groups })) {
-    for (const t of g.topics) {
-      for (const p of t.partitions) if (p.committedOffset >= 0n) out.set(groupKey(g.groupId, t.name, p.partitionIndex), p.committedOffset);
-    }
-  }
-  return out;
 }
 
 /** The offset sync nearest below (or at) an upstream offset: MM2 guarantees the mapping only there. */
@@ -314,7 +302,7 @@ export async function commitConsumerOffsets(flow: FlowConfig, plan: ConsumerOffs
     if (failed.has(g.group)) continue;
     for (const p of g.partitions) {
       const expected = p.action === 'ahead' && p.currentOffset !== null ? p.currentOffset : p.targetOffset;
-      const found = readBack.get(groupKey(g.group, p.topic, p.partition)) ?? null;
+      const found = readBack.get(groupPartitionKey(g.group, p.topic, p.partition)) ?? null;
       if (found !== expected) result.mismatches.push({ group: g.group, topic: p.topic, partition: p.partition, expected, found });
     }
   }

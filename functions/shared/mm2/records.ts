@@ -105,6 +105,29 @@ export function decodeCheckpoint(key: Buffer | null, value: Buffer | null): Chec
   return { group, topic, partition, upstreamOffset, downstreamOffset, metadata };
 }
 
+/** Protocol STRING: INT16 byte length, then UTF-8. */
+function protocolString(what: string, value: string): Buffer {
+  const bytes = Buffer.from(value, 'utf8');
+  if (bytes.length > 0x7fff) throw new RangeError(`cannot encode MM2 checkpoint: ${what} is ${bytes.length} bytes, a protocol STRING holds at most 32767`);
+  const length = Buffer.alloc(2);
+  length.writeInt16BE(bytes.length);
+  return Buffer.concat([length, bytes]);
+}
+
+/** The record MM2's checkpoint connector would write for `c`: the exact inverse of decodeCheckpoint. */
+export function encodeCheckpoint(c: Checkpoint): { key: Buffer; value: Buffer } {
+  const partition = Buffer.alloc(4);
+  partition.writeInt32BE(c.partition);
+  const offsets = Buffer.alloc(18);
+  offsets.writeInt16BE(0, 0); // value schema version
+  offsets.writeBigInt64BE(c.upstreamOffset, 2);
+  offsets.writeBigInt64BE(c.downstreamOffset, 10);
+  return {
+    key: Buffer.concat([protocolString('the group', c.group), protocolString('the topic', c.topic), partition]),
+    value: Buffer.concat([offsets, protocolString('the metadata', c.metadata)]),
+  };
+}
+
 export function decodeOffsetSync(key: Buffer | null, value: Buffer | null): OffsetSync {
   const k = new ProtocolReader(requireBytes('offset-sync', 'key', key), 'offset-sync');
   const topic = k.string();

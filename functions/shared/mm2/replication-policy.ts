@@ -47,10 +47,24 @@ export class ReplicationPolicy {
   }
 }
 
-/** Topic filter of a flow: MM2's include/exclude regexes, each anchored like Java's matches(). */
-export function topicFilter(flow: Pick<FlowConfig, 'topics'>): (topic: string) => boolean {
+/**
+ * MM2's cycle detection (MirrorSourceConnector.isCycle): a topic whose name says it came,
+ * directly or through other hops, from the flow's target is never sent back there. Only
+ * prefixed names carry their origin, so under the identity policy nothing is detected.
+ */
+function isCycle(flow: Pick<FlowConfig, 'target' | 'replicationPolicy'>, topic: string): boolean {
+  if (flow.replicationPolicy.type !== 'default') return false;
+  const separator = flow.replicationPolicy.separator;
+  for (let rest = topic, at = rest.indexOf(separator); at > 0; rest = rest.slice(at + separator.length), at = rest.indexOf(separator)) {
+    if (rest.slice(0, at) === flow.target) return true;
+  }
+  return false;
+}
+
+/** Topic filter of a flow as MM2 applies it: include/exclude regexes, each anchored like Java's matches(), and cycle detection. */
+export function topicFilter(flow: Pick<FlowConfig, 'topics' | 'target' | 'replicationPolicy'>): (topic: string) => boolean {
   const compile = (patterns: string[]) => patterns.map((p) => new RegExp(`^(?:${p})$`));
   const include = compile(flow.topics.include);
   const exclude = compile(flow.topics.exclude);
-  return (topic) => include.some((r) => r.test(topic)) && !exclude.some((r) => r.test(topic));
+  return (topic) => include.some((r) => r.test(topic)) && !exclude.some((r) => r.test(topic)) && !isCycle(flow, topic);
 }

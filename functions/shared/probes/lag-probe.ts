@@ -139,6 +139,22 @@ export function flowLag(
   );
 }
 
+/** The flow's lag now, measured on both clusters (both must be reachable). */
+export async function measureFlowLag(flow: FlowConfig, source: { admin: Admin; kafka: Kafka }, target: { admin: Admin; kafka: Kafka }): Promise<NonNullable<LagReport['lag']>> {
+  const policy = ReplicationPolicy.of(flow);
+  const topics = await sourceTopics(source.admin, flow, policy);
+  const syncsCluster = flow.mm2.offsetSyncsTopicLocation === 'source' ? source.kafka : target.kafka;
+  const [sourceStates, targetStates, syncs] = await Promise.all([
+    partitionStates(source.admin, topics),
+    partitionStates(target.admin, topics.map((t) => policy.remoteTopic(flow.source, t))),
+    readOffsetSyncs(syncsCluster, policy.offsetSyncsTopic(flow.target)),
+  ]);
+  const lag = flowLag(flow, sourceStates, targetStates, syncs);
+  // Rare (a topic MM2 has not copied from yet): one more batched request, for those partitions only.
+  const unstarted = lag.partitions.filter((p) => !p.started && p.lagRecords > 0n);
+  return unstarted.length > 0 ? flowLag(flow, sourceStates, targetStates, syncs, await firstRecordTimestamps(source.admin, unstarted)) : lag;
+}
+
 export async function runLagProbe(flow: FlowConfig, clients: LagProbeClients, options: LagProbeOptions): Promise<LagReport> {
   const now = options.now ?? Date.now;
   const policy = ReplicationPolicy.of(flow);
@@ -192,17 +208,7 @@ export async function runLagProbe(flow: FlowConfig, clients: LagProbeClients, op
         if (report.canary.error) report.errors.push(`canary: ${report.canary.error}`);
       }),
       attempt('replication lag', async () => {
-        const topics = await sourceTopics(source, flow, policy);
-        const syncsCluster = flow.mm2.offsetSyncsTopicLocation === 'source' ? sourceKafka : targetKafka;
-        const [sourceStates, targetStates, syncs] = await Promise.all([
-          partitionStates(source, topics),
-          partitionStates(target, topics.map((t) => policy.remoteTopic(flow.source, t))),
-          readOffsetSyncs(syncsCluster, policy.offsetSyncsTopic(flow.target)),
-        ]);
-        report.lag = flowLag(flow, sourceStates, targetStates, syncs);
-        // Rare (a topic MM2 has not copied from yet): one more batched request, for those partitions only.
-        const unstarted = report.lag.partitions.filter((p) => !p.started && p.lagRecords > 0n);
-        if (unstarted.length > 0) report.lag = flowLag(flow, sourceStates, targetStates, syncs, await firstRecordTimestamps(source, unstarted));
+        report.lag = await measureFlowLag(flow, { admin: source, kafka: sourceKafka }, { admin: target, kafka: targetKafka });
       }),
     );
   } else {

@@ -1,0 +1,24 @@
+// Preflight of the failover workflow: target reachable, topics replicated with their
+// partition counts, the flow's connectors present, replication flowing (planned), not
+// already failed over, and the RPO estimate the report leads with.
+import { readBootstrapRecord } from '../shared/dns/bootstrap-record';
+import { preflight, publishedRpo } from '../shared/failover/preflight';
+import { failoverStep, logger, type ExecutionState } from '../shared/failover/step-kit';
+
+/** How far back the probes' published RPO is trusted when the source cannot be measured. */
+const PUBLISHED_RPO_WINDOW_MS = 15 * 60_000;
+
+export const handler = failoverStep<ExecutionState>(async ({ request }, kit) => {
+  const flow = kit.flow(request);
+  const state = kit.state();
+  const report = await preflight(request, flow, kit.config, {
+    admin: kit.admin,
+    kafka: kit.kafka,
+    connect: await kit.connect(flow),
+    activeSide: () => state.activeSide(),
+    bootstrapRecord: () => readBootstrapRecord(kit.aws.route53, kit.config.dns),
+    publishedRpo: () => publishedRpo(kit.aws.cloudwatch, request.flow, new Date(Date.now() - PUBLISHED_RPO_WINDOW_MS)),
+  });
+  logger.info('preflight passed', { flow: request.flow, rpo: report.rpo, activeBefore: report.activeBefore, warnings: report.warnings });
+  return report;
+});

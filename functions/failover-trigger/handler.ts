@@ -1,0 +1,70 @@
+// Target of the EventBridge rule on each flow's primary-down alarm ("CloudWatch Alarm State
+// Change"): starts the unplanned failover execution the alarm calls for, or tells the
+// on-call why it did not (notify-only mode, cooldown, already failed over, ...).
+import middy from '@middy/core';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import { requiredEnv } from '../shared/env';
+import { estateConfig } from '../shared/estate-config';
+import { FailoverState } from '../shared/failover/failover-state';
+import { publishOutcome } from '../shared/failover/notify';
+import { decideOnAlarm } from '../shared/failover/trigger';
+
+const logger = new Logger();
+const tracer = new Tracer();
+const documents = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})));
+const sfn = tracer.captureAWSv3Client(new SFNClient({}));
+const eventBridge = tracer.captureAWSv3Client(new EventBridgeClient({}));
+const sns = tracer.captureAWSv3Client(new SNSClient({}));
+
+async function failoverTrigger(event: unknown) {
+  const config = estateConfig();
+  const state = new FailoverState(documents, requiredEnv('FAILOVER_STATE_TABLE', 'the failover state table (lock, active side)'));
+  const decision = decideOnAlarm(event, config, await state.activeSide(), new Date());
+  if (decision.action === 'start') {
+    const { executionName, input } = decision;
+    try {
+      const started = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: requiredEnv('FAILOVER_STATE_MACHINE_ARN', 'the failover state machine to start'),
+          name: executionName,
+          input: JSON.stringify(input),
+        }),
+      );
+      logger.info('failover started', { executionName, executionArn: started.executionArn, flow: input.flow, reason: input.reason });
+      return { action: 'started', executionName, executionArn: started.executionArn };
+    } catch (err) {
+      if (!(err instanceof ExecutionAlreadyExists)) throw err;
+      // EventBridge delivers at least once: the execution for this state change already exists.
+      // (Step Functions answers a repeat with the same input, while the execution runs, with
+      // that same execution instead: no second failover either way.)
+      logger.info('duplicate alarm event: failover already started for this state change', { executionName, flow: input.flow });
+      return { action: 'duplicate', executionName };
+    }
+  }
+  const flow = decision.flow ?? 'unknown flow';
+  logger.warn('failover not started', { flow, why: decision.why });
+  const published = await publishOutcome(
+    { eventBridge, sns },
+    { eventBusName: requiredEnv('FAILOVER_EVENT_BUS', 'the event bus for failover outcomes', 'default'), topicArn: requiredEnv('FAILOVER_TOPIC_ARN', 'the SNS topic for failover outcomes') },
+    {
+      executionName: decision.executionName ?? 'none',
+      flow,
+      mode: 'unplanned',
+      dryRun: false,
+      status: 'REFUSED',
+      summary: `${flow}: automatic failover not started: ${decision.why}`,
+      report: { why: decision.why, event },
+    },
+  );
+  return { action: 'notified', why: decision.why, ...published };
+}
+
+export const handler = middy(failoverTrigger).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger));

@@ -1,0 +1,110 @@
+// What the failover workflow keeps between executions, in one DynamoDB table per estate
+// (partition key "pk"): the lock that lets one failover run at a time, and which cluster
+// clients were last pointed at. Every write is conditional, so a step re-run by Step
+// Functions (retry, redrive) or a duplicate trigger cannot take over another execution's
+// lock or roll the active side back.
+//
+// Items: pk="lock" {executionName, flow, acquiredAt}; pk="active" {cluster, flow, executionName, mode, since}.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface LockHolder {
+  executionName: string;
+  flow: string;
+  /** ISO-8601. */
+  acquiredAt: string;
+}
+
+export interface ActiveSide {
+  /** The cluster clients are pointed at. */
+  cluster: string;
+  flow: string;
+  executionName: string;
+  mode: 'planned' | 'unplanned';
+  /** ISO-8601: when the execution made it active. */
+  since: string;
+}
+
+export type LockResult = { acquired: true; holder: LockHolder } | { acquired: false; holder: LockHolder };
+
+const LOCK = 'lock';
+const ACTIVE = 'active';
+
+export class FailoverState {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Conditional put: succeeds when no lock exists OR the same executionName holds it (a re-run of the step). */
+  async acquireLock(holder: LockHolder): Promise<LockResult> {
+    // The holder is read after a refused put; if it released the lock in between, try again.
+    for (let attempt = 1; ; attempt++) {
+      const taken = await this.putUnless(
+        { pk: LOCK, ...holder },
+        'attribute_not_exists(pk) OR executionName = :name',
+        holder.executionName,
+      );
+      if (taken) return { acquired: true, holder };
+      const current = await this.lockHolder();
+      if (current) return { acquired: false, holder: current };
+      if (attempt === 3) {
+        throw new Error(`the failover lock in table ${this.tableName} was taken and released ${attempt} times while ${holder.executionName} tried to acquire it: retry`);
+      }
+    }
+  }
+
+  /** Who holds the lock now, if anyone (read only: what a dry run reports). */
+  async lockHolder(): Promise<LockHolder | null> {
+    const current = await this.read<LockHolder>(LOCK);
+    return current ? { executionName: current.executionName, flow: current.flow, acquiredAt: current.acquiredAt } : null;
+  }
+
+  /** Conditional delete by executionName; returns false (no error) when the lock is not held by it. */
+  async releaseLock(executionName: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: LOCK },
+          ConditionExpression: 'executionName = :name',
+          ExpressionAttributeValues: { ':name': executionName },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  async activeSide(): Promise<ActiveSide | null> {
+    const item = await this.read<ActiveSide>(ACTIVE);
+    if (!item) return null;
+    return { cluster: item.cluster, flow: item.flow, executionName: item.executionName, mode: item.mode, since: item.since };
+  }
+
+  /** Idempotent: writing the same executionName again changes nothing (conditional on executionName <> :name OR not exists). */
+  async recordActiveSide(side: ActiveSide): Promise<void> {
+    await this.putUnless({ pk: ACTIVE, ...side }, 'attribute_not_exists(pk) OR executionName <> :name', side.executionName);
+  }
+
+  /** False when the condition refused the write. */
+  private async putUnless(item: Record<string, unknown>, condition: string, executionName: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: { ':name': executionName } }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
+  }
+
+  /** Only this class writes the table, so an item has the shape it was written with. */
+  private async read<T>(pk: string): Promise<T | undefined> {
+    const { Item } = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }));
+    return Item as T | undefined;
+  }
+}

@@ -1,0 +1,99 @@
+// The lab's reverse MM2 flow, dc2 -> dc1, which failback needs once clients run on dc2. It
+// is started on demand (most tests need only dc1 -> dc2, and its Connect worker costs a
+// JVM), on a worker of its own bound to dc1: see "The reverse flow" in lab/README.md.
+// Also a switch for MM2's own consumer group offset sync on the dc1 -> dc2 flow, so tests
+// can show kafka-dr works whether or not an estate has it on.
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { ConnectClient, ConnectError } from '../functions/shared/connect/client';
+import { parseEstateConfig } from '../lib/config/load';
+import type { EstateConfig, FlowConfig } from '../lib/config/schema';
+import { projectRoot } from '../lib/paths';
+import { labStateDir, type LabInfo } from './estate';
+import { eventually } from './sample-estate';
+
+const SYNC_ENABLED = 'sync.group.offsets.enabled';
+const SYNC_INTERVAL = 'sync.group.offsets.interval.seconds';
+
+async function labSh(...args: string[]): Promise<void> {
+  try {
+    // Generous: lab.sh waits up to 300 s for another up/down on the same lab to finish first.
+    await promisify(execFile)('bash', [path.join(projectRoot, 'lab', 'lab.sh'), ...args], { env: { ...process.env, LAB_STATE: labStateDir() }, timeout: 600_000 });
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr?.trim();
+    throw new Error(`bash lab/lab.sh ${args.join(' ')} failed for the lab in ${labStateDir()}:\n${stderr ? stderr.slice(-3000) : (err as Error).message}`);
+  }
+}
+
+/** Starts the dc2 -> dc1 flow (idempotent) and returns once its connectors and tasks run. */
+export function startReverseFlow(): Promise<void> {
+  return labSh('reverse-flow', 'up');
+}
+
+/** Deletes the dc2 -> dc1 connectors and stops their worker (idempotent). */
+export function stopReverseFlow(): Promise<void> {
+  return labSh('reverse-flow', 'down');
+}
+
+/**
+ * The reverse flow as the estate file would describe it, validated like a deployment's flow.
+ * Topics as the forward flow, minus what MM2 leaves out by itself: "dc1.*" (MM2's cycle
+ * detection never sends a topic back to the cluster it came from, but kafka-dr's topic
+ * filter has no cycle detection) and benchmark fixtures "bench*" (lab/connectors/*-dc2-dc1.json).
+ */
+export function reverseFlow(config: EstateConfig, lab: LabInfo): FlowConfig {
+  const forward = config.flows.find((f) => f.source === 'dc1' && f.target === 'dc2');
+  if (!forward) throw new Error('the lab estate has no dc1 -> dc2 flow to reverse');
+  if (!lab.reverseConnect) {
+    throw new Error(`${path.join(lab.stateDir, 'lab.json')} has no reverseConnect (written by an older lab.sh): run bash lab/lab.sh reverse-flow up`);
+  }
+  const reverse: FlowConfig = {
+    ...forward,
+    source: 'dc2',
+    target: 'dc1',
+    topics: { include: ['.*'], exclude: [...forward.topics.exclude, 'dc1\\..*', 'bench.*'] },
+    replicationPolicy: { type: 'default', separator: '.' },
+    mm2: { ...forward.mm2, connectUrl: lab.reverseConnect.url, connectors: lab.reverseConnect.connectors },
+  };
+  return parseEstateConfig({ ...config, flows: [forward, reverse] }, 'the lab estate with its reverse flow').flows[1]!;
+}
+
+/** Connect REST calls the shared ConnectClient has no use for: a connector's config and its tasks' configs. */
+async function connectRest<T>(method: 'GET' | 'PUT', url: string, body?: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(70_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new ConnectError(`Kafka Connect: ${method} ${url} failed with HTTP ${response.status}: ${text.slice(0, 500)}`, response.status);
+  return JSON.parse(text) as T;
+}
+
+/**
+ * Switches MM2's own group offset sync (sync.group.offsets.enabled) on the dc1 -> dc2
+ * checkpoint connector, every second while on, and returns once the connector's tasks run
+ * with the new setting. `false` restores the lab's standard config exactly, so `lab.sh up`
+ * finds nothing to change.
+ */
+export async function setMm2GroupOffsetSync(lab: LabInfo, enabled: boolean): Promise<void> {
+  const name = lab.connect.connectors.checkpoint;
+  const base = `${lab.connect.url.replace(/\/$/, '')}/connectors/${encodeURIComponent(name)}`;
+  const current = await connectRest<Record<string, string>>('GET', `${base}/config`);
+  const wanted: Record<string, string> = {
+    ...Object.fromEntries(Object.entries(current).filter(([key]) => key !== SYNC_INTERVAL)),
+    [SYNC_ENABLED]: String(enabled),
+    ...(enabled ? { [SYNC_INTERVAL]: '1' } : {}),
+  };
+  const changed = Object.keys({ ...current, ...wanted }).some((k) => current[k] !== wanted[k]);
+  // Only when it differs: Connect restarts a connector on every PUT, even an identical one.
+  if (changed) await eventually(`Kafka Connect at ${lab.connect.url} to accept the new config of ${name}`, async () => (await connectRest('PUT', `${base}/config`, wanted), true), 60_000, 1000);
+  const connect = new ConnectClient(lab.connect.url);
+  await eventually(`${name} and its tasks RUNNING with ${SYNC_ENABLED}=${enabled}`, async () => {
+    const [status, tasks] = await Promise.all([connect.status(name), connectRest<{ config: Record<string, string> }[]>('GET', `${base}/tasks`)]);
+    const running = status.connector.state === 'RUNNING' && status.tasks.length === tasks.length && status.tasks.every((t) => t.state === 'RUNNING');
+    return running && tasks.every((t) => t.config[SYNC_ENABLED] === String(enabled)) ? true : undefined;
+  }, 90_000, 500);
+}

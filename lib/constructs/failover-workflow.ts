@@ -1,0 +1,239 @@
+// Fail over: the Step Functions workflow that moves clients from a flow's source to its
+// target (and back, over the reverse flow), its Lambdas, the state table holding the lock
+// and the active side, the outcome topic, and the trigger on each flow's primary-down alarm.
+//
+// Interface the failover handlers honour (functions/failover-*):
+//   env  FAILOVER_STATE_TABLE (partition key "pk": items "lock" and "active"),
+//        FAILOVER_TOPIC_ARN, FAILOVER_EVENT_BUS, FAILOVER_STATE_MACHINE_ARN (trigger only)
+//   the state: { request, steps: { <step>: result } }, each step's result under $.steps
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { primaryDownAlarmName } from '../alarm-names';
+import { estateSecretArns } from '../config/estate';
+import type { EstateConfig } from '../config/schema';
+import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
+
+export interface FailoverWorkflowProps {
+  config: EstateConfig;
+  network: EstateNetwork;
+}
+
+/** Waits of the workflow's polling loops. */
+const DRAIN_POLL = Duration.seconds(5);
+const DNS_POLL = Duration.seconds(10);
+/** Errors the steps throw for conditions worth retrying (functions/shared/failover/step-kit.ts). */
+const TRANSIENT = ['TransientStepError', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+
+/** The named failed states an execution can end in, besides InvalidInput and AlreadyRunning. */
+export const FAILURE_STATES = ['PreflightFailed', 'DrainFailed', 'PauseReplicationFailed', 'OffsetSyncFailed', 'DnsRepointFailed'] as const;
+type FailureState = (typeof FAILURE_STATES)[number];
+
+export class FailoverWorkflow extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly stateTable: dynamodb.Table;
+  readonly topic: sns.Topic;
+  readonly trigger: KafkaDrFunction;
+  readonly steps: Record<'begin' | 'preflight' | 'drain' | 'replication' | 'offsets' | 'dns' | 'finish', KafkaDrFunction>;
+
+  constructor(scope: Construct, id: string, props: FailoverWorkflowProps) {
+    super(scope, id);
+    const { config, network } = props;
+    const stack = Stack.of(this);
+
+    // The lock and the active side must outlive a stack update: RETAIN.
+    this.stateTable = new dynamodb.Table(this, 'StateTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.topic = new sns.Topic(this, 'Outcomes', {
+      displayName: `kafka-dr ${config.estate} failover`,
+      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      enforceSSL: true,
+    });
+    for (const email of config.failover.notificationEmails) this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    const eventBus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
+
+    const environment = {
+      FAILOVER_STATE_TABLE: this.stateTable.tableName,
+      FAILOVER_TOPIC_ARN: this.topic.topicArn,
+      FAILOVER_EVENT_BUS: eventBus.eventBusName,
+    };
+    const secretArns = estateSecretArns(config);
+    const step = (handlerDir: string, description: string, timeout: Duration, memorySize = 512) =>
+      new KafkaDrFunction(this, handlerDir, { handlerDir, description, config, network, secretArns, timeout, memorySize, environment });
+    this.steps = {
+      begin: step('failover-begin', 'Failover: validates the execution input and takes the estate failover lock', Duration.seconds(30), 256),
+      preflight: step('failover-preflight', 'Failover: preflight checks and the RPO estimate', Duration.seconds(120)),
+      drain: step('failover-drain', 'Failover (planned): checks that replication and checkpoints have drained', Duration.seconds(120)),
+      replication: step('failover-replication', 'Failover: pauses the flow\'s MM2 connectors through Kafka Connect and verifies their tasks', Duration.seconds(60), 256),
+      offsets: step('failover-offsets', 'Failover: translates and commits consumer group offsets on the target, read back', Duration.minutes(10), 1536),
+      dns: step('failover-dns', 'Failover: repoints the Route 53 bootstrap record and follows the change to INSYNC', Duration.seconds(60), 256),
+      finish: step('failover-finish', 'Failover: records the active side, publishes the report, releases the lock', Duration.seconds(60), 256),
+    };
+    this.stateTable.grantReadWriteData(this.steps.begin.function);
+    this.stateTable.grantReadWriteData(this.steps.finish.function);
+    this.stateTable.grantReadData(this.steps.preflight.function);
+    for (const fn of [this.steps.finish]) {
+      this.topic.grantPublish(fn.function);
+      eventBus.grantPutEventsTo(fn.function);
+    }
+
+    const zoneArn = `arn:${stack.partition}:route53:::hostedzone/${config.dns.hostedZoneId}`;
+    this.steps.dns.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], resources: [zoneArn] }));
+    this.steps.dns.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:GetChange'], resources: [`arn:${stack.partition}:route53:::change/*`] }));
+    this.steps.preflight.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [zoneArn] }));
+    const readMetrics = new iam.Policy(this, 'ReadMetricsPolicy', {
+      roles: [this.steps.preflight.role],
+      statements: [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })],
+    });
+    Validations.of(readMetrics).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'cloudwatch:GetMetricData supports no resource-level permissions; preflight reads the probes\' last RPO when the source is gone',
+    });
+    for (const fn of [this.steps.dns, this.steps.preflight]) {
+      Validations.of(fn.role.node.findChild('DefaultPolicy')).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
+        reason: 'Route 53 change ids are only known after the change is made; GetChange is read-only',
+      });
+    }
+
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: `${config.estate}-kafka-dr-failover`,
+      definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
+      tracingEnabled: true,
+      timeout: Duration.seconds(config.failover.drainTimeoutSeconds + 3600),
+      logs: {
+        destination: new logs.LogGroup(this, 'StateMachineLogs', { retention: config.logRetentionDays as logs.RetentionDays }),
+        level: sfn.LogLevel.ALL,
+        includeExecutionData: true,
+      },
+    });
+    Validations.of(this.stateMachine.role.node.findChild('DefaultPolicy')).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'Step Functions log delivery and X-Ray actions support no resource-level permissions',
+    });
+    for (const fn of Object.values(this.steps)) {
+      Validations.of(this.stateMachine.role.node.findChild('DefaultPolicy')).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as never)}.Arn>:*]`,
+        reason: 'CDK grants invoke on every version of the step functions (:*); they are the workflow\'s own Lambdas',
+      });
+    }
+
+    this.trigger = new KafkaDrFunction(this, 'failover-trigger', {
+      handlerDir: 'failover-trigger',
+      description: 'On a flow\'s primary-down alarm: starts the unplanned failover (automatic mode) or notifies why not',
+      config,
+      network,
+      secretArns: [],
+      timeout: Duration.seconds(30),
+      environment: { ...environment, FAILOVER_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn },
+    });
+    this.stateTable.grantReadData(this.trigger.function);
+    this.stateMachine.grantStartExecution(this.trigger.function);
+    this.topic.grantPublish(this.trigger.function);
+    eventBus.grantPutEventsTo(this.trigger.function);
+    new events.Rule(this, 'PrimaryDownRule', {
+      description: `kafka-dr ${config.estate}: a flow's primary-down alarm entering ALARM ${config.failover.mode === 'automatic' ? 'starts an unplanned failover' : 'notifies (failover.mode notify-only)'}`,
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: ['CloudWatch Alarm State Change'],
+        detail: { alarmName: config.flows.map((f) => primaryDownAlarmName(config.estate, f)), state: { value: ['ALARM'] } },
+      },
+      targets: [new targets.LambdaFunction(this.trigger.function, { retryAttempts: 2 })],
+    });
+  }
+
+  private definition(): sfn.IChainable {
+    const invoke = (id: string, fn: KafkaDrFunction, payload: Record<string, unknown>, resultPath: string) =>
+      new tasks.LambdaInvoke(this, id, {
+        lambdaFunction: fn.function,
+        payload: sfn.TaskInput.fromObject(payload),
+        payloadResponseOnly: true,
+        resultPath,
+        retryOnServiceExceptions: false,
+      }).addRetry({ errors: TRANSIENT, interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 });
+    const state = { 'request.$': '$.request', 'steps.$': '$.steps' };
+
+    // Every failure after the lock is taken goes through the same reporting path, then
+    // ends in its own named state.
+    const whichFailure = new sfn.Choice(this, 'WhichFailure');
+    for (const name of FAILURE_STATES) whichFailure.when(sfn.Condition.stringEquals('$.failure.state', name), new sfn.Fail(this, name, { error: name, causePath: '$.report.summary' }));
+    whichFailure.otherwise(new sfn.Fail(this, 'Failed', { error: 'Failed', causePath: '$.report.summary' }));
+    const reportFailure = invoke('ReportFailure', this.steps.finish, { ...state, 'failure.$': '$.failure' }, '$.report');
+    reportFailure.addCatch(whichFailure, { resultPath: '$.reportError' }).next(whichFailure);
+    const failure = {} as Record<FailureState, sfn.Pass>;
+    for (const name of FAILURE_STATES) {
+      failure[name] = new sfn.Pass(this, `Mark${name}`, { result: sfn.Result.fromString(name), resultPath: '$.failure.state' });
+      failure[name].next(reportFailure);
+    }
+    const onError = (task: sfn.TaskStateBase, name: FailureState) => task.addCatch(failure[name], { errors: ['States.ALL'], resultPath: '$.failure.error' });
+
+    const begin = new tasks.LambdaInvoke(this, 'Begin', {
+      lambdaFunction: this.steps.begin.function,
+      payload: sfn.TaskInput.fromObject({ 'input.$': '$', execution: { 'name.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime' } }),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+    }).addRetry({ errors: TRANSIENT, interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 });
+    begin.addCatch(new sfn.Fail(this, 'InvalidInput', { error: 'InvalidInput', causePath: '$.Cause' }), { errors: ['InvalidFailoverInput'] });
+    begin.addCatch(new sfn.Fail(this, 'AlreadyRunning', { error: 'AlreadyRunning', causePath: '$.Cause' }), { errors: ['FailoverAlreadyRunning'] });
+    begin.addCatch(new sfn.Fail(this, 'BeginFailed', { error: 'BeginFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
+
+    const preflight = invoke('Preflight', this.steps.preflight, state, '$.steps.preflight');
+    onError(preflight, 'PreflightFailed');
+    const drain = invoke('CheckDrain', this.steps.drain, state, '$.steps.drain');
+    onError(drain, 'DrainFailed');
+    const pause = invoke('PauseReplication', this.steps.replication, state, '$.steps.pauseReplication');
+    pause.addRetry({ errors: ['ReplicationNotPausedYet'], interval: Duration.seconds(2), maxAttempts: 10, backoffRate: 1 });
+    onError(pause, 'PauseReplicationFailed');
+    const syncOffsets = invoke('SyncOffsets', this.steps.offsets, state, '$.steps.syncOffsets');
+    const repoint = invoke('RepointDns', this.steps.dns, { action: 'repoint', ...state }, '$.steps.repointDns');
+    onError(repoint, 'DnsRepointFailed');
+    const checkDns = invoke('CheckDnsChange', this.steps.dns, { action: 'status', ...state }, '$.steps.dnsChange');
+    onError(checkDns, 'DnsRepointFailed');
+    const finish = invoke('Finish', this.steps.finish, state, '$.report');
+    const succeeded = new sfn.Succeed(this, 'FailoverSucceeded', { outputPath: '$.report' });
+
+    // DNS is never repointed to a side whose offsets were not synced, unless the operator forces it.
+    const forced = sfn.Condition.booleanEquals('$.request.force', true);
+    syncOffsets.addCatch(
+      new sfn.Choice(this, 'ForceAfterSyncError').when(forced, repoint).otherwise(failure.OffsetSyncFailed),
+      { errors: ['States.ALL'], resultPath: '$.failure.error' },
+    );
+    const offsetsSynced = new sfn.Choice(this, 'OffsetsSynced')
+      .when(sfn.Condition.or(sfn.Condition.booleanEquals('$.steps.syncOffsets.synced', true), sfn.Condition.booleanEquals('$.request.dryRun', true), forced), repoint)
+      .otherwise(
+        new sfn.Pass(this, 'OffsetSyncIncomplete', {
+          result: sfn.Result.fromObject({ Error: 'OffsetSyncIncomplete', Cause: 'some consumer groups failed to commit or read back differently: see steps.syncOffsets' }),
+          resultPath: '$.failure.error',
+        }).next(failure.OffsetSyncFailed),
+      );
+    const waitForDns = new sfn.Wait(this, 'WaitForDnsSync', { time: sfn.WaitTime.duration(DNS_POLL) });
+    const dnsInSync = new sfn.Choice(this, 'DnsInSync').when(sfn.Condition.booleanEquals('$.steps.dnsChange.inSync', true), finish).otherwise(waitForDns);
+    waitForDns.next(checkDns);
+    const waitForDrain = new sfn.Wait(this, 'WaitForDrain', { time: sfn.WaitTime.duration(DRAIN_POLL) });
+    const drained = new sfn.Choice(this, 'Drained')
+      .when(sfn.Condition.or(sfn.Condition.booleanEquals('$.steps.drain.drained', true), sfn.Condition.booleanEquals('$.request.dryRun', true)), pause)
+      .otherwise(waitForDrain);
+    waitForDrain.next(drain);
+
+    finish.addCatch(new sfn.Fail(this, 'FinishFailed', { error: 'FinishFailed', causePath: '$.finishError.Cause' }), { errors: ['States.ALL'], resultPath: '$.finishError' });
+    pause.next(syncOffsets).next(offsetsSynced);
+    repoint.next(checkDns).next(dnsInSync);
+    finish.next(succeeded);
+    drain.next(drained);
+    return begin.next(preflight).next(new sfn.Choice(this, 'PlannedOrUnplanned').when(sfn.Condition.stringEquals('$.request.mode', 'planned'), drain).otherwise(pause));
+  }
+}

@@ -1,0 +1,236 @@
+// The failover trigger and outcome notifications against the lab's emulator: outcomes
+// are read back where subscribers get them (an SQS queue subscribed to the SNS topic, an
+// SQS queue targeted by an EventBridge rule), and alarm events start real executions of
+// a state machine in the emulated Step Functions.
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { FailoverState } from '../../functions/shared/failover/failover-state';
+import { publishOutcome, type FailoverOutcome } from '../../functions/shared/failover/notify';
+import { primaryDownAlarmName } from '../../lib/alarm-names';
+import { ESTATE_CONFIG_ENV } from '../../lib/config/env';
+import { eventually, labContext, uniqueName } from '../support/lab';
+
+const LIMIT = 256 * 1024;
+const context = { functionName: 'failover-trigger', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+
+let sqs: SQSClient;
+let sns: SNSClient;
+let eventBridge: EventBridgeClient;
+
+beforeAll(async () => {
+  await labContext(); // points the AWS SDK at the lab's emulator
+  sqs = new SQSClient({});
+  sns = new SNSClient({});
+  eventBridge = new EventBridgeClient({});
+});
+
+async function queue(): Promise<{ url: string; arn: string }> {
+  const url = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('kafka-dr-test') }))).QueueUrl!;
+  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  return { url, arn: attributes.Attributes!.QueueArn! };
+}
+
+/** What subscribers of a failover's outcomes receive: an SNS topic and a custom event bus, each feeding a queue. */
+interface Subscribers {
+  topicArn: string;
+  eventBusName: string;
+  /** The next SNS notification (the standard JSON envelope, so Subject is visible). */
+  nextMessage(): Promise<{ Subject: string; Message: string }>;
+  /** The next EventBridge event from source kafka-dr. */
+  nextEvent(): Promise<{ id: string; source: string; 'detail-type': string; detail: Record<string, unknown> }>;
+}
+
+async function subscribers(): Promise<Subscribers> {
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName('kafka-dr-failover') }))).TopicArn!;
+  const messages = await queue();
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: messages.arn }));
+  const eventBusName = uniqueName('kafka-dr-bus');
+  await eventBridge.send(new CreateEventBusCommand({ Name: eventBusName }));
+  const events = await queue();
+  const rule = uniqueName('kafka-dr-outcomes');
+  await eventBridge.send(new PutRuleCommand({ Name: rule, EventBusName: eventBusName, EventPattern: JSON.stringify({ source: ['kafka-dr'] }) }));
+  await eventBridge.send(new PutTargetsCommand({ Rule: rule, EventBusName: eventBusName, Targets: [{ Id: 'queue', Arn: events.arn }] }));
+  const next = (url: string, what: string) =>
+    eventually(what, async () => {
+      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }));
+      const body = out.Messages?.[0]?.Body;
+      return body === undefined ? undefined : JSON.parse(body);
+    }, 15_000, 100);
+  return {
+    topicArn,
+    eventBusName,
+    nextMessage: () => next(messages.url, `an SNS notification on ${topicArn}`),
+    nextEvent: () => next(events.url, `an event on bus ${eventBusName}`),
+  };
+}
+
+const outcome = (report: unknown): FailoverOutcome => ({
+  executionName: uniqueName('failover'),
+  flow: 'dc1->dc2',
+  mode: 'unplanned',
+  dryRun: false,
+  status: 'SUCCEEDED',
+  summary: 'dc1->dc2 failover succeeded: clients now on dc2; RPO estimate 1.2 s; 3 groups synced, 1 skipped',
+  report,
+});
+
+describe('publishing a failover outcome', () => {
+  it('delivers the summary and the whole report to SNS subscribers and as an EventBridge event', async () => {
+    const to = await subscribers();
+    const report = { groups: [{ group: 'orders-app', synced: true, partitions: 3 }], dns: { record: 'kafka.lab', value: 'dc2' } };
+    const sent = outcome(report);
+    const ids = await publishOutcome({ eventBridge, sns }, to, sent);
+
+    const message = await to.nextMessage();
+    expect(message.Subject).toBe('[kafka-dr] dc1->dc2 failover SUCCEEDED');
+    expect(message.Message).toBe(`${sent.summary}\n\n${JSON.stringify(report, null, 2)}`);
+    expect(message).toMatchObject({ MessageId: ids.messageId });
+
+    const event = await to.nextEvent();
+    expect(event).toMatchObject({ id: ids.eventId, source: 'kafka-dr', 'detail-type': 'Kafka DR Failover Succeeded' });
+    expect(event.detail).toEqual(sent);
+  });
+
+  it('cuts a report over 256 KB to fit both services and says so, keeping the summary whole', async () => {
+    const to = await subscribers();
+    const report = { partitions: Array.from({ length: 4000 }, (_, p) => ({ topic: 'dc1.orders', partition: p, upstream: 123456789 + p, downstream: 123456700 + p, duplicates: p % 7 })) };
+    const pretty = JSON.stringify(report, null, 2);
+    expect(Buffer.byteLength(pretty)).toBeGreaterThan(LIMIT);
+    const sent = { ...outcome(report), status: 'FAILED' as const, summary: 'dc1->dc2 failover FAILED at SyncOffsets: 12 groups not synced, DNS not repointed' };
+    await publishOutcome({ eventBridge, sns }, to, sent);
+
+    const message = await to.nextMessage();
+    expect(message.Subject).toBe('[kafka-dr] dc1->dc2 failover FAILED');
+    expect(Buffer.byteLength(message.Message)).toBeLessThanOrEqual(LIMIT);
+    const [summary, note, excerpt] = message.Message.split('\n\n', 3) as [string, string, string];
+    expect(summary).toBe(sent.summary);
+    expect(note).toMatch(new RegExp(`^\\(report truncated: it is ${Buffer.byteLength(pretty)} bytes, over SNS's 256 KB message limit`));
+    expect(pretty.startsWith(message.Message.slice(summary.length + note.length + 4))).toBe(true);
+    expect(excerpt.length).toBeGreaterThan(200_000);
+
+    const event = await to.nextEvent();
+    expect(event['detail-type']).toBe('Kafka DR Failover Failed');
+    expect(Buffer.byteLength(JSON.stringify(event.detail))).toBeLessThanOrEqual(LIMIT);
+    expect(event.detail).toMatchObject({ executionName: sent.executionName, status: 'FAILED', summary: sent.summary, reportTruncated: expect.stringContaining("over EventBridge's 256 KB event limit") });
+    expect(JSON.stringify(report).startsWith(event.detail.report as string)).toBe(true);
+  });
+
+  it('still notifies by SNS when the event bus is missing, then fails naming the bus', async () => {
+    const to = await subscribers();
+    const missingBus = uniqueName('no-such-bus');
+    const sent = outcome({});
+    await expect(publishOutcome({ eventBridge, sns }, { ...to, eventBusName: missingBus }, sent)).rejects.toThrow(
+      new RegExp(`could not publish the SUCCEEDED outcome of failover ${sent.executionName} \\(dc1->dc2\\): the EventBridge event on bus ${missingBus}: .+ \\(the SNS message was delivered\\)$`),
+    );
+    expect((await to.nextMessage()).Message.startsWith(sent.summary)).toBe(true);
+  });
+});
+
+describe('the failover trigger Lambda', () => {
+  const sfn = new SFNClient({});
+  const dynamodb = new DynamoDBClient({});
+  const table = uniqueName('kafka-dr-failover-state');
+  let stateMachineArn: string;
+  let to: Subscribers;
+
+  beforeAll(async () => {
+    const { config } = await labContext();
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: table,
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    stateMachineArn = (
+      await sfn.send(
+        new CreateStateMachineCommand({
+          name: uniqueName('kafka-dr-failover'),
+          roleArn: 'arn:aws:iam::123456789012:role/kafka-dr-failover',
+          definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
+        }),
+      )
+    ).stateMachineArn!;
+    to = await subscribers();
+    Object.assign(process.env, {
+      [ESTATE_CONFIG_ENV]: JSON.stringify(config),
+      FAILOVER_STATE_TABLE: table,
+      FAILOVER_STATE_MACHINE_ARN: stateMachineArn,
+      FAILOVER_TOPIC_ARN: to.topicArn,
+      FAILOVER_EVENT_BUS: to.eventBusName,
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    });
+  });
+
+  afterAll(async () => {
+    await dynamodb.send(new DeleteTableCommand({ TableName: table }));
+  });
+
+  async function invoke(event: unknown): Promise<Record<string, unknown>> {
+    const { handler } = await import('../../functions/failover-trigger/handler');
+    return (await handler(event, context)) as Record<string, unknown>;
+  }
+
+  async function primaryDownEvent(value: string) {
+    const { config } = await labContext();
+    return {
+      version: '0',
+      id: uniqueName('event'),
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      time: new Date().toISOString(),
+      region: 'us-east-1',
+      detail: { alarmName: primaryDownAlarmName(config.estate, config.flows[0]!), state: { value, reason: 'dc1 unreachable and replication stale', timestamp: new Date().toISOString() } },
+    };
+  }
+
+  const executions = async () => (await sfn.send(new ListExecutionsCommand({ stateMachineArn }))).executions ?? [];
+
+  it('starts one failover execution per alarm state change: a duplicate delivery is reported, not started', async () => {
+    const event = await primaryDownEvent('ALARM');
+    const first = await invoke(event);
+    expect(first).toMatchObject({ action: 'started', executionArn: expect.stringContaining(':execution:') });
+    const second = await invoke({ ...event, id: uniqueName('redelivery') });
+    expect(second).toEqual({ action: 'duplicate', executionName: first.executionName });
+
+    const started = await executions();
+    expect(started.map((e) => e.name)).toEqual([first.executionName]);
+    const input = JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn: started[0]!.executionArn }))).input!);
+    expect(input).toEqual({
+      flow: 'dc1->dc2',
+      mode: 'unplanned',
+      dryRun: false,
+      force: false,
+      reason: expect.stringContaining('dc1 (the source of dc1->dc2) is down since'),
+      trigger: { alarmName: event.detail.alarmName, stateChangedAt: event.detail.state.timestamp, eventId: event.id },
+    });
+  });
+
+  it('tells the on-call why it did not fail over, by SNS and as a Refused event', async () => {
+    await new FailoverState(DynamoDBDocumentClient.from(dynamodb), table).recordActiveSide({
+      cluster: 'dc2',
+      flow: 'dc1->dc2',
+      executionName: 'manual-failover-1',
+      mode: 'planned',
+      since: '2026-01-01T00:00:00.000Z',
+    });
+    const before = (await executions()).length;
+    const event = await primaryDownEvent('ALARM');
+    const result = await invoke(event);
+    expect(result).toMatchObject({ action: 'notified', why: expect.stringContaining('dc2 is already the active side (since 2026-01-01T00:00:00.000Z, execution manual-failover-1)') });
+    expect(await executions()).toHaveLength(before);
+
+    const message = await to.nextMessage();
+    expect(message.Subject).toBe('[kafka-dr] dc1->dc2 failover REFUSED');
+    expect(message.Message.split('\n\n')[0]).toBe(`dc1->dc2: automatic failover not started: ${result.why}`);
+    const refused = await to.nextEvent();
+    expect(refused).toMatchObject({ id: result.eventId, 'detail-type': 'Kafka DR Failover Refused' });
+    expect(refused.detail).toMatchObject({ flow: 'dc1->dc2', status: 'REFUSED', report: { why: result.why, event } });
+  });
+});

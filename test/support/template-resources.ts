@@ -1,0 +1,227 @@
+// A synthesized stack's resources as the lab can hold them: tables, topics and event buses
+// created in the emulator (named per run so runs never collide), Lambda functions and state
+// machines as stand-in names and ARNs. Resolves the CloudFormation intrinsics CDK writes
+// (Ref, Fn::GetAtt, Fn::Join, Fn::Sub) against them, and refuses anything else by name.
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { LAB_REGION } from '../../lab/estate';
+
+/** The emulator's account: ARNs it returns carry it, so the stand-ins do too. */
+const LAB_ACCOUNT = '123456789012';
+
+export interface TemplateResource {
+  Type: string;
+  Properties?: Record<string, any>;
+}
+
+export interface CfnTemplate {
+  Resources: Record<string, TemplateResource>;
+}
+
+/** What a Ref or Fn::GetAtt of a resource resolves to in the lab. */
+export interface ResourceInLab {
+  name?: string;
+  arn?: string;
+}
+
+interface ResourceKind {
+  /** Which of the resource's lab values its Ref returns. */
+  ref: keyof ResourceInLab;
+  attributes: Record<string, keyof ResourceInLab>;
+  /** Creates it in the emulator, or makes its stand-in. `name` is unique to this run. */
+  materialise(resource: TemplateResource, name: string, logicalId: string): Promise<ResourceInLab>;
+}
+
+export function labArn(service: string, resource: string): string {
+  return `arn:aws:${service}:${LAB_REGION}:${LAB_ACCOUNT}:${resource}`;
+}
+
+async function createTable(resource: TemplateResource, name: string): Promise<ResourceInLab> {
+  const p = resource.Properties ?? {};
+  // AWS::DynamoDB::GlobalTable (CDK's TableV2) has no table-level throughput to copy.
+  if (resource.Type === 'AWS::DynamoDB::GlobalTable' && p.BillingMode !== 'PAY_PER_REQUEST') {
+    throw new Error(`only on-demand (PAY_PER_REQUEST) global tables can be created in the lab, not ${p.BillingMode ?? 'PROVISIONED'}`);
+  }
+  const input: CreateTableCommandInput = {
+    TableName: name,
+    KeySchema: p.KeySchema,
+    AttributeDefinitions: p.AttributeDefinitions,
+    BillingMode: p.BillingMode ?? 'PROVISIONED',
+    ProvisionedThroughput: p.ProvisionedThroughput,
+    GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
+    LocalSecondaryIndexes: p.LocalSecondaryIndexes,
+  };
+  const created = await new DynamoDBClient({}).send(new CreateTableCommand(input));
+  return { name, arn: created.TableDescription!.TableArn! };
+}
+
+const table: ResourceKind = { ref: 'name', attributes: { Arn: 'arn' }, materialise: createTable };
+
+const kinds: Record<string, ResourceKind> = {
+  'AWS::DynamoDB::Table': table,
+  'AWS::DynamoDB::GlobalTable': table,
+  'AWS::SNS::Topic': {
+    ref: 'arn',
+    attributes: { TopicArn: 'arn', TopicName: 'name' },
+    async materialise(resource, name) {
+      const fifo = resource.Properties?.FifoTopic === true;
+      const topicName = fifo ? `${name}.fifo` : name;
+      const created = await new SNSClient({}).send(new CreateTopicCommand({ Name: topicName, Attributes: fifo ? { FifoTopic: 'true' } : undefined }));
+      return { name: topicName, arn: created.TopicArn! };
+    },
+  },
+  'AWS::Events::EventBus': {
+    ref: 'name',
+    attributes: { Arn: 'arn', Name: 'name' },
+    async materialise(_, name) {
+      const created = await new EventBridgeClient({}).send(new CreateEventBusCommand({ Name: name }));
+      return { name, arn: created.EventBusArn! };
+    },
+  },
+  // Run in-process by the local workflow harness: a recognisable ARN is all they need.
+  'AWS::Lambda::Function': {
+    ref: 'name',
+    attributes: { Arn: 'arn' },
+    materialise: async (_, __, logicalId) => ({ name: logicalId, arn: labArn('lambda', `function:${logicalId}`) }),
+  },
+  'AWS::StepFunctions::StateMachine': {
+    ref: 'arn',
+    attributes: { Arn: 'arn', Name: 'name' },
+    materialise: async (_, __, logicalId) => ({ name: logicalId, arn: labArn('states', `stateMachine:${logicalId}`) }),
+  },
+};
+
+const PSEUDO_PARAMETERS: Record<string, string> = {
+  'AWS::Region': LAB_REGION,
+  'AWS::AccountId': LAB_ACCOUNT,
+  'AWS::Partition': 'aws',
+  'AWS::URLSuffix': 'amazonaws.com',
+};
+
+type Reference = { logicalId: string; attribute?: string };
+
+function getAttReference(value: unknown): Reference {
+  const [logicalId, attribute] = typeof value === 'string' ? value.split(/\.(.*)/s) : (value as string[]);
+  return { logicalId: logicalId!, attribute };
+}
+
+/** `${X}` / `${X.Attr}` in an Fn::Sub string; `${!X}` is a literal. */
+const SUB_VARIABLE = /\$\{(!?)([^}]+)\}/g;
+
+function subReferences(text: string, variables: Record<string, unknown>): Reference[] {
+  return [...text.matchAll(SUB_VARIABLE)].filter(([, literal, name]) => !literal && !(name! in variables)).map(([, , name]) => getAttReference(name));
+}
+
+/** The intrinsic function an object is (a single Ref or Fn::* key), if it is one. */
+function intrinsicOf(o: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(o);
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::')) ? keys[0] : undefined;
+}
+
+/** Fn::Sub's text and variables, from either of its forms. */
+function subArguments(sub: unknown): [string, Record<string, unknown>] {
+  const [text, variables = {}] = typeof sub === 'string' ? [sub] : (sub as [string, Record<string, unknown>?]);
+  return [text, variables];
+}
+
+export class TemplateResources {
+  /** Every resource materialised so far, by logical id. */
+  readonly inLab: Record<string, ResourceInLab> = {};
+  private readonly pseudoParameters: Record<string, string>;
+  private readonly runId = randomUUID().slice(0, 8);
+
+  constructor(
+    private readonly template: CfnTemplate,
+    private readonly stackName: string,
+  ) {
+    this.pseudoParameters = { ...PSEUDO_PARAMETERS, 'AWS::StackName': stackName };
+  }
+
+  resource(logicalId: string): TemplateResource {
+    const resource = this.template.Resources[logicalId];
+    if (!resource) throw new Error(`stack ${this.stackName} has no resource ${logicalId}`);
+    return resource;
+  }
+
+  /**
+   * `value` with every intrinsic resolved, after materialising the resources it references.
+   * `where` names the value in errors (e.g. "environment of function X").
+   */
+  async resolve(value: unknown, where: string): Promise<unknown> {
+    const wanted = [...new Set(this.references(value).map((r) => r.logicalId))].filter((id) => !(id in this.pseudoParameters) && !(id in this.inLab));
+    await Promise.all(wanted.map((id) => this.materialise(id, where)));
+    return this.substitute(value, where);
+  }
+
+  private async materialise(logicalId: string, where: string): Promise<void> {
+    const resource = this.template.Resources[logicalId];
+    const kind = resource && kinds[resource.Type];
+    if (!kind) {
+      const what = resource ? `a ${resource.Type}` : 'not a resource of the stack (a parameter or condition?)';
+      throw new Error(`${where}: ${logicalId} is ${what}; the lab supports references to ${Object.keys(kinds).join(', ')}`);
+    }
+    try {
+      this.inLab[logicalId] = await kind.materialise(resource, `${this.stackName}-${logicalId}-${this.runId}`, logicalId);
+    } catch (err) {
+      throw new Error(`${where}: could not create ${resource.Type} ${logicalId} in the lab's emulator: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private references(value: unknown): Reference[] {
+    if (Array.isArray(value)) return value.flatMap((v) => this.references(v));
+    if (value === null || typeof value !== 'object') return [];
+    const o = value as Record<string, any>;
+    switch (intrinsicOf(o)) {
+      case 'Ref':
+        return [{ logicalId: o.Ref }];
+      case 'Fn::GetAtt':
+        return [getAttReference(o['Fn::GetAtt'])];
+      case 'Fn::Sub': {
+        const [text, variables] = subArguments(o['Fn::Sub']);
+        return [...subReferences(text, variables), ...this.references(Object.values(variables))];
+      }
+      default:
+        return Object.values(o).flatMap((v) => this.references(v));
+    }
+  }
+
+  private lookup({ logicalId, attribute }: Reference, where: string, token: unknown): string {
+    const pseudo = this.pseudoParameters[logicalId];
+    if (pseudo !== undefined && attribute === undefined) return pseudo;
+    const kind = kinds[this.resource(logicalId).Type]!;
+    const field = attribute === undefined ? kind.ref : kind.attributes[attribute];
+    const value = field && this.inLab[logicalId]?.[field];
+    if (value === undefined) throw new Error(`${where}: cannot resolve ${JSON.stringify(token)} in the lab (${this.resource(logicalId).Type} supports Ref and ${Object.keys(kind.attributes).join(', ')})`);
+    return value;
+  }
+
+  private substitute(value: unknown, where: string): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.substitute(v, where));
+    if (value === null || typeof value !== 'object') return value;
+    const o = value as Record<string, any>;
+    const intrinsic = intrinsicOf(o);
+    switch (intrinsic) {
+      case undefined:
+        return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, this.substitute(v, where)]));
+      case 'Ref':
+        return this.lookup({ logicalId: o.Ref }, where, o);
+      case 'Fn::GetAtt':
+        return this.lookup(getAttReference(o['Fn::GetAtt']), where, o);
+      case 'Fn::Join': {
+        const [separator, parts] = o['Fn::Join'] as [string, unknown[]];
+        return parts.map((p) => this.substitute(p, where)).join(separator);
+      }
+      case 'Fn::Sub': {
+        const [text, variables] = subArguments(o['Fn::Sub']);
+        const resolved = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, this.substitute(v, where)]));
+        return text.replace(SUB_VARIABLE, (_, literal: string, name: string) =>
+          literal ? `\${${name}}` : name in resolved ? String(resolved[name]) : this.lookup(getAttReference(name), where, o),
+        );
+      }
+      default:
+        throw new Error(`${where}: cannot resolve ${JSON.stringify(o)} in the lab: ${intrinsic} is not supported (Ref, Fn::GetAtt, Fn::Join and Fn::Sub are)`);
+    }
+  }
+}
