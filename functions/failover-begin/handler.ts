@@ -24,7 +24,7 @@ export const handler = failoverStep<BeginEvent>(async (event, kit) => {
   if (request.dryRun) {
     const held = await state.lockHolder();
     logger.info('dry run: lock not taken', { flow: request.flow, heldBy: held?.executionName });
-    return { request, steps: { begin: { lock: 'not-taken (dry run)', heldBy: held ?? null, finishedAt: new Date().toISOString() } } };
+    return { request, steps: { begin: { lock: 'not-taken (dry run)', heldBy: held ?? null, finishedAt: new Date().toISOString() } }, forcedPast: null };
   }
   const lock = await state.acquireLock(holder);
   if (!lock.acquired) {
@@ -33,5 +33,5 @@ export const handler = failoverStep<BeginEvent>(async (event, kit) => {
     );
   }
   logger.info('failover lock taken', { flow: request.flow, mode: request.mode, reason: request.reason });
-  return { request, steps: { begin: { lock: 'taken', heldBy: lock.holder, finishedAt: new Date().toISOString() } } };
+  return { request, steps: { begin: { lock: 'taken', heldBy: lock.holder, finishedAt: new Date().toISOString() } }, forcedPast: null };
 });

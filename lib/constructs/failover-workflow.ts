@@ -72,16 +72,17 @@ export class FailoverWorkflow extends Construct {
       FAILOVER_EVENT_BUS: eventBus.eventBusName,
     };
     const secretArns = estateSecretArns(config);
-    const step = (handlerDir: string, description: string, timeout: Duration, memorySize = 512) =>
-      new KafkaDrFunction(this, handlerDir, { handlerDir, description, config, network, secretArns, timeout, memorySize, environment });
+    // Only the steps that talk to Kafka or Connect read the estate's secrets.
+    const step = (handlerDir: string, description: string, timeout: Duration, memorySize = 512, readsSecrets = true) =>
+      new KafkaDrFunction(this, handlerDir, { handlerDir, description, config, network, secretArns: readsSecrets ? secretArns : [], timeout, memorySize, environment });
     this.steps = {
-      begin: step('failover-begin', 'Failover: validates the execution input and takes the estate failover lock', Duration.seconds(30), 256),
+      begin: step('failover-begin', 'Failover: validates the execution input and takes the estate failover lock', Duration.seconds(30), 256, false),
       preflight: step('failover-preflight', 'Failover: preflight checks and the RPO estimate', Duration.seconds(120)),
       drain: step('failover-drain', 'Failover (planned): checks that replication and checkpoints have drained', Duration.seconds(120)),
       replication: step('failover-replication', 'Failover: pauses the flow\'s MM2 connectors through Kafka Connect and verifies their tasks', Duration.seconds(60), 256),
       offsets: step('failover-offsets', 'Failover: translates and commits consumer group offsets on the target, read back', Duration.minutes(10), 1536),
-      dns: step('failover-dns', 'Failover: repoints the Route 53 bootstrap record and follows the change to INSYNC', Duration.seconds(60), 256),
-      finish: step('failover-finish', 'Failover: records the active side, publishes the report, releases the lock', Duration.seconds(60), 256),
+      dns: step('failover-dns', 'Failover: repoints the Route 53 bootstrap record and follows the change to INSYNC', Duration.seconds(60), 256, false),
+      finish: step('failover-finish', 'Failover: records the active side, publishes the report, releases the lock', Duration.seconds(60), 256, false),
     };
     this.stateTable.grantReadWriteData(this.steps.begin.function);
     this.stateTable.grantReadWriteData(this.steps.finish.function);
@@ -165,7 +166,7 @@ export class FailoverWorkflow extends Construct {
         resultPath,
         retryOnServiceExceptions: false,
       }).addRetry({ errors: TRANSIENT, interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 });
-    const state = { 'request.$': '$.request', 'steps.$': '$.steps' };
+    const state = { 'request.$': '$.request', 'steps.$': '$.steps', 'forcedPast.$': '$.forcedPast' };
 
     // Every failure after the lock is taken goes through the same reporting path, then
     // ends in its own named state.
@@ -209,8 +210,10 @@ export class FailoverWorkflow extends Construct {
     // DNS is never repointed to a side whose offsets were not synced, unless the operator forces it.
     const forced = sfn.Condition.booleanEquals('$.request.force', true);
     syncOffsets.addCatch(
-      new sfn.Choice(this, 'ForceAfterSyncError').when(forced, repoint).otherwise(failure.OffsetSyncFailed),
-      { errors: ['States.ALL'], resultPath: '$.failure.error' },
+      new sfn.Choice(this, 'ForceAfterSyncError')
+        .when(forced, repoint)
+        .otherwise(new sfn.Pass(this, 'OffsetSyncError', { inputPath: '$.forcedPast', resultPath: '$.failure.error' }).next(failure.OffsetSyncFailed)),
+      { errors: ['States.ALL'], resultPath: '$.forcedPast' },
     );
     const offsetsSynced = new sfn.Choice(this, 'OffsetsSynced')
       .when(sfn.Condition.or(sfn.Condition.booleanEquals('$.steps.syncOffsets.synced', true), sfn.Condition.booleanEquals('$.request.dryRun', true), forced), repoint)

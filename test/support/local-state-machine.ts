@@ -37,6 +37,8 @@ export interface RunOptions {
   name?: string;
   /** How long every Wait state waits, in milliseconds, whatever its definition says. */
   waitTimeMs?: number;
+  /** Retry pauses of the named states, in milliseconds, where a test needs real time to pass (default 10 ms for every state). */
+  retryIntervalMs?: Record<string, number>;
 }
 
 export interface LocalWorkflow {
@@ -240,7 +242,7 @@ export async function localWorkflow(stack: Stack, stateMachine: sfn.StateMachine
         overrides: {
           taskResourceLocalHandlers,
           waitTimeOverrides: Object.fromEntries(waitStates.map((s) => [s, runOptions.waitTimeMs ?? DEFAULT_WAIT_MS])),
-          retryIntervalOverrides,
+          retryIntervalOverrides: { ...retryIntervalOverrides, ...runOptions.retryIntervalMs },
         },
         // The library sets Execution.Input and StartTime itself.
         context: { Execution: { Id: labArn('states', `execution:${machineName}:${name}`), Name: name }, StateMachine: { Id: machineArn, Name: machineName } },

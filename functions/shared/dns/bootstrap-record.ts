@@ -37,6 +37,13 @@ export function desiredRecord(dns: Dns, cluster: string): BootstrapRecord {
   return { name: fqdn(dns.recordName), type: dns.type, ttl: dns.ttl, values: [...values] };
 }
 
+/** The cluster whose configured value the record holds, or null (absent, or pointing elsewhere). */
+export function clusterOf(dns: Dns, record: BootstrapRecord | null): string | null {
+  if (!record) return null;
+  const values = JSON.stringify([...record.values].sort());
+  return Object.entries(dns.values).find(([, v]) => JSON.stringify([...v].sort()) === values)?.[0] ?? null;
+}
+
 export async function readBootstrapRecord(route53: Route53Client, dns: Dns): Promise<BootstrapRecord | null> {
   const out = await route53.send(
     new ListResourceRecordSetsCommand({ HostedZoneId: dns.hostedZoneId, StartRecordName: dns.recordName, StartRecordType: dns.type, MaxItems: 1 }),

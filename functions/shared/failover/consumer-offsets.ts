@@ -9,7 +9,7 @@
 import type { Admin, Consumer } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
 import { flowName, type FlowConfig } from '../../../lib/config/schema';
-import { committedOffsets, groupPartitionKey } from '../kafka/group-offsets';
+import { applicationGroups, committedOffsets, groupPartitionKey } from '../kafka/group-offsets';
 import { partitionKey } from '../kafka/partition-state';
 import { fingerprintsAt, positionKey, type RecordPosition } from '../kafka/record-fingerprints';
 import { readCheckpoints, readOffsetSyncHistory } from '../mm2/internal-topics';
@@ -90,15 +90,16 @@ export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, 
     group.set(partitionKey(c.topic, c.partition), c);
     byGroup.set(c.group, group);
   }
-  const groups = [...byGroup.keys()];
+  // Planned: also the source's groups MM2 has not checkpointed (yet): exact translation does not need a checkpoint.
+  const groups = mode === 'planned' ? [...new Set([...byGroup.keys(), ...(await applicationGroups(await clients.admin(flow.source)))])] : [...byGroup.keys()];
 
   const translated = mode === 'planned' ? await translateExactly(flow, groups, byGroup, clients) : new Map<string, Map<string, PartitionTarget>>();
   const windows = mode === 'planned' ? new Map<string, bigint>() : await duplicateWindowEnds(targetAdmin, checkpoints.values());
   const [members, current] = await Promise.all([targetMembers(targetAdmin, groups), committedOffsets(targetAdmin, groups)]);
 
-  const planned: GroupOffsetPlan[] = [...byGroup].map(([group, groupCheckpoints]) => {
+  const planned: GroupOffsetPlan[] = groups.map((group) => {
     const targets = new Map<string, PartitionTarget>();
-    for (const c of groupCheckpoints.values()) {
+    for (const c of byGroup.get(group)?.values() ?? []) {
       targets.set(partitionKey(c.topic, c.partition), {
         topic: c.topic,
         partition: c.partition,
@@ -117,7 +118,9 @@ export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, 
         return { ...t, currentOffset, action };
       });
     return { group, targetMembers: members.get(group) ?? 0, partitions };
-  }).sort((a, b) => a.group.localeCompare(b.group));
+  })
+    .filter((g) => g.partitions.length > 0)
+    .sort((a, b) => a.group.localeCompare(b.group));
   return { flow: flowName(flow), mode, checkpointsTopic, checkpointsRead: checkpoints.size, groups: planned };
 }
 

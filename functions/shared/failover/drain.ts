@@ -4,9 +4,9 @@
 import type { Admin } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
 import type { FlowConfig } from '../../../lib/config/schema';
-import { committedOffsets, groupPartitionKey } from '../kafka/group-offsets';
+import { applicationGroups, committedOffsetList, groupPartitionKey } from '../kafka/group-offsets';
 import { readCheckpoints } from '../mm2/internal-topics';
-import { ReplicationPolicy } from '../mm2/replication-policy';
+import { ReplicationPolicy, topicFilter } from '../mm2/replication-policy';
 import { measureFlowLag } from '../probes/lag-probe';
 
 export interface DrainStatus {
@@ -43,14 +43,17 @@ export async function drainStatus(
     measureFlowLag(flow, { admin: sourceAdmin, kafka: sourceKafka }, { admin: targetAdmin, kafka: targetKafka }),
     readCheckpoints(targetKafka, policy.checkpointsTopic(flow.source)),
   ]);
-  const groups = [...new Set([...checkpoints.values()].map((c) => c.group))];
-  const committed = await committedOffsets(sourceAdmin, groups);
-  const uncovered = [...checkpoints.values()]
-    .filter((c) => {
-      const onSource = committed.get(groupPartitionKey(c.group, policy.sourceTopic(flow.source, c.topic), c.partition));
-      return onSource !== undefined && onSource !== c.upstreamOffset;
-    })
-    .map((c) => `${c.group} ${c.topic}-${c.partition} (checkpoint at ${c.upstreamOffset})`);
+  // Every application group with offsets on a replicated topic must have a checkpoint at its final position.
+  const groups = [...new Set([...(await applicationGroups(sourceAdmin)), ...[...checkpoints.values()].map((c) => c.group)])];
+  const committed = await committedOffsetList(sourceAdmin, groups);
+  const replicated = topicFilter(flow);
+  const checkpointed = new Map([...checkpoints.values()].map((c) => [groupPartitionKey(c.group, policy.sourceTopic(flow.source, c.topic), c.partition), c.upstreamOffset]));
+  const uncovered = committed
+    .filter((c) => replicated(c.topic) && checkpointed.get(groupPartitionKey(c.group, c.topic, c.partition)) !== c.offset)
+    .map((c) => {
+      const at = checkpointed.get(groupPartitionKey(c.group, c.topic, c.partition));
+      return `${c.group} ${c.topic}-${c.partition} at ${c.offset} (${at === undefined ? 'no checkpoint yet' : `checkpoint at ${at}`})`;
+    });
   const behind = lag.partitions.filter((p) => p.lagRecords > 0n).map((p) => `${p.topic}-${p.partition}: ${p.lagRecords}`);
   const unreplicatedRecords = Number(lag.unreplicatedRecords);
   return {

@@ -7,7 +7,7 @@ import type { EstateConfig, FlowConfig } from '../../../lib/config/schema';
 import { Metric } from '../../../lib/metrics';
 import { latestPublished } from '../cloudwatch/latest';
 import { ConnectError, type ConnectClient } from '../connect/client';
-import type { BootstrapRecord } from '../dns/bootstrap-record';
+import { clusterOf, type BootstrapRecord } from '../dns/bootstrap-record';
 import { partitionCounts, partitionStates } from '../kafka/partition-state';
 import { HEARTBEATS_TOPIC, ReplicationPolicy } from '../mm2/replication-policy';
 import { measureFlowLag, reachable, sourceTopics } from '../probes/lag-probe';
@@ -53,12 +53,6 @@ export interface PreflightDeps {
   now?: () => number;
 }
 
-function clusterBehindRecord(config: EstateConfig, record: BootstrapRecord | null): string | null {
-  if (!record) return null;
-  const values = JSON.stringify([...record.values].sort());
-  return Object.entries(config.dns.values).find(([, v]) => JSON.stringify([...v].sort()) === values)?.[0] ?? null;
-}
-
 export async function preflight(request: FailoverRequest, flow: FlowConfig, config: EstateConfig, deps: PreflightDeps): Promise<PreflightReport> {
   const now = deps.now ?? Date.now;
   const problems: string[] = [];
@@ -71,7 +65,7 @@ export async function preflight(request: FailoverRequest, flow: FlowConfig, conf
   }
 
   const [state, record] = await Promise.all([deps.activeSide(), deps.bootstrapRecord()]);
-  const dnsSide = clusterBehindRecord(config, record);
+  const dnsSide = clusterOf(config.dns, record);
   const activeBefore: PreflightReport['activeBefore'] = state
     ? { cluster: state.cluster, from: 'state', since: state.since }
     : { cluster: dnsSide, from: dnsSide ? 'dns' : 'unknown' };

@@ -87,9 +87,12 @@ export function failoverReport(state: ExecutionState, failure: FailoverReport['f
   const done = STEP_ORDER.filter((s) => steps[s]);
   const notDone = STEP_ORDER.filter((s) => !steps[s] && !(s === 'drain' && request.mode === 'unplanned'));
   const offsets = steps.syncOffsets as unknown as OffsetSyncSummary | undefined;
+
   const rpo = (steps.preflight as { rpo?: { rpoMs: number | null; unreplicatedRecords: number | null; method: string } } | undefined)?.rpo;
   const verb = request.dryRun ? 'dry run' : 'failover';
+  const syncFailed = state.forcedPast !== null || (offsets !== undefined && !offsets.synced && !request.dryRun);
   const parts = [
+    !failure && request.force && syncFailed ? `FORCED: the bootstrap record was repointed although the offset sync failed (${state.forcedPast?.Error ?? 'incomplete, see steps.syncOffsets'})` : undefined,
     failure ? `${request.flow} ${verb} FAILED in ${failure.state}: ${failure.cause}` : `${request.flow} ${verb} succeeded${request.dryRun ? ' (nothing changed)' : `: clients now on ${request.target}`}`,
     rpo ? `RPO estimate ${rpo.rpoMs === null ? 'unknown' : `${(rpo.rpoMs / 1000).toFixed(1)} s`}, ${rpo.unreplicatedRecords ?? 'unknown'} records unreplicated (${rpo.method})` : undefined,
     offsets ? `${offsets.committedGroups} groups synced, ${offsets.skippedActive.length} skipped (active on ${request.target}), ${offsets.failed.length} failed, ${offsets.duplicateRecords} records in duplicate windows` : undefined,

@@ -40,6 +40,8 @@ const aws = {
 export interface ExecutionState {
   request: FailoverRequest;
   steps: Record<string, { finishedAt?: string } & Record<string, unknown>>;
+  /** The offset sync error a forced failover went past (DNS repointed anyway), else null. */
+  forcedPast: { Error?: string; Cause?: string } | null;
 }
 
 // Bounded so a dead cluster costs seconds; Step Functions retries the step on transient errors.

@@ -4,14 +4,34 @@ import { partitionKey } from './partition-state';
 
 export const groupPartitionKey = (group: string, topic: string, partition: number) => `${group}\u0000${partitionKey(topic, partition)}`;
 
-/** Committed offsets keyed by groupPartitionKey; partitions without a commit are absent. */
+export interface CommittedOffset {
+  group: string;
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+/** Every committed offset of the groups; partitions without a commit are absent. */
+export async function committedOffsetList(admin: Admin, groups: readonly string[]): Promise<CommittedOffset[]> {
+  if (groups.length === 0) return [];
+  return (await admin.listConsumerGroupOffsets({ groups: [...groups] })).flatMap((g) =>
+    g.topics.flatMap((t) => t.partitions.filter((p) => p.committedOffset >= 0n).map((p) => ({ group: g.groupId, topic: t.name, partition: p.partitionIndex, offset: p.committedOffset }))),
+  );
+}
+
+/** Committed offsets keyed by groupPartitionKey. */
 export async function committedOffsets(admin: Admin, groups: readonly string[]): Promise<Map<string, bigint>> {
-  const out = new Map<string, bigint>();
-  if (groups.length === 0) return out;
-  for (const g of await admin.listConsumerGroupOffsets({ groups: [...groups] })) {
-    for (const t of g.topics) {
-      for (const p of t.partitions) if (p.committedOffset >= 0n) out.set(groupPartitionKey(g.groupId, t.name, p.partitionIndex), p.committedOffset);
-    }
-  }
-  return out;
+  return new Map((await committedOffsetList(admin, groups)).map((c) => [groupPartitionKey(c.group, c.topic, c.partition), c.offset]));
+}
+
+/**
+ * Groups MM2 leaves out by default (its groups.exclude: console consumers, Connect's own,
+ * internal) and kafka-dr's own readers: never moved by a failover.
+ */
+const NOT_APPLICATION_GROUPS = /^(console-consumer-|connect-|__|kafka-dr-)/;
+
+/** The cluster's consumer groups that belong to applications. */
+export async function applicationGroups(admin: Admin): Promise<string[]> {
+  const groups = await admin.listGroups();
+  return [...groups.values()].filter((g) => g.protocolType === 'consumer' && !NOT_APPLICATION_GROUPS.test(g.id)).map((g) => g.id);
 }

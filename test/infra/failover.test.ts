@@ -1,0 +1,413 @@
+// Fail over: the failover state machine's states and transitions (read from the synthesized
+// definition), its trigger on the primary-down alarms, the state table, the outcome topic
+// and the workflow functions' permissions, synthesized from the annotated example estate.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../lib/app';
+import { primaryDownAlarmName } from '../../lib/alarm-names';
+import { loadEstateConfigFile, parseEstateConfig } from '../../lib/config/load';
+import type { EstateConfig } from '../../lib/config/schema';
+
+const config = loadEstateConfigFile('config/estate.example.yaml');
+
+const STEP_FUNCTIONS = ['failover-begin', 'failover-preflight', 'failover-drain', 'failover-replication', 'failover-offsets', 'failover-dns', 'failover-finish'];
+const WORKFLOW_FUNCTIONS = [...STEP_FUNCTIONS, 'failover-trigger'];
+
+/** Synthesizes the app (cdk-nag included) without bundling the handlers: app.test.ts covers bundling. */
+function synth(estate: EstateConfig) {
+  const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), 'kafka-dr-failover-')), context: { 'aws:cdk:bundling-stacks': [] } });
+  const { controlPlane } = buildApp(estate, app);
+  const template = Template.fromStack(controlPlane);
+  const { failover } = controlPlane;
+  const logicalId = (construct: { node: { defaultChild?: unknown } }) => controlPlane.getLogicalId(construct.node.defaultChild as CfnElement);
+  return { template, stateMachineId: logicalId(failover.stateMachine), tableId: logicalId(failover.stateTable), topicId: logicalId(failover.topic) };
+}
+
+type Resources = Record<string, any>;
+
+function only(resources: Resources, what: string): [string, any] {
+  const entries = Object.entries(resources);
+  if (entries.length !== 1) throw new Error(`expected exactly one ${what}, found ${entries.length}`);
+  return entries[0]!;
+}
+
+function functionOf(template: Template, handlerDir: string): [string, any] {
+  return only(
+    template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: `kafka-dr-${handlerDir}` } } } }),
+    `${handlerDir} function`,
+  );
+}
+
+/** A Fn::Join'ed string with each Fn::GetAtt/Ref written as {LogicalId}. */
+function joined(value: any): string {
+  if (typeof value === 'string') return value;
+  if (value.Ref ?? value['Fn::GetAtt']) return `{${value['Fn::GetAtt']?.[0] ?? value.Ref}}`;
+  const [sep, parts] = value['Fn::Join'];
+  return parts.map(joined).join(sep);
+}
+
+const statementsOf = (policy: any): any[] => [policy.Properties.PolicyDocument.Statement].flat();
+const actionsOf = (statement: any): string[] => [statement.Action].flat();
+const resourcesOf = (statement: any): string[] => [statement.Resource].flat().map(joined);
+
+/** Whether an Allow statement grants `action` (IAM wildcards in the statement's actions count). */
+function allows(statement: any, action: string): boolean {
+  const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+  return statement.Effect === 'Allow' && actionsOf(statement).some((a) => glob(a).test(action));
+}
+
+/**
+ * Who may do `action` (on a resource `onResource` accepts, when given): the handler
+ * directories of the Lambda functions, or the logical ids of other roles, sorted.
+ */
+function principalsAllowed(template: Template, action: string, onResource: (resource: string) => boolean = () => true): string[] {
+  const functionByRole = new Map(
+    Object.values(template.findResources('AWS::Lambda::Function')).map((f) => [f.Properties.Role['Fn::GetAtt'][0], f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME.replace(/^kafka-dr-/, '')]),
+  );
+  const principals = Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => statementsOf(p).some((s) => allows(s, action) && resourcesOf(s).some((r) => r === '*' || onResource(r))))
+    .flatMap((p) => p.Properties.Roles.map((r: any) => functionByRole.get(r.Ref) ?? r.Ref));
+  return [...new Set(principals)].sort();
+}
+
+/** The resources `handlerDir`'s role may do `action` on. */
+function resourcesAllowed(template: Template, handlerDir: string, action: string): string[] {
+  const roleId = functionOf(template, handlerDir)[1].Properties.Role['Fn::GetAtt'][0];
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+    .flatMap(statementsOf)
+    .filter((s) => allows(s, action))
+    .flatMap(resourcesOf);
+}
+
+// The state machine's definition, as Amazon States Language.
+type Rule = Record<string, any>;
+interface AslState {
+  Type: string;
+  Next?: string;
+  Default?: string;
+  Choices?: Rule[];
+  Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[];
+  Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number }[];
+  [field: string]: any;
+}
+interface Asl {
+  StartAt: string;
+  States: Record<string, AslState>;
+  TimeoutSeconds?: number;
+}
+
+/** The definition with each Lambda's ARN written as {LogicalId} of the function. */
+function definitionOf(stateMachine: any): Asl {
+  return JSON.parse(joined(stateMachine.Properties.DefinitionString));
+}
+
+function successors(state: AslState, takeRule: (rule: Rule) => boolean = () => true): string[] {
+  const next = [state.Next, state.Default, ...(state.Choices ?? []).filter(takeRule).map((r) => r.Next), ...(state.Catch ?? []).map((c) => c.Next)];
+  return next.filter((n): n is string => n !== undefined);
+}
+
+function reachable(asl: Asl, from: string, takeRule?: (rule: Rule) => boolean): Set<string> {
+  const seen = new Set<string>();
+  for (const todo = [from]; todo.length > 0; ) {
+    const name = todo.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    todo.push(...successors(asl.States[name]!, takeRule));
+  }
+  return seen;
+}
+
+const FORCED: Rule = { Variable: '$.request.force', BooleanEquals: true };
+/** A Choice rule that is only taken when the operator forced the failover. */
+const requiresForce = (rule: Rule): boolean => (rule.Variable === FORCED.Variable && rule.BooleanEquals === true) || (rule.And ?? []).some(requiresForce);
+
+function valueAt(data: any, jsonPath: string): any {
+  return jsonPath.replace(/^\$\.?/, '').split('.').filter(Boolean).reduce((o, key) => o?.[key], data);
+}
+
+function matches(rule: Rule, data: any): boolean {
+  if (rule.Or) return rule.Or.some((r: Rule) => matches(r, data));
+  if (rule.And) return rule.And.every((r: Rule) => matches(r, data));
+  if (rule.Not) return !matches(rule.Not, data);
+  if ('BooleanEquals' in rule) return valueAt(data, rule.Variable) === rule.BooleanEquals;
+  if ('StringEquals' in rule) return valueAt(data, rule.Variable) === rule.StringEquals;
+  throw new Error(`this test does not evaluate the Choice rule ${JSON.stringify(rule)}`);
+}
+
+/**
+ * The states an execution goes through from `from` to the Fail or Succeed state it ends in,
+ * applying Pass results and Choice rules to `data` and taking every Task's Next (its call succeeds).
+ */
+function pathFrom(asl: Asl, from: string, data: any): string[] {
+  const visited: string[] = [];
+  for (let name: string | undefined = from; name !== undefined; ) {
+    if (visited.length > 50) throw new Error(`no end after ${visited.join(' -> ')}`);
+    visited.push(name);
+    const state: AslState = asl.States[name]!;
+    if (state.Type === 'Pass' && state.Result !== undefined) {
+      const keys = state.ResultPath.replace(/^\$\./, '').split('.');
+      const parent = keys.slice(0, -1).reduce((o: any, key: string) => (o[key] ??= {}), data);
+      parent[keys.at(-1)!] = state.Result;
+    }
+    name = state.Type === 'Choice' ? (state.Choices!.find((r) => matches(r, data))?.Next ?? state.Default) : state.Next;
+  }
+  return visited;
+}
+
+describe('the failover workflow (example estate)', () => {
+  const { template, stateMachineId, tableId, topicId } = synth(config);
+  const [, stateMachine] = only(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: `${config.estate}-kafka-dr-failover` } }), 'failover state machine');
+  const asl = definitionOf(stateMachine);
+  const states = asl.States;
+  const lambda = (handlerDir: string) => `{${functionOf(template, handlerDir)[0]}}`;
+
+  describe('the state machine', () => {
+    it('is the one the construct exposes, traced with X-Ray, logging everything to a log group kept for the estate retention', () => {
+      expect(template.findResources('AWS::StepFunctions::StateMachine')).toHaveProperty([stateMachineId]);
+      expect(stateMachine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+      expect(stateMachine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+      const [destination] = stateMachine.Properties.LoggingConfiguration.Destinations;
+      const logGroupId = destination.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
+      expect(template.toJSON().Resources[logGroupId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: config.logRetentionDays } });
+    });
+
+    it('times out, leaving time for the planned drain', () => {
+      expect(asl.TimeoutSeconds).toBeGreaterThan(config.failover.drainTimeoutSeconds);
+    });
+
+    it.each([
+      ['Begin', 'failover-begin', 'Preflight', undefined],
+      ['Preflight', 'failover-preflight', 'PlannedOrUnplanned', '$.steps.preflight'],
+      ['CheckDrain', 'failover-drain', 'Drained', '$.steps.drain'],
+      ['PauseReplication', 'failover-replication', 'SyncOffsets', '$.steps.pauseReplication'],
+      ['SyncOffsets', 'failover-offsets', 'OffsetsSynced', '$.steps.syncOffsets'],
+      ['RepointDns', 'failover-dns', 'CheckDnsChange', '$.steps.repointDns'],
+      ['CheckDnsChange', 'failover-dns', 'DnsInSync', '$.steps.dnsChange'],
+      ['Finish', 'failover-finish', 'FailoverSucceeded', '$.report'],
+    ])('%s calls %s, then goes on to %s (its result at %s)', (name, handlerDir, next, resultPath) => {
+      expect(states[name]).toMatchObject({ Type: 'Task', Resource: lambda(handlerDir), Next: next });
+      expect(states[name]!.ResultPath).toBe(resultPath);
+    });
+
+    it('tells the DNS step which of its two jobs each call is', () => {
+      expect(states.RepointDns!.Parameters.action).toBe('repoint');
+      expect(states.CheckDnsChange!.Parameters.action).toBe('status');
+    });
+
+    it('starts with Begin and branches on the mode after Preflight: planned drains first, unplanned pauses replication at once', () => {
+      expect(asl.StartAt).toBe('Begin');
+      expect(states.PlannedOrUnplanned).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.request.mode', StringEquals: 'planned', Next: 'CheckDrain' }], Default: 'PauseReplication' });
+    });
+
+    it('polls the drain until drained (or on a dry run), then pauses replication', () => {
+      expect(states.Drained).toEqual({
+        Type: 'Choice',
+        Choices: [{ Or: [{ Variable: '$.steps.drain.drained', BooleanEquals: true }, { Variable: '$.request.dryRun', BooleanEquals: true }], Next: 'PauseReplication' }],
+        Default: 'WaitForDrain',
+      });
+      expect(states.WaitForDrain).toMatchObject({ Type: 'Wait', Next: 'CheckDrain' });
+      expect(states.WaitForDrain!.Seconds).toBeGreaterThan(0);
+    });
+
+    it('repoints DNS only when the offsets are synced, on a dry run (which changes nothing) or when forced', () => {
+      expect(states.OffsetsSynced).toMatchObject({
+        Type: 'Choice',
+        Choices: [{ Or: [{ Variable: '$.steps.syncOffsets.synced', BooleanEquals: true }, { Variable: '$.request.dryRun', BooleanEquals: true }, FORCED], Next: 'RepointDns' }],
+      });
+    });
+
+    it('follows the DNS change until INSYNC, then finishes and succeeds', () => {
+      expect(states.DnsInSync).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.steps.dnsChange.inSync', BooleanEquals: true, Next: 'Finish' }], Default: 'WaitForDnsSync' });
+      expect(states.WaitForDnsSync).toMatchObject({ Type: 'Wait', Next: 'CheckDnsChange' });
+      expect(states.WaitForDnsSync!.Seconds).toBeGreaterThan(0);
+      expect(states.FailoverSucceeded!.Type).toBe('Succeed');
+    });
+
+    it('retries every Lambda step on TransientStepError with backoff, and PauseReplication also on ReplicationNotPausedYet', () => {
+      const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
+      expect(tasks.map(([name]) => name).sort()).toEqual(['Begin', 'CheckDnsChange', 'CheckDrain', 'Finish', 'PauseReplication', 'Preflight', 'RepointDns', 'ReportFailure', 'SyncOffsets']);
+      for (const [name, task] of tasks) {
+        expect([name, STEP_FUNCTIONS.map(lambda)]).toEqual([name, expect.arrayContaining([task.Resource])]);
+        const transient = task.Retry?.find((r) => r.ErrorEquals.includes('TransientStepError'));
+        expect([name, transient]).toEqual([name, expect.objectContaining({ MaxAttempts: expect.any(Number), IntervalSeconds: expect.any(Number) })]);
+        expect([name, transient!.MaxAttempts! > 1 && transient!.BackoffRate! > 1]).toEqual([name, true]);
+      }
+      expect(states.PauseReplication!.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: ['ReplicationNotPausedYet'] }));
+    });
+
+    it.each([
+      ['Preflight', 'PreflightFailed'],
+      ['CheckDrain', 'DrainFailed'],
+      ['PauseReplication', 'PauseReplicationFailed'],
+      ['SyncOffsets', 'OffsetSyncFailed'],
+      ['RepointDns', 'DnsRepointFailed'],
+      ['CheckDnsChange', 'DnsRepointFailed'],
+    ])('catches any error of %s, reports it, and ends in Fail %s', (step, failure) => {
+      const catchers = states[step]!.Catch!;
+      expect(catchers).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure.error', Next: expect.any(String) }]);
+      const data = { request: { mode: 'planned', dryRun: false, force: false }, steps: {}, failure: { error: { Error: 'SomeError' } } };
+      const visited = pathFrom(asl, catchers[0]!.Next, data);
+      expect(visited.slice(-3)).toEqual(['ReportFailure', 'WhichFailure', failure]);
+      expect(visited).toContain(`Mark${failure}`);
+      expect(states[failure]).toMatchObject({ Type: 'Fail', Error: failure });
+    });
+
+    it('reports a failure with the finish step, and ends in the named Fail state even when reporting fails', () => {
+      const report = states.ReportFailure!;
+      expect(report).toMatchObject({ Resource: lambda('failover-finish'), Parameters: { 'failure.$': '$.failure' } });
+      expect(report.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.reportError', Next: report.Next }]);
+    });
+
+    it('ends a bad input in Fail InvalidInput and a second failover in Fail AlreadyRunning, before taking any step', () => {
+      expect(states.Begin!.Catch).toEqual(
+        expect.arrayContaining([
+          { ErrorEquals: ['InvalidFailoverInput'], Next: 'InvalidInput' },
+          { ErrorEquals: ['FailoverAlreadyRunning'], Next: 'AlreadyRunning' },
+        ]),
+      );
+      expect(states.Begin!.Catch!.at(-1)!.ErrorEquals).toEqual(['States.ALL']);
+      expect(states.InvalidInput).toMatchObject({ Type: 'Fail', Error: 'InvalidInput' });
+      expect(states.AlreadyRunning).toMatchObject({ Type: 'Fail', Error: 'AlreadyRunning' });
+    });
+
+    describe('never repoints DNS to a side whose offsets failed to sync, unless the operator forces it', () => {
+      it('enters RepointDns only from OffsetsSynced and from the force decision after a sync error', () => {
+        const into = Object.entries(states).filter(([, s]) => successors(s).includes('RepointDns')).map(([name]) => name);
+        expect(into.sort()).toEqual(['ForceAfterSyncError', 'OffsetsSynced']);
+      });
+
+      it('after a SyncOffsets error, reaches RepointDns only through a Choice on $.request.force == true', () => {
+        const onError = states.SyncOffsets!.Catch![0]!.Next;
+        expect(reachable(asl, onError, (rule) => !requiresForce(rule))).not.toContain('RepointDns');
+        expect(states[onError]).toMatchObject({ Type: 'Choice', Choices: [{ ...FORCED, Next: 'RepointDns' }] });
+      });
+
+      it('from OffsetsSynced\'s otherwise branch (offsets not synced), never reaches RepointDns', () => {
+        expect(reachable(asl, states.OffsetsSynced!.Default!)).not.toContain('RepointDns');
+        expect(pathFrom(asl, 'OffsetsSynced', { request: { dryRun: false, force: false }, steps: { syncOffsets: { synced: false } } }).at(-1)).toBe('OffsetSyncFailed');
+      });
+    });
+  });
+
+  describe('the trigger', () => {
+    const [triggerId, trigger] = functionOf(template, 'failover-trigger');
+
+    it('runs on each flow\'s primary-down alarm entering ALARM', () => {
+      const [ruleId, rule] = only(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.cloudwatch'] } } }), 'primary-down rule');
+      const alarmNames = config.flows.map((f) => primaryDownAlarmName(config.estate, f));
+      expect(rule.Properties.EventPattern).toEqual({
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: alarmNames, state: { value: ['ALARM'] } },
+      });
+      for (const name of alarmNames) expect(Object.keys(template.findResources('AWS::CloudWatch::CompositeAlarm', { Properties: { AlarmName: name } }))).toHaveLength(1);
+      expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [triggerId, 'Arn'] } })]);
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [triggerId, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      });
+    });
+
+    it('starts executions of the failover state machine, and of no other', () => {
+      expect(trigger.Properties.Environment.Variables.FAILOVER_STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
+      expect(resourcesAllowed(template, 'failover-trigger', 'states:StartExecution')).toEqual([`{${stateMachineId}}`]);
+      expect(principalsAllowed(template, 'states:StartExecution')).toEqual(['failover-trigger']);
+    });
+  });
+
+  describe('the state table and the outcome topic', () => {
+    it('keeps the lock and the active side in an encrypted table with PITR that outlives the stack', () => {
+      const table = template.toJSON().Resources[tableId];
+      expect(table).toMatchObject({
+        Type: 'AWS::DynamoDB::Table',
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: {
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          SSESpecification: { SSEEnabled: true },
+        },
+      });
+    });
+
+    it('encrypts the topic with KMS and refuses publishing without TLS', () => {
+      const topic = template.toJSON().Resources[topicId];
+      expect(topic.Type).toBe('AWS::SNS::Topic');
+      expect(joined(topic.Properties.KmsMasterKeyId)).toMatch(/alias\/aws\/sns$/);
+      const [, policy] = only(template.findResources('AWS::SNS::TopicPolicy', { Properties: { Topics: [{ Ref: topicId }] } }), 'topic policy');
+      expect(statementsOf(policy)).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } }, Resource: { Ref: topicId } }),
+      );
+    });
+
+    it('subscribes the notification email', () => {
+      expect(emailSubscriptions(template, topicId)).toEqual(config.failover.notificationEmails);
+    });
+  });
+
+  describe('least privilege', () => {
+    it('knows every failover function of the stack', () => {
+      const failoverFunctions = Object.values(template.findResources('AWS::Lambda::Function'))
+        .map((f) => f.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME.replace(/^kafka-dr-/, ''))
+        .filter((name) => name.startsWith('failover-'));
+      expect(failoverFunctions.sort()).toEqual([...WORKFLOW_FUNCTIONS].sort());
+    });
+
+    it('lets only the DNS step change record sets, and only in the configured hosted zone', () => {
+      expect(principalsAllowed(template, 'route53:ChangeResourceRecordSets')).toEqual(['failover-dns']);
+      expect(resourcesAllowed(template, 'failover-dns', 'route53:ChangeResourceRecordSets')).toEqual([`arn:{AWS::Partition}:route53:::hostedzone/${config.dns.hostedZoneId}`]);
+    });
+
+    it('lets only begin and finish write the state table; preflight and the trigger read it', () => {
+      const onTable = (r: string) => r.startsWith(`{${tableId}}`);
+      for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+        expect([write, principalsAllowed(template, write, onTable)]).toEqual([write, ['failover-begin', 'failover-finish']]);
+      }
+      expect(principalsAllowed(template, 'dynamodb:GetItem', onTable)).toEqual(['failover-begin', 'failover-finish', 'failover-preflight', 'failover-trigger']);
+    });
+
+    it('lets only finish and the trigger publish outcomes, to the topic and the default event bus', () => {
+      expect(principalsAllowed(template, 'sns:Publish')).toEqual(['failover-finish', 'failover-trigger']);
+      expect(principalsAllowed(template, 'events:PutEvents')).toEqual(['failover-finish', 'failover-trigger']);
+      for (const handlerDir of ['failover-finish', 'failover-trigger']) {
+        expect(resourcesAllowed(template, handlerDir, 'sns:Publish')).toEqual([`{${topicId}}`]);
+        expect(resourcesAllowed(template, handlerDir, 'events:PutEvents')).toEqual([`arn:{AWS::Partition}:events:${config.controlPlane.region}:${config.controlPlane.account}:event-bus/default`]);
+      }
+    });
+
+    it('gives no failover function cloudwatch:PutMetricData', () => {
+      const putters = principalsAllowed(template, 'cloudwatch:PutMetricData');
+      expect(putters.filter((p) => WORKFLOW_FUNCTIONS.includes(p))).toEqual([]);
+    });
+
+    it.each(WORKFLOW_FUNCTIONS)('runs %s on nodejs22.x in the estate VPC, told where the state table, topic and event bus are', (handlerDir) => {
+      const [, fn] = functionOf(template, handlerDir);
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: config.network.subnetIds, SecurityGroupIds: config.network.securityGroupIds });
+      expect(fn.Properties.Environment.Variables).toMatchObject({ FAILOVER_STATE_TABLE: { Ref: tableId }, FAILOVER_TOPIC_ARN: { Ref: topicId }, FAILOVER_EVENT_BUS: 'default' });
+    });
+  });
+});
+
+function emailSubscriptions(template: Template, topicId: string): string[] {
+  return Object.values(template.findResources('AWS::SNS::Subscription', { Properties: { Protocol: 'email', TopicArn: { Ref: topicId } } }))
+    .map((s) => s.Properties.Endpoint)
+    .sort();
+}
+
+describe('the failover workflow (two notification emails)', () => {
+  const emails = ['dr-leads@example.com', 'kafka-oncall@example.com'];
+  const modified = parseEstateConfig({ ...config, failover: { ...config.failover, notificationEmails: emails } }, 'two notification emails');
+  const { template, topicId } = synth(modified);
+
+  it('subscribes each email to the outcome topic', () => {
+    expect(emailSubscriptions(template, topicId)).toEqual(emails);
+  });
+});

@@ -1,0 +1,83 @@
+// The failover workflow as the CDK app synthesizes it, run locally against the lab (the
+// real handlers in-process), plus what tests read back: where the bootstrap record points,
+// the connectors' states, and a client of the cluster a consumer reaching the record would
+// get. `restore` puts the lab back for the next test: connectors resumed, record on dc1,
+// no active side or lock recorded.
+import { App, type CfnElement } from 'aws-cdk-lib';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Kafka } from 'kafkajs';
+import { ConnectClient } from '../../functions/shared/connect/client';
+import { clusterOf, readBootstrapRecord, repointBootstrapRecord } from '../../functions/shared/dns/bootstrap-record';
+import { buildApp } from '../../lib/app';
+import type { EstateConfig } from '../../lib/config/schema';
+import { partitionCounts } from '../../functions/shared/kafka/partition-state';
+import { eventually, labContext, type LabContext } from './lab';
+import { localWorkflow, type LocalExecution, type LocalWorkflow } from './local-state-machine';
+
+/** Waits until MM2 has created the topic's replica on dc2 with all its partitions. */
+export async function replicaCreated(ctx: LabContext, topic: string, partitions: number): Promise<void> {
+  const admin = await ctx.adminFor('dc2');
+  await eventually(`dc1.${topic} on dc2`, async () => ((await partitionCounts(admin, [`dc1.${topic}`])).get(`dc1.${topic}`) === partitions ? true : undefined), 60_000, 500);
+}
+
+export interface FailoverRig {
+  ctx: LabContext;
+  config: EstateConfig;
+  workflow: LocalWorkflow;
+  /** The failover state table as created in the emulator. */
+  stateTable: string;
+  run(input: Record<string, unknown>, name?: string): Promise<LocalExecution>;
+  /** The cluster the bootstrap record points at, read through the Route 53 API (the emulator serves no DNS). */
+  recordCluster(): Promise<string | null>;
+  /** A client of that cluster: what a consumer bootstrapping from the record reaches. */
+  kafkaBehindRecord(): Promise<Kafka>;
+  connectorStates(): Promise<Record<string, string>>;
+  restore(): Promise<void>;
+}
+
+export async function failoverRig(config?: EstateConfig): Promise<FailoverRig> {
+  const ctx = await labContext();
+  const estate = config ?? ctx.config;
+  // No esbuild and no template validation: the harness imports the handlers' sources.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const { controlPlane } = buildApp(estate, app);
+  const workflow = await localWorkflow(controlPlane, controlPlane.failover.stateMachine, { config: estate });
+  const tableId = controlPlane.getLogicalId(controlPlane.failover.stateTable.node.defaultChild as CfnElement);
+  const stateTable = workflow.resources[tableId]?.name;
+  if (!stateTable) throw new Error(`the failover state table ${tableId} was not created in the lab`);
+  const route53 = new Route53Client({});
+  const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+  const recordCluster = async () => clusterOf(estate.dns, await readBootstrapRecord(route53, estate.dns));
+  const connects = estate.flows.map((f) => ({ client: new ConnectClient(f.mm2.connectUrl), names: Object.values(f.mm2.connectors) }));
+  return {
+    ctx,
+    config: estate,
+    workflow,
+    stateTable,
+    // Connect takes a few seconds to move tasks to PAUSED: that retry keeps its real pace.
+    run: (input, name) => workflow.run(input, { name, waitTimeMs: 200, retryIntervalMs: { PauseReplication: 2000 } }),
+    recordCluster,
+    async kafkaBehindRecord() {
+      const cluster = await recordCluster();
+      if (!cluster) throw new Error('the bootstrap record points at no configured cluster');
+      return ctx.kafkaFor(cluster);
+    },
+    async connectorStates() {
+      const states: Record<string, string> = {};
+      for (const { client, names } of connects) {
+        for (const name of names) {
+          const status = await client.status(name).catch(() => undefined);
+          if (status) states[name] = [status.connector.state, ...status.tasks.map((t) => t.state)].join(' ');
+        }
+      }
+      return states;
+    },
+    async restore() {
+      for (const { client, names } of connects) for (const name of names) await client.resume(name).catch(() => undefined);
+      await repointBootstrapRecord(route53, estate.dns, 'dc1', 'kafka-dr lab test: back to dc1');
+      for (const pk of ['active', 'lock']) await documents.send(new DeleteCommand({ TableName: stateTable, Key: { pk } }));
+    },
+  };
+}
