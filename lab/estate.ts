@@ -2,8 +2,10 @@
 // credentials and CA in the emulated Secrets Manager, creates the Route 53 zone, and
 // returns an estate configuration validated by the same schema a deployment uses. So the
 // lab exercises the real credential path: config -> secret ARN -> Secrets Manager -> kafkajs.
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseEstateConfig } from '../lib/config/load';
@@ -33,6 +35,17 @@ export interface LabInfo {
 export const LAB_REGION = 'us-east-1';
 export const LAB_ZONE = 'lab.kafka-dr.internal';
 export const LAB_BOOTSTRAP_RECORD = `kafka.${LAB_ZONE}`;
+
+/** Runs bash lab/lab.sh with the arguments on this process's lab (e.g. "up" brings back what was killed). */
+export async function labSh(...args: string[]): Promise<void> {
+  try {
+    // Generous: lab.sh waits up to 300 s for another up/down on the same lab to finish first.
+    await promisify(execFile)('bash', [path.join(projectRoot, 'lab', 'lab.sh'), ...args], { env: { ...process.env, LAB_STATE: labStateDir() }, timeout: 600_000 });
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr?.trim();
+    throw new Error(`bash lab/lab.sh ${args.join(' ')} failed for the lab in ${labStateDir()}:\n${stderr ? stderr.slice(-3000) : (err as Error).message}`);
+  }
+}
 
 /** Kills a lab component abruptly, as losing its building would (lab.sh up brings it back). */
 export function killLabComponent(component: 'dc1' | 'dc2' | 'connect' | 'moto'): void {
@@ -106,7 +119,7 @@ export async function labEstate(lab: LabInfo = readLabInfo()): Promise<EstateCon
           // ident-* topics are replicated by the lab's identity-policy connector instead (identityFlow).
           topics: { include: ['.*'], exclude: ['__.*', '.*\\.internal', 'heartbeats', 'mm2-.*', 'connect-.*', 'ident-.*'] },
           replicationPolicy: { type: 'default', separator: '.' },
-          mm2: { connectUrl: lab.connect.url, connectors: { source, checkpoint, heartbeat }, emitCheckpoints: true, syncGroupOffsets: false },
+          mm2: { connectUrl: lab.connect.url, connectors: { source, checkpoint, heartbeat }, emitCheckpoints: true, checkpointIntervalSeconds: 1, syncGroupOffsets: false },
         },
       ],
       dns: {

@@ -3,28 +3,15 @@
 // JVM), on a worker of its own bound to dc1: see "The reverse flow" in lab/README.md.
 // Also a switch for MM2's own consumer group offset sync on the dc1 -> dc2 flow, so tests
 // can show kafka-dr works whether or not an estate has it on.
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { ConnectClient, ConnectError } from '../functions/shared/connect/client';
 import { parseEstateConfig } from '../lib/config/load';
 import type { EstateConfig, FlowConfig } from '../lib/config/schema';
-import { projectRoot } from '../lib/paths';
-import { labStateDir, type LabInfo } from './estate';
+import { labSh, type LabInfo } from './estate';
 import { eventually } from './sample-estate';
 
 const SYNC_ENABLED = 'sync.group.offsets.enabled';
 const SYNC_INTERVAL = 'sync.group.offsets.interval.seconds';
-
-async function labSh(...args: string[]): Promise<void> {
-  try {
-    // Generous: lab.sh waits up to 300 s for another up/down on the same lab to finish first.
-    await promisify(execFile)('bash', [path.join(projectRoot, 'lab', 'lab.sh'), ...args], { env: { ...process.env, LAB_STATE: labStateDir() }, timeout: 600_000 });
-  } catch (err) {
-    const stderr = (err as { stderr?: string }).stderr?.trim();
-    throw new Error(`bash lab/lab.sh ${args.join(' ')} failed for the lab in ${labStateDir()}:\n${stderr ? stderr.slice(-3000) : (err as Error).message}`);
-  }
-}
 
 /** Starts the dc2 -> dc1 flow (idempotent) and returns once its connectors and tasks run. */
 export function startReverseFlow(): Promise<void> {

@@ -1,6 +1,6 @@
 // Last state of every execution, successful or not: records the new active side (after a
-// successful failover), publishes the report (EventBridge event + SNS message) and releases
-// the lock. Each part is idempotent, so a re-run repeats nothing harmful.
+// successful failover), releases the lock and publishes the report (EventBridge event + SNS
+// message). Each part is idempotent, so a re-run repeats nothing harmful.
 import { publishOutcome } from '../shared/failover/notify';
 import { failoverReport } from '../shared/failover/report';
 import { failoverStep, logger, type ExecutionState } from '../shared/failover/step-kit';
@@ -25,6 +25,9 @@ export const handler = failoverStep<FinishEvent>(async (event, kit) => {
   if (!failure && !request.dryRun) {
     await state.recordActiveSide({ cluster: request.target, flow: request.flow, executionName: request.executionName, mode: request.mode, since: new Date().toISOString() });
   }
+  // The lock goes before the notification: an SNS or EventBridge outage must not keep the
+  // estate locked. On a retry the release finds nothing to release, and publishing repeats.
+  const released = request.dryRun ? false : await state.releaseLock(request.executionName);
   const report = failoverReport(event, failure, new Date());
   const published = await publishOutcome({ eventBridge: kit.aws.eventBridge, sns: kit.aws.sns }, kit.outcomeTarget(), {
     executionName: request.executionName,
@@ -35,7 +38,6 @@ export const handler = failoverStep<FinishEvent>(async (event, kit) => {
     summary: report.summary,
     report,
   });
-  const released = request.dryRun ? false : await state.releaseLock(request.executionName);
   logger.info('failover finished', { summary: report.summary, durationsMs: report.durationsMs, released, ...published });
   return { ...report, lockReleased: released, notification: published };
 });

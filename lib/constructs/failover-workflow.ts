@@ -34,8 +34,8 @@ const DNS_POLL = Duration.seconds(10);
 /** Errors the steps throw for conditions worth retrying (functions/shared/failover/step-kit.ts). */
 const TRANSIENT = ['TransientStepError', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 
-/** The named failed states an execution can end in, besides InvalidInput and AlreadyRunning. */
-export const FAILURE_STATES = ['PreflightFailed', 'DrainFailed', 'PauseReplicationFailed', 'OffsetSyncFailed', 'DnsRepointFailed'] as const;
+/** The named failed states after the lock is taken (Begin ends in InvalidInput, AlreadyRunning or BeginFailed; Finish in FinishFailed). */
+export const FAILURE_STATES = ['PreflightFailed', 'DrainFailed', 'HaltReplicationFailed', 'OffsetSyncFailed', 'DnsRepointFailed'] as const;
 type FailureState = (typeof FAILURE_STATES)[number];
 
 export class FailoverWorkflow extends Construct {
@@ -174,7 +174,12 @@ export class FailoverWorkflow extends Construct {
     for (const name of FAILURE_STATES) whichFailure.when(sfn.Condition.stringEquals('$.failure.state', name), new sfn.Fail(this, name, { error: name, causePath: '$.report.summary' }));
     whichFailure.otherwise(new sfn.Fail(this, 'Failed', { error: 'Failed', causePath: '$.report.summary' }));
     const reportFailure = invoke('ReportFailure', this.steps.finish, { ...state, 'failure.$': '$.failure' }, '$.report');
-    reportFailure.addCatch(whichFailure, { resultPath: '$.reportError' }).next(whichFailure);
+    // The named failed state still ends the execution when the report could not be published.
+    const unreported = new sfn.Pass(this, 'ReportUnpublished', {
+      parameters: { 'summary.$': "States.Format('{} (the failure report could not be published: {})', $.failure.state, $.reportError.Cause)" },
+      resultPath: '$.report',
+    }).next(whichFailure);
+    reportFailure.addCatch(unreported, { resultPath: '$.reportError' }).next(whichFailure);
     const failure = {} as Record<FailureState, sfn.Pass>;
     for (const name of FAILURE_STATES) {
       failure[name] = new sfn.Pass(this, `Mark${name}`, { result: sfn.Result.fromString(name), resultPath: '$.failure.state' });
@@ -196,9 +201,9 @@ export class FailoverWorkflow extends Construct {
     onError(preflight, 'PreflightFailed');
     const drain = invoke('CheckDrain', this.steps.drain, state, '$.steps.drain');
     onError(drain, 'DrainFailed');
-    const pause = invoke('PauseReplication', this.steps.replication, state, '$.steps.pauseReplication');
-    pause.addRetry({ errors: ['ReplicationNotPausedYet'], interval: Duration.seconds(2), maxAttempts: 10, backoffRate: 1 });
-    onError(pause, 'PauseReplicationFailed');
+    const pause = invoke('HaltReplication', this.steps.replication, state, '$.steps.haltReplication');
+    pause.addRetry({ errors: ['ReplicationNotHaltedYet'], interval: Duration.seconds(2), maxAttempts: 10, backoffRate: 1 });
+    onError(pause, 'HaltReplicationFailed');
     const syncOffsets = invoke('SyncOffsets', this.steps.offsets, state, '$.steps.syncOffsets');
     const repoint = invoke('RepointDns', this.steps.dns, { action: 'repoint', ...state }, '$.steps.repointDns');
     onError(repoint, 'DnsRepointFailed');

@@ -183,7 +183,7 @@ describe('the failover workflow (example estate)', () => {
       ['Begin', 'failover-begin', 'Preflight', undefined],
       ['Preflight', 'failover-preflight', 'PlannedOrUnplanned', '$.steps.preflight'],
       ['CheckDrain', 'failover-drain', 'Drained', '$.steps.drain'],
-      ['PauseReplication', 'failover-replication', 'SyncOffsets', '$.steps.pauseReplication'],
+      ['HaltReplication', 'failover-replication', 'SyncOffsets', '$.steps.haltReplication'],
       ['SyncOffsets', 'failover-offsets', 'OffsetsSynced', '$.steps.syncOffsets'],
       ['RepointDns', 'failover-dns', 'CheckDnsChange', '$.steps.repointDns'],
       ['CheckDnsChange', 'failover-dns', 'DnsInSync', '$.steps.dnsChange'],
@@ -200,13 +200,13 @@ describe('the failover workflow (example estate)', () => {
 
     it('starts with Begin and branches on the mode after Preflight: planned drains first, unplanned pauses replication at once', () => {
       expect(asl.StartAt).toBe('Begin');
-      expect(states.PlannedOrUnplanned).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.request.mode', StringEquals: 'planned', Next: 'CheckDrain' }], Default: 'PauseReplication' });
+      expect(states.PlannedOrUnplanned).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.request.mode', StringEquals: 'planned', Next: 'CheckDrain' }], Default: 'HaltReplication' });
     });
 
     it('polls the drain until drained (or on a dry run), then pauses replication', () => {
       expect(states.Drained).toEqual({
         Type: 'Choice',
-        Choices: [{ Or: [{ Variable: '$.steps.drain.drained', BooleanEquals: true }, { Variable: '$.request.dryRun', BooleanEquals: true }], Next: 'PauseReplication' }],
+        Choices: [{ Or: [{ Variable: '$.steps.drain.drained', BooleanEquals: true }, { Variable: '$.request.dryRun', BooleanEquals: true }], Next: 'HaltReplication' }],
         Default: 'WaitForDrain',
       });
       expect(states.WaitForDrain).toMatchObject({ Type: 'Wait', Next: 'CheckDrain' });
@@ -227,22 +227,22 @@ describe('the failover workflow (example estate)', () => {
       expect(states.FailoverSucceeded!.Type).toBe('Succeed');
     });
 
-    it('retries every Lambda step on TransientStepError with backoff, and PauseReplication also on ReplicationNotPausedYet', () => {
+    it('retries every Lambda step on TransientStepError with backoff, and HaltReplication also on ReplicationNotHaltedYet', () => {
       const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
-      expect(tasks.map(([name]) => name).sort()).toEqual(['Begin', 'CheckDnsChange', 'CheckDrain', 'Finish', 'PauseReplication', 'Preflight', 'RepointDns', 'ReportFailure', 'SyncOffsets']);
+      expect(tasks.map(([name]) => name).sort()).toEqual(['Begin', 'CheckDnsChange', 'CheckDrain', 'Finish', 'HaltReplication', 'Preflight', 'RepointDns', 'ReportFailure', 'SyncOffsets']);
       for (const [name, task] of tasks) {
         expect([name, STEP_FUNCTIONS.map(lambda)]).toEqual([name, expect.arrayContaining([task.Resource])]);
         const transient = task.Retry?.find((r) => r.ErrorEquals.includes('TransientStepError'));
         expect([name, transient]).toEqual([name, expect.objectContaining({ MaxAttempts: expect.any(Number), IntervalSeconds: expect.any(Number) })]);
         expect([name, transient!.MaxAttempts! > 1 && transient!.BackoffRate! > 1]).toEqual([name, true]);
       }
-      expect(states.PauseReplication!.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: ['ReplicationNotPausedYet'] }));
+      expect(states.HaltReplication!.Retry).toContainEqual(expect.objectContaining({ ErrorEquals: ['ReplicationNotHaltedYet'] }));
     });
 
     it.each([
       ['Preflight', 'PreflightFailed'],
       ['CheckDrain', 'DrainFailed'],
-      ['PauseReplication', 'PauseReplicationFailed'],
+      ['HaltReplication', 'HaltReplicationFailed'],
       ['SyncOffsets', 'OffsetSyncFailed'],
       ['RepointDns', 'DnsRepointFailed'],
       ['CheckDnsChange', 'DnsRepointFailed'],

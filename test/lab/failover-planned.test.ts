@@ -54,7 +54,7 @@ it.each([false, true])('planned switchover under live traffic: zero loss, zero d
   expect(result.states).toContain('WaitForDrain');
   expect(report.steps.syncOffsets).toMatchObject({ synced: true, failed: [] });
   expect(report.steps.syncOffsets.partitions.checkpoint).toBe(0); // every partition translated exactly
-  expect(Object.keys(report.durationsMs)).toEqual(['begin', 'preflight', 'drain', 'pauseReplication', 'syncOffsets', 'repointDns', 'dnsChange']);
+  expect(Object.keys(report.durationsMs)).toEqual(['begin', 'preflight', 'drain', 'haltReplication', 'syncOffsets', 'repointDns', 'dnsChange']);
 
   // Read back: the record, the connectors, the active side, the lock.
   expect(await rig.recordCluster()).toBe('dc2');
@@ -95,7 +95,7 @@ it('dry run: reads everything, returns the plan, changes nothing', async () => {
   expect(report.dryRun).toBe(true);
   expect(report.summary).toContain('nothing changed');
   // The plan: which connectors, which offsets per group, which DNS change.
-  expect(report.steps.pauseReplication.connectors.map((c: any) => c.connector).sort()).toEqual(Object.values(rig.config.flows[0]!.mm2.connectors).sort());
+  expect(report.steps.haltReplication.connectors.map((c: any) => c.connector).sort()).toEqual(Object.values(rig.config.flows[0]!.mm2.connectors).sort());
   expect(report.steps.syncOffsets).toMatchObject({ dryRun: true, synced: false });
   expect(report.steps.syncOffsets.groups).toBeGreaterThan(0);
   expect(report.steps.repointDns).toMatchObject({ dryRun: true, changeId: null, after: { values: rig.config.dns.values.dc2 } });

@@ -57,7 +57,7 @@ export async function failoverRig(config?: EstateConfig): Promise<FailoverRig> {
     workflow,
     stateTable,
     // Connect takes a few seconds to move tasks to PAUSED: that retry keeps its real pace.
-    run: (input, name) => workflow.run(input, { name, waitTimeMs: 200, retryIntervalMs: { PauseReplication: 2000 } }),
+    run: (input, name) => workflow.run(input, { name, waitTimeMs: 200, retryIntervalMs: { HaltReplication: 2000 } }),
     recordCluster,
     async kafkaBehindRecord() {
       const cluster = await recordCluster();

@@ -13,7 +13,7 @@ import { applicationGroups, committedOffsets, groupPartitionKey } from '../kafka
 import { partitionKey } from '../kafka/partition-state';
 import { fingerprintsAt, positionKey, type RecordPosition } from '../kafka/record-fingerprints';
 import { readCheckpoints, readOffsetSyncHistory } from '../mm2/internal-topics';
-import type { Checkpoint, OffsetSync } from '../mm2/records';
+import type { Checkpoint } from '../mm2/records';
 import { ReplicationPolicy, topicFilter } from '../mm2/replication-policy';
 
 export type FailoverMode = 'planned' | 'unplanned';
@@ -57,6 +57,8 @@ export interface ConsumerOffsetsPlan {
   checkpointsTopic: string;
   checkpointsRead: number;
   groups: GroupOffsetPlan[];
+  /** Planned mode: partitions left as they are, with neither an exact translation nor a checkpoint. */
+  untranslated: { group: string; topic: string; partition: number; why: string }[];
 }
 
 export interface ConsumerOffsetsResult {
@@ -74,7 +76,12 @@ export function isSynced(result: ConsumerOffsetsResult): boolean {
 }
 
 /** Reads the checkpoints (and, planned, the source's groups and offset syncs) once and plans every group. */
-export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, clients: ConsumerOffsetClients): Promise<ConsumerOffsetsPlan> {
+export interface PlanOptions {
+  /** The flow in the other direction, when failing back over it: its offset syncs bring groups home. */
+  reverse?: FlowConfig;
+}
+
+export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, clients: ConsumerOffsetClients, options: PlanOptions = {}): Promise<ConsumerOffsetsPlan> {
   const policy = ReplicationPolicy.of(flow);
   const checkpointsTopic = policy.checkpointsTopic(flow.source);
   const targetAdmin = await clients.admin(flow.target);
@@ -93,8 +100,8 @@ export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, 
   // Planned: also the source's groups MM2 has not checkpointed (yet): exact translation does not need a checkpoint.
   const groups = mode === 'planned' ? [...new Set([...byGroup.keys(), ...(await applicationGroups(await clients.admin(flow.source)))])] : [...byGroup.keys()];
 
-  const translated = mode === 'planned' ? await translateExactly(flow, groups, byGroup, clients) : new Map<string, Map<string, PartitionTarget>>();
-  const windows = mode === 'planned' ? new Map<string, bigint>() : await duplicateWindowEnds(targetAdmin, checkpoints.values());
+  const { translated, untranslated } = mode === 'planned' ? await translateExactly(flow, options.reverse, groups, byGroup, clients) : { translated: new Map<string, Map<string, PartitionTarget>>(), untranslated: [] };
+  const windowEnds = await duplicateWindowEnds(targetAdmin, checkpoints.values(), flow.mm2.checkpointIntervalSeconds * 1000);
   const [members, current] = await Promise.all([targetMembers(targetAdmin, groups), committedOffsets(targetAdmin, groups)]);
 
   const planned: GroupOffsetPlan[] = groups.map((group) => {
@@ -106,7 +113,6 @@ export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, 
         upstreamOffset: c.upstreamOffset,
         targetOffset: c.downstreamOffset,
         method: 'checkpoint',
-        duplicateWindow: mode === 'unplanned' ? windowFrom(c, windows) : undefined,
       });
     }
     for (const [key, t] of translated.get(group) ?? []) targets.set(key, t);
@@ -115,42 +121,38 @@ export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, 
       .map((t): PartitionOffsetPlan => {
         const currentOffset = current.get(groupPartitionKey(group, t.topic, t.partition)) ?? null;
         const action = currentOffset === null || currentOffset < t.targetOffset ? 'commit' : currentOffset === t.targetOffset ? 'unchanged' : 'ahead';
-        return { ...t, currentOffset, action };
+        const end = windowEnds.get(partitionKey(t.topic, t.partition)) ?? t.targetOffset;
+        const duplicateWindow = t.method === 'checkpoint' ? { from: t.targetOffset, to: end > t.targetOffset ? end : t.targetOffset } : undefined;
+        return { ...t, currentOffset, action, ...(duplicateWindow ? { duplicateWindow } : {}) };
       });
     return { group, targetMembers: members.get(group) ?? 0, partitions };
   })
     .filter((g) => g.partitions.length > 0)
     .sort((a, b) => a.group.localeCompare(b.group));
-  return { flow: flowName(flow), mode, checkpointsTopic, checkpointsRead: checkpoints.size, groups: planned };
+  return { flow: flowName(flow), mode, checkpointsTopic, checkpointsRead: checkpoints.size, groups: planned, untranslated };
 }
 
 type PartitionTarget = Omit<PartitionOffsetPlan, 'currentOffset' | 'action'>;
 
-function windowFrom(c: StoredCheckpoint, ends: Map<string, bigint>): { from: bigint; to: bigint } {
-  const end = ends.get(partitionKey(c.topic, c.partition)) ?? c.downstreamOffset;
-  return { from: c.downstreamOffset, to: end > c.downstreamOffset ? end : c.downstreamOffset };
-}
-
 /**
- * Per target partition, the first offset whose record is newer than the newest checkpoint
- * of that partition. A group commits only records produced before its commit, and MM2
- * checkpoints the commit after it happened; MM2 keeps record timestamps: so every record
- * a group had consumed lies before this offset. One ListOffsets round for all partitions.
+ * Per target partition holding checkpoints, the first offset whose record is newer than
+ * the newest checkpoint plus one checkpoint interval: MM2 emits checkpoints every interval
+ * while the source lives, a group commits only records produced before its commit, and MM2
+ * keeps record timestamps, so every record a group had consumed lies before it (assuming
+ * producer and MM2 clocks agree). One ListOffsets request per kind for all partitions.
  */
-async function duplicateWindowEnds(admin: Admin, checkpoints: Iterable<StoredCheckpoint>): Promise<Map<string, bigint>> {
-  const newest = new Map<string, { topic: string; partition: number; timestamp: number }>();
+async function duplicateWindowEnds(admin: Admin, checkpoints: Iterable<StoredCheckpoint>, intervalMs: number): Promise<Map<string, bigint>> {
+  const partitions = new Map<string, { topic: string; partition: number }>();
+  let newest = 0;
   for (const c of checkpoints) {
-    const key = partitionKey(c.topic, c.partition);
-    const seen = newest.get(key);
-    if (!seen || seen.timestamp < c.recordTimestamp) newest.set(key, { topic: c.topic, partition: c.partition, timestamp: c.recordTimestamp });
+    partitions.set(partitionKey(c.topic, c.partition), { topic: c.topic, partition: c.partition });
+    newest = Math.max(newest, c.recordTimestamp);
   }
-  const topics = new Map<string, { partitionIndex: number; timestamp: bigint }[]>();
-  for (const n of newest.values()) topics.set(n.topic, [...(topics.get(n.topic) ?? []), { partitionIndex: n.partition, timestamp: BigInt(n.timestamp) }]);
+  const topics = new Map<string, number[]>();
+  for (const p of partitions.values()) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
   if (topics.size === 0) return new Map();
-  const [byTime, ends] = await Promise.all([
-    admin.listOffsets({ topics: [...topics].map(([name, partitions]) => ({ name, partitions })) }),
-    admin.listOffsets({ topics: [...topics].map(([name, partitions]) => ({ name, partitions: partitions.map((p) => ({ partitionIndex: p.partitionIndex, timestamp: -1n })) })) }),
-  ]);
+  const query = (timestamp: bigint) => ({ topics: [...topics].map(([name, ps]) => ({ name, partitions: ps.map((partitionIndex) => ({ partitionIndex, timestamp })) })) });
+  const [byTime, ends] = await Promise.all([admin.listOffsets(query(BigInt(newest + intervalMs))), admin.listOffsets(query(-1n))]);
   const latest = new Map(ends.flatMap((t) => t.partitions.map((p) => [partitionKey(t.name, p.partitionIndex), p.offset] as const)));
   const out = new Map<string, bigint>();
   for (const t of byTime) {
@@ -169,11 +171,27 @@ async function targetMembers(admin: Admin, groups: string[]): Promise<Map<string
   return new Map([...described.values()].map((g) => [g.id, g.members.size]));
 }
 
-/** The offset sync nearest below (or at) an upstream offset: MM2 guarantees the mapping only there. */
-function syncAtOrBefore(syncs: OffsetSync[] | undefined, upstream: bigint): OffsetSync | undefined {
-  let best: OffsetSync | undefined;
-  for (const s of syncs ?? []) if (s.upstreamOffset <= upstream && (!best || s.upstreamOffset >= best.upstreamOffset)) best = s;
+/** One record's offsets on the two clusters, from an MM2 offset sync. */
+interface Anchor {
+  source: bigint;
+  target: bigint;
+}
+
+/** The anchor nearest below (or at) a source position: MM2 guarantees the mapping only there. */
+function anchorAtOrBefore(anchors: readonly Anchor[], position: bigint): Anchor | undefined {
+  let best: Anchor | undefined;
+  for (const a of anchors) if (a.source <= position && (!best || a.source >= best.source)) best = a;
   return best;
+}
+
+async function readAnchors(clients: ConsumerOffsetClients, flow: FlowConfig, direction: 'forward' | 'return'): Promise<Map<string, Anchor[]>> {
+  const syncsCluster = flow.mm2.offsetSyncsTopicLocation === 'source' ? flow.source : flow.target;
+  const history = await readOffsetSyncHistory(await clients.kafka(syncsCluster), ReplicationPolicy.of(flow).offsetSyncsTopic(flow.target));
+  const anchors = new Map<string, Anchor[]>();
+  for (const [key, syncs] of history) {
+    anchors.set(key, syncs.map((s) => (direction === 'forward' ? { source: s.upstreamOffset, target: s.downstreamOffset } : { source: s.downstreamOffset, target: s.upstreamOffset })));
+  }
+  return anchors;
 }
 
 /**
@@ -183,18 +201,24 @@ function syncAtOrBefore(syncs: OffsetSync[] | undefined, upstream: bigint): Offs
  */
 async function translateExactly(
   flow: FlowConfig,
+  reverse: FlowConfig | undefined,
   groups: string[],
   byGroup: Map<string, Map<string, StoredCheckpoint>>,
   clients: ConsumerOffsetClients,
-): Promise<Map<string, Map<string, PartitionTarget>>> {
+): Promise<{ translated: Map<string, Map<string, PartitionTarget>>; untranslated: ConsumerOffsetsPlan['untranslated'] }> {
   if (!clients.fetcher) throw new Error('planned offset translation compares records on both clusters: it needs group-less fetchers');
   const policy = ReplicationPolicy.of(flow);
   const replicated = topicFilter(flow);
   const sourceAdmin = await clients.admin(flow.source);
-  const syncsCluster = flow.mm2.offsetSyncsTopicLocation === 'source' ? flow.source : flow.target;
-  const [syncs, sourceOffsets] = await Promise.all([
-    readOffsetSyncHistory(await clients.kafka(syncsCluster), policy.offsetSyncsTopic(flow.target)),
-    groups.length === 0 ? Promise.resolve([]) : sourceAdmin.listConsumerGroupOffsets({ groups }),
+  // Failing back, groups also sit on replicas of the target's own topics ("dc1.orders" on
+  // dc2): the reverse flow's offset syncs, read backwards, bring them home ("orders" on dc1).
+  const homePrefix = `${flow.target}${flow.replicationPolicy.separator}`;
+  const returning = (topic: string) => reverse !== undefined && flow.replicationPolicy.type === 'default' && topic.startsWith(homePrefix);
+  const sourceOffsets = groups.length === 0 ? [] : await sourceAdmin.listConsumerGroupOffsets({ groups });
+  const needsReturn = sourceOffsets.some((g) => g.topics.some((t) => returning(t.name)));
+  const [forwardAnchors, returnAnchors] = await Promise.all([
+    readAnchors(clients, flow, 'forward'),
+    reverse && needsReturn ? readAnchors(clients, reverse, 'return') : Promise.resolve(new Map<string, Anchor[]>()),
   ]);
 
   interface Candidate {
@@ -211,38 +235,40 @@ async function translateExactly(
     targets.set(partitionKey(target.topic, target.partition), target);
     translated.set(group, targets);
   };
+  const untranslated: ConsumerOffsetsPlan['untranslated'] = [];
   const fallBack = (group: string, topic: string, partition: number, upstreamOffset: bigint, why: string) => {
     const checkpoint = byGroup.get(group)?.get(partitionKey(topic, partition));
-    if (checkpoint) {
-      settle(group, { topic, partition, upstreamOffset, targetOffset: checkpoint.downstreamOffset, method: 'checkpoint', fallback: why });
-    }
+    if (checkpoint) settle(group, { topic, partition, upstreamOffset, targetOffset: checkpoint.downstreamOffset, method: 'checkpoint', fallback: why });
+    else untranslated.push({ group, topic, partition, why: `${why}, and MM2 has no checkpoint for it: left unchanged` });
   };
   for (const g of sourceOffsets) {
     for (const t of g.topics) {
-      if (!replicated(t.name) || policy.isInternalTopic(t.name)) continue;
-      const topic = policy.remoteTopic(flow.source, t.name);
+      const home = returning(t.name);
+      if (!home && (!replicated(t.name) || policy.isInternalTopic(t.name))) continue;
+      const topic = home ? t.name.slice(homePrefix.length) : policy.remoteTopic(flow.source, t.name);
+      const anchorsOf = home ? returnAnchors : forwardAnchors;
       for (const p of t.partitions) {
-        const upstream = p.committedOffset;
-        if (upstream < 0n) continue;
-        const sync = syncAtOrBefore(syncs.get(partitionKey(t.name, p.partitionIndex)), upstream);
-        if (!sync) {
-          fallBack(g.groupId, topic, p.partitionIndex, upstream, `no offset sync at or before offset ${upstream} of ${t.name}-${p.partitionIndex}`);
+        const position = p.committedOffset;
+        if (position < 0n) continue;
+        const anchor = anchorAtOrBefore(anchorsOf.get(partitionKey(home ? topic : t.name, p.partitionIndex)) ?? [], position);
+        if (!anchor) {
+          fallBack(g.groupId, topic, p.partitionIndex, position, `no offset sync at or before offset ${position} of ${t.name}-${p.partitionIndex}`);
           continue;
         }
-        const downstream = sync.downstreamOffset + (upstream - sync.upstreamOffset);
+        const translatedTo = anchor.target + (position - anchor.source);
         const checks: [RecordPosition, RecordPosition][] = [
-          [{ topic: t.name, partition: p.partitionIndex, offset: upstream }, { topic, partition: p.partitionIndex, offset: downstream }],
+          [{ topic: t.name, partition: p.partitionIndex, offset: position }, { topic, partition: p.partitionIndex, offset: translatedTo }],
         ];
-        if (upstream > sync.upstreamOffset) {
+        if (position > anchor.source) {
           checks.push([
-            { topic: t.name, partition: p.partitionIndex, offset: upstream - 1n },
-            { topic, partition: p.partitionIndex, offset: downstream - 1n },
+            { topic: t.name, partition: p.partitionIndex, offset: position - 1n },
+            { topic, partition: p.partitionIndex, offset: translatedTo - 1n },
           ]);
         }
         candidates.push({
           group: g.groupId,
           sourceTopic: t.name,
-          target: { topic, partition: p.partitionIndex, upstreamOffset: upstream, targetOffset: downstream, method: 'exact' },
+          target: { topic, partition: p.partitionIndex, upstreamOffset: position, targetOffset: translatedTo, method: 'exact' },
           checks,
         });
       }
@@ -264,7 +290,7 @@ async function translateExactly(
       fallBack(group, target.topic, partition, u, `the records around offset ${u} of ${sourceTopic}-${partition} and offset ${d} of ${target.topic}-${partition} differ (transaction markers, compaction or records not yet replicated)`);
     }
   }
-  return translated;
+  return { translated, untranslated };
 }
 
 const COMMIT_CONCURRENCY = 16;

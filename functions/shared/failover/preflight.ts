@@ -87,6 +87,7 @@ export async function preflight(request: FailoverRequest, flow: FlowConfig, conf
       connectors.push({ connector: name, state: status.connector.state });
       if (status.connector.state === 'FAILED' || status.tasks.some((t) => t.state === 'FAILED')) warnings.push(`MM2 connector ${name} has FAILED tasks`);
     } catch (err) {
+      if (err instanceof ConnectError && err.transient) throw err; // retried by the state machine
       if (err instanceof ConnectError && err.status === 404) {
         problems.push(`replication ${flow.source}->${flow.target} is not set up: connector ${name} does not exist on ${deps.connect.url}; create the flow's MM2 connectors and let them catch up before failing over`);
       } else {

@@ -1,40 +1,43 @@
-// Pausing a flow's MM2 connectors through the Kafka Connect REST API, and proving it: a
-// connector counts as paused only when it and every one of its tasks report PAUSED. In an
-// unplanned failover this also stops a recovering source from replicating stale data later.
+// Halting a flow's MM2 connectors through the Kafka Connect REST API, and proving it: a
+// connector counts as halted only when it and every one of its tasks report the new state.
+// Planned: PAUSE (tasks finish their batch and wait). Unplanned: STOP, because a task
+// blocked on the dead source may never reach PAUSED, while Connect shuts stopped tasks
+// down after its graceful timeout. Either target state is persisted by Connect, so a
+// recovering source is not replicated again until an operator resumes the flow.
 import type { FlowConfig } from '../../../lib/config/schema';
 import { ConnectError, type ConnectClient, type ConnectorStatus } from '../connect/client';
+import type { FailoverMode } from './consumer-offsets';
 
-export interface ConnectorPause {
+export interface ConnectorHalt {
   connector: string;
   role: 'source' | 'checkpoint' | 'heartbeat';
   stateBefore: string;
   state: string;
   tasks: string[];
-  paused: boolean;
+  halted: boolean;
 }
 
-/** Connect has accepted the pause but a task has not reached PAUSED yet: retry the step shortly. */
-export class ReplicationNotPausedYet extends Error {
-  constructor(pending: ConnectorPause[]) {
-    super(`waiting for MM2 connectors to report PAUSED: ${pending.map((p) => `${p.connector} is ${p.state} (tasks ${p.tasks.join(', ') || 'none'})`).join('; ')}`);
-    this.name = 'ReplicationNotPausedYet';
+/** Connect accepted the request but a task has not reached the state yet: retry the step shortly. */
+export class ReplicationNotHaltedYet extends Error {
+  constructor(target: string, pending: ConnectorHalt[]) {
+    super(`waiting for MM2 connectors to report ${target}: ${pending.map((p) => `${p.connector} is ${p.state} (tasks ${p.tasks.join(', ') || 'none'})`).join('; ')}`);
+    this.name = 'ReplicationNotHaltedYet';
   }
 }
 
-const isPaused = (s: ConnectorStatus) => s.connector.state === 'PAUSED' && s.tasks.every((t) => t.state === 'PAUSED');
+const TARGET = { planned: 'PAUSED', unplanned: 'STOPPED' } as const;
 
-function describe(role: ConnectorPause['role'], before: ConnectorStatus, after: ConnectorStatus): ConnectorPause {
-  return { connector: after.name, role, stateBefore: before.connector.state, state: after.connector.state, tasks: after.tasks.map((t) => `${t.id}:${t.state}`), paused: isPaused(after) };
-}
+const isIn = (state: string, s: ConnectorStatus) => s.connector.state === state && s.tasks.every((t) => t.state === state);
 
 /**
- * Pauses the source, checkpoint and heartbeat connectors (PUT .../pause is idempotent)
- * and reads their status back. `dryRun` only reads. Throws ReplicationNotPausedYet while a
- * task is still transitioning, ConnectError when Connect fails.
+ * Pauses (planned) or stops (unplanned) the source, checkpoint and heartbeat connectors
+ * (both PUTs are idempotent) and reads their status back. `dryRun` only reads. Throws
+ * ReplicationNotHaltedYet while a task is still transitioning, ConnectError when Connect fails.
  */
-export async function pauseReplication(flow: FlowConfig, connect: ConnectClient, dryRun: boolean): Promise<ConnectorPause[]> {
-  const roles = Object.entries(flow.mm2.connectors) as [ConnectorPause['role'], string][];
-  const results: ConnectorPause[] = [];
+export async function haltReplication(flow: FlowConfig, connect: ConnectClient, mode: FailoverMode, dryRun: boolean): Promise<ConnectorHalt[]> {
+  const target = TARGET[mode];
+  const roles = Object.entries(flow.mm2.connectors) as [ConnectorHalt['role'], string][];
+  const results: ConnectorHalt[] = [];
   for (const [role, name] of roles) {
     let before: ConnectorStatus;
     try {
@@ -45,10 +48,11 @@ export async function pauseReplication(flow: FlowConfig, connect: ConnectClient,
       }
       throw err;
     }
-    if (!dryRun && !isPaused(before)) await connect.pause(name);
-    results.push(describe(role, before, dryRun ? before : await connect.status(name)));
+    if (!dryRun && before.connector.state !== target) await (mode === 'planned' ? connect.pause(name) : connect.stop(name));
+    const after = dryRun ? before : await connect.status(name);
+    results.push({ connector: name, role, stateBefore: before.connector.state, state: after.connector.state, tasks: after.tasks.map((t) => `${t.id}:${t.state}`), halted: isIn(target, after) });
   }
-  const pending = results.filter((r) => !r.paused);
-  if (!dryRun && pending.length > 0) throw new ReplicationNotPausedYet(pending);
+  const pending = results.filter((r) => !r.halted);
+  if (!dryRun && pending.length > 0) throw new ReplicationNotHaltedYet(target, pending);
   return results;
 }

@@ -14,8 +14,13 @@ export interface OffsetSyncSummary {
   groups: number;
   partitions: { exact: number; checkpoint: number; commit: number; unchanged: number; ahead: number };
   committedGroups: number;
+  /** The lists below hold at most LISTED entries; the counts are complete. */
+  skippedActiveGroups: number;
   skippedActive: ConsumerOffsetsResult['skippedActive'];
+  failedGroups: number;
   failed: ConsumerOffsetsResult['failed'];
+  untranslatedPartitions: number;
+  untranslated: ConsumerOffsetsPlan['untranslated'];
   mismatches: number;
   /** Records consumers may read again, summed over every window. */
   duplicateRecords: number;
@@ -26,6 +31,7 @@ export interface OffsetSyncSummary {
 export function summarizeOffsetSync(plan: ConsumerOffsetsPlan, result: ConsumerOffsetsResult | null): OffsetSyncSummary {
   const partitions = plan.groups.flatMap((g) => g.partitions.map((p) => ({ group: g.group, ...p })));
   const count = (f: (p: (typeof partitions)[number]) => boolean) => partitions.filter(f).length;
+  const skipped = result?.skippedActive ?? plan.groups.filter((g) => g.targetMembers > 0).map((g) => ({ group: g.group, members: g.targetMembers }));
   const windows = partitions
     .flatMap(({ group, topic, partition, duplicateWindow: w }) =>
       w && w.to > w.from ? [{ group, topic, partition, from: Number(w.from), to: Number(w.to), records: Number(w.to - w.from) }] : [],
@@ -44,8 +50,12 @@ export function summarizeOffsetSync(plan: ConsumerOffsetsPlan, result: ConsumerO
       ahead: count((p) => p.action === 'ahead'),
     },
     committedGroups: result?.committed.length ?? 0,
-    skippedActive: result?.skippedActive ?? plan.groups.filter((g) => g.targetMembers > 0).map((g) => ({ group: g.group, members: g.targetMembers })),
-    failed: result?.failed ?? [],
+    skippedActiveGroups: skipped.length,
+    skippedActive: skipped.slice(0, LISTED),
+    failedGroups: result?.failed.length ?? 0,
+    failed: (result?.failed ?? []).slice(0, LISTED),
+    untranslatedPartitions: plan.untranslated.length,
+    untranslated: plan.untranslated.slice(0, LISTED),
     mismatches: result?.mismatches.length ?? 0,
     duplicateRecords: windows.reduce((n, w) => n + w.records, 0),
     duplicateWindows: windows.slice(0, LISTED),
@@ -54,7 +64,7 @@ export function summarizeOffsetSync(plan: ConsumerOffsetsPlan, result: ConsumerO
 }
 
 /** The workflow's steps in order, as the state machine stores their results under $.steps. */
-export const STEP_ORDER = ['begin', 'preflight', 'drain', 'pauseReplication', 'syncOffsets', 'repointDns', 'dnsChange'] as const;
+export const STEP_ORDER = ['begin', 'preflight', 'drain', 'haltReplication', 'syncOffsets', 'repointDns', 'dnsChange'] as const;
 
 export interface FailoverReport {
   executionName: string;
@@ -95,7 +105,7 @@ export function failoverReport(state: ExecutionState, failure: FailoverReport['f
     !failure && request.force && syncFailed ? `FORCED: the bootstrap record was repointed although the offset sync failed (${state.forcedPast?.Error ?? 'incomplete, see steps.syncOffsets'})` : undefined,
     failure ? `${request.flow} ${verb} FAILED in ${failure.state}: ${failure.cause}` : `${request.flow} ${verb} succeeded${request.dryRun ? ' (nothing changed)' : `: clients now on ${request.target}`}`,
     rpo ? `RPO estimate ${rpo.rpoMs === null ? 'unknown' : `${(rpo.rpoMs / 1000).toFixed(1)} s`}, ${rpo.unreplicatedRecords ?? 'unknown'} records unreplicated (${rpo.method})` : undefined,
-    offsets ? `${offsets.committedGroups} groups synced, ${offsets.skippedActive.length} skipped (active on ${request.target}), ${offsets.failed.length} failed, ${offsets.duplicateRecords} records in duplicate windows` : undefined,
+    offsets ? `${offsets.committedGroups} groups synced, ${offsets.skippedActiveGroups} skipped (active on ${request.target}), ${offsets.failedGroups} failed, ${offsets.duplicateRecords} records in duplicate windows` : undefined,
   ];
   return {
     executionName: request.executionName,
