@@ -16,10 +16,11 @@ import { partitionCounts } from '../../functions/shared/kafka/partition-state';
 import { eventually, labContext, type LabContext } from './lab';
 import { localWorkflow, type LocalExecution, type LocalWorkflow } from './local-state-machine';
 
-/** Waits until MM2 has created the topic's replica on dc2 with all its partitions. */
-export async function replicaCreated(ctx: LabContext, topic: string, partitions: number): Promise<void> {
-  const admin = await ctx.adminFor('dc2');
-  await eventually(`dc1.${topic} on dc2`, async () => ((await partitionCounts(admin, [`dc1.${topic}`])).get(`dc1.${topic}`) === partitions ? true : undefined), 60_000, 500);
+/** Waits until MM2 has created the topic's replica (default policy) on the target with all its partitions. */
+export async function replicaCreated(ctx: LabContext, topic: string, partitions: number, flow = { source: 'dc1', target: 'dc2' }): Promise<void> {
+  const admin = await ctx.adminFor(flow.target);
+  const replica = `${flow.source}.${topic}`;
+  await eventually(`${replica} on ${flow.target}`, async () => ((await partitionCounts(admin, [replica])).get(replica) === partitions ? true : undefined), 90_000, 500);
 }
 
 export interface FailoverRig {
