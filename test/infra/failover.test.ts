@@ -248,8 +248,10 @@ describe('the failover workflow (example estate)', () => {
       ['CheckDnsChange', 'DnsRepointFailed'],
     ])('catches any error of %s, reports it, and ends in Fail %s', (step, failure) => {
       const catchers = states[step]!.Catch!;
-      expect(catchers).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure.error', Next: expect.any(String) }]);
-      const data = { request: { mode: 'planned', dryRun: false, force: false }, steps: {}, failure: { error: { Error: 'SomeError' } } };
+      // SyncOffsets keeps its error apart: a forced failover goes past it, and the report says so.
+      const resultPath = step === 'SyncOffsets' ? '$.forcedPast' : '$.failure.error';
+      expect(catchers).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: resultPath, Next: expect.any(String) }]);
+      const data = { request: { mode: 'planned', dryRun: false, force: false }, steps: {}, forcedPast: { Error: 'SomeError' }, failure: { error: { Error: 'SomeError' } } };
       const visited = pathFrom(asl, catchers[0]!.Next, data);
       expect(visited.slice(-3)).toEqual(['ReportFailure', 'WhichFailure', failure]);
       expect(visited).toContain(`Mark${failure}`);
@@ -259,7 +261,10 @@ describe('the failover workflow (example estate)', () => {
     it('reports a failure with the finish step, and ends in the named Fail state even when reporting fails', () => {
       const report = states.ReportFailure!;
       expect(report).toMatchObject({ Resource: lambda('failover-finish'), Parameters: { 'failure.$': '$.failure' } });
-      expect(report.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.reportError', Next: report.Next }]);
+      expect(report.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.reportError', Next: 'ReportUnpublished' }]);
+      // The summary the Fail state's cause reads is built even without the report.
+      expect(states.ReportUnpublished).toMatchObject({ Type: 'Pass', ResultPath: '$.report', Next: report.Next });
+      expect(states.ReportUnpublished!.Parameters).toHaveProperty(['summary.$']);
     });
 
     it('ends a bad input in Fail InvalidInput and a second failover in Fail AlreadyRunning, before taking any step', () => {
