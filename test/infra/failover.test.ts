@@ -1,15 +1,12 @@
 // Fail over: the failover state machine's states and transitions (read from the synthesized
 // definition), its trigger on the primary-down alarms, the state table, the outcome topic
 // and the workflow functions' permissions, synthesized from the annotated example estate.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { App, type CfnElement } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp } from '../../lib/app';
 import { primaryDownAlarmName } from '../../lib/alarm-names';
 import { loadEstateConfigFile, parseEstateConfig } from '../../lib/config/load';
 import type { EstateConfig } from '../../lib/config/schema';
+import { functionOf, only, synthControlPlane } from '../support/template';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');
 
@@ -18,28 +15,12 @@ const WORKFLOW_FUNCTIONS = [...STEP_FUNCTIONS, 'failover-trigger'];
 
 /** Synthesizes the app (cdk-nag included) without bundling the handlers: app.test.ts covers bundling. */
 function synth(estate: EstateConfig) {
-  const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), 'kafka-dr-failover-')), context: { 'aws:cdk:bundling-stacks': [] } });
-  const { controlPlane } = buildApp(estate, app);
-  const template = Template.fromStack(controlPlane);
+  const { controlPlane, template } = synthControlPlane(estate);
   const { failover } = controlPlane;
   const logicalId = (construct: { node: { defaultChild?: unknown } }) => controlPlane.getLogicalId(construct.node.defaultChild as CfnElement);
   return { template, stateMachineId: logicalId(failover.stateMachine), tableId: logicalId(failover.stateTable), topicId: logicalId(failover.topic) };
 }
 
-type Resources = Record<string, any>;
-
-function only(resources: Resources, what: string): [string, any] {
-  const entries = Object.entries(resources);
-  if (entries.length !== 1) throw new Error(`expected exactly one ${what}, found ${entries.length}`);
-  return entries[0]!;
-}
-
-function functionOf(template: Template, handlerDir: string): [string, any] {
-  return only(
-    template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: `kafka-dr-${handlerDir}` } } } }),
-    `${handlerDir} function`,
-  );
-}
 
 /** A Fn::Join'ed string with each Fn::GetAtt/Ref written as {LogicalId}. */
 function joined(value: any): string {

@@ -11,15 +11,11 @@ import { loadEstateConfigFile, parseEstateConfig } from '../../lib/config/load';
 import { flowName, type EstateConfig, type FlowConfig } from '../../lib/config/schema';
 import { flowAlarmDefinitions } from '../../lib/constructs/probe-alarms';
 import { Metric, METRICS_NAMESPACE } from '../../lib/metrics';
+import { functionOf, only, synthControlPlane } from '../support/template';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');
 
-/** Synthesizes the app (cdk-nag included) without bundling the handlers: app.test.ts covers bundling. */
-function synth(estate: EstateConfig) {
-  const app = new App({ outdir: mkdtempSync(path.join(tmpdir(), 'kafka-dr-probes-')), context: { 'aws:cdk:bundling-stacks': [] } });
-  const built = buildApp(estate, app);
-  return { ...built, template: Template.fromStack(built.controlPlane) };
-}
+const synth = synthControlPlane;
 
 function withProbes(estate: EstateConfig, probes: { rateMinutes?: number; thresholds?: Partial<EstateConfig['probes']['thresholds']> }): EstateConfig {
   return parseEstateConfig(
@@ -28,20 +24,6 @@ function withProbes(estate: EstateConfig, probes: { rateMinutes?: number; thresh
   );
 }
 
-type Resources = Record<string, any>;
-
-function only(resources: Resources, what: string): [string, any] {
-  const entries = Object.entries(resources);
-  if (entries.length !== 1) throw new Error(`expected exactly one ${what}, found ${entries.length}`);
-  return entries[0]!;
-}
-
-function functionOf(template: Template, handlerDir: string): [string, any] {
-  return only(
-    template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { POWERTOOLS_SERVICE_NAME: `kafka-dr-${handlerDir}` } } } }),
-    `${handlerDir} function`,
-  );
-}
 
 function roleOf(template: Template, handlerDir: string): string {
   return functionOf(template, handlerDir)[1].Properties.Role['Fn::GetAtt'][0];

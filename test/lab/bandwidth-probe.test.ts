@@ -3,7 +3,7 @@
 // the handler returns is what reached the emulated CloudWatch; and a source that does not
 // answer is reported as a value while the target is still measured.
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Admin } from '@platformatic/kafka';
 import type { Context } from 'aws-lambda';
@@ -15,6 +15,7 @@ import { LINK_PROBE_TOPIC } from '../../lib/config/schema';
 import { Metric, type MetricSpec } from '../../lib/metrics';
 import { latestMetric } from '../support/cloudwatch';
 import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab';
+import { createTable } from '../support/tables';
 
 const FLOW = 'dc1->dc2';
 const context = { functionName: 'bandwidth-probe', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
@@ -25,14 +26,7 @@ const table = uniqueName('kafka-dr-probe-state');
 
 beforeAll(async () => {
   await labContext(); // points the AWS SDK at the lab's emulator
-  await new DynamoDBClient({}).send(
-    new CreateTableCommand({
-      TableName: table,
-      KeySchema: [{ AttributeName: 'flow', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'flow', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createTable(table, 'flow');
 });
 
 afterAll(async () => {

@@ -54,6 +54,7 @@ it.each([false, true])('planned switchover under live traffic: zero loss, zero d
   expect(result.states).toContain('WaitForDrain');
   expect(report.steps.syncOffsets).toMatchObject({ synced: true, failed: [] });
   expect(report.steps.syncOffsets.partitions.checkpoint).toBe(0); // every partition translated exactly
+  console.log(`planned switchover: ${report.totalMs} ms in all (drain included), steps ${JSON.stringify(report.durationsMs)}`);
   expect(Object.keys(report.durationsMs)).toEqual(['begin', 'preflight', 'drain', 'haltReplication', 'syncOffsets', 'repointDns', 'dnsChange']);
 
   // Read back: the record, the connectors, the active side, the lock.

@@ -1,8 +1,9 @@
 // The failover lock and the active side against the lab's DynamoDB: conditional writes
 // decide, so the tests race real requests and read the table back.
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { FailoverState, type ActiveSide, type LockHolder } from '../../functions/shared/failover/failover-state';
+import { createTable } from '../support/tables';
 import { labContext, uniqueName } from '../support/lab';
 
 const table = uniqueName('kafka-dr-failover-state');
@@ -13,14 +14,7 @@ beforeAll(async () => {
   await labContext(); // points the AWS SDK at the lab's emulator
   dynamodb = new DynamoDBClient({});
   documents = DynamoDBDocumentClient.from(dynamodb);
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createTable(table, 'pk');
 });
 
 afterAll(async () => {

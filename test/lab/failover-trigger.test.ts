@@ -2,7 +2,7 @@
 // are read back where subscribers get them (an SQS queue subscribed to the SNS topic, an
 // SQS queue targeted by an EventBridge rule), and alarm events start real executions of
 // a state machine in the emulated Step Functions.
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
@@ -14,6 +14,7 @@ import { publishOutcome, type FailoverOutcome } from '../../functions/shared/fai
 import { primaryDownAlarmName } from '../../lib/alarm-names';
 import { ESTATE_CONFIG_ENV } from '../../lib/config/env';
 import { eventually, labContext, uniqueName } from '../support/lab';
+import { createTable } from '../support/tables';
 
 const LIMIT = 256 * 1024;
 const context = { functionName: 'failover-trigger', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
@@ -140,14 +141,7 @@ describe('the failover trigger Lambda', () => {
 
   beforeAll(async () => {
     const { config } = await labContext();
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: table,
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createTable(table, 'pk');
     stateMachineArn = (
       await sfn.send(
         new CreateStateMachineCommand({

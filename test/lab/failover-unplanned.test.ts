@@ -77,6 +77,7 @@ it('unplanned: dc1 killed mid-traffic; duplicates only inside the reported windo
   expect(report.steps.preflight.rpo).toMatchObject({ method: 'published' });
   expect(report.steps.syncOffsets).toMatchObject({ synced: true, mode: 'unplanned' });
   expect(await rig.recordCluster()).toBe('dc2');
+  console.log(`unplanned failover: ${report.totalMs} ms in all, steps ${JSON.stringify(report.durationsMs)}`);
 
   // What dc2 holds of the topic, and what the group reads there after the failover.
   const onDc2 = new Map<string, { partition: number; offset: bigint }>();
@@ -102,5 +103,5 @@ it('unplanned: dc1 killed mid-traffic; duplicates only inside the reported windo
   // Nothing replicated is skipped: every record on dc2 was read before on dc1 or now on dc2.
   const readAfter = new Set(after.consumed.map((c) => c.value));
   expect([...onDc2.keys()].filter((v) => !readBefore.has(v) && !readAfter.has(v))).toEqual([]);
-  console.log(`unplanned failover: ${ledger.length} acknowledged, ${lost.length} lost (${reported} reported unreplicated + ${late.ledger.length} after the probe), ${duplicates.length} re-read within ${windows.reduce((n, w) => n + w.records, 0)} announced`);
+  console.log(`unplanned failover ledger: ${ledger.length} acknowledged, ${lost.length} lost (${reported} reported unreplicated + ${late.ledger.length} after the probe), ${duplicates.length} re-read within ${windows.reduce((n, w) => n + w.records, 0)} announced`);
 });

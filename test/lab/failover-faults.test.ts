@@ -1,0 +1,382 @@
+// The failover workflow under faults, run by the synthesized state machine with the real
+// handlers against the lab: the lock (held by another execution, two executions racing),
+// steps re-run after a crash (no double effect), Kafka Connect refusing to halt the
+// connectors, Route 53 failing or throttling (aws-sdk-client-mock, the only way to get a
+// 500 out of the emulator), and a group already active on the target. Every outcome is
+// read back from the systems themselves: the record through the Route 53 API, the
+// connectors through Connect's REST API, group offsets through the Kafka admin API, and
+// the lock and active-side items from the state table.
+//
+// Kafka Connect is reached through a proxy for the whole file (the handlers read the
+// estate configuration once per process); it forwards everything until a test makes it
+// refuse PUTs.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Context } from 'aws-lambda';
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import type { Consumer } from 'kafkajs';
+import { ConnectClient } from '../../functions/shared/connect/client';
+import type { ExecutionState } from '../../functions/shared/failover/step-kit';
+import { committedOffsetList, committedOffsets, groupPartitionKey } from '../../functions/shared/kafka/group-offsets';
+import { partitionStates } from '../../functions/shared/kafka/partition-state';
+import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
+import { parseEstateConfig } from '../../lib/config/load';
+import { eventually, ensureTopic, labContext, uniqueName } from '../support/lab';
+import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
+import type { LocalExecution } from '../support/local-state-machine';
+import { consumeCommitting, produceContinuously } from '../support/traffic';
+
+const FLOW = 'dc1->dc2';
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+let rig: FailoverRig;
+let proxy: ConnectProxy;
+let route53Mock: AwsClientStub<Route53Client> | undefined;
+
+interface ConnectProxy {
+  url: string;
+  /** While true, every PUT (pause, stop, resume) is answered 503 and listed in `refused`. */
+  refusePuts: boolean;
+  refused: string[];
+  server: Server;
+}
+
+/** An HTTP proxy in front of Kafka Connect that can play a Connect cluster failing its writes. */
+async function connectProxy(connectUrl: string): Promise<ConnectProxy> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      if (proxy.refusePuts && req.method === 'PUT') {
+        proxy.refused.push(`${req.method} ${req.url}`);
+        res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 503, message: 'lab proxy: Kafka Connect unavailable' }));
+        return;
+      }
+      const upstream = await fetch(new URL(req.url!, connectUrl), { method: req.method, headers: { accept: 'application/json' } });
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await upstream.arrayBuffer()));
+    })().catch((err: Error) => res.writeHead(502).end(`lab proxy: ${err.message}`));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, refusePuts: false, refused: [], server };
+}
+
+beforeAll(async () => {
+  const ctx = await labContext();
+  const flow = ctx.config.flows[0]!;
+  proxy = await connectProxy(flow.mm2.connectUrl);
+  rig = await failoverRig(parseEstateConfig({ ...ctx.config, flows: [{ ...flow, mm2: { ...flow.mm2, connectUrl: proxy.url } }] }, 'the lab estate, Kafka Connect behind a proxy'));
+  await rig.restore();
+});
+
+afterEach(async () => {
+  route53Mock?.restore();
+  route53Mock = undefined;
+  proxy.refusePuts = false;
+  proxy.refused = [];
+  await rig.restore();
+});
+
+afterAll(async () => {
+  proxy.server.closeAllConnections();
+  await new Promise((resolve) => proxy.server.close(resolve));
+});
+
+const outcome = (r: LocalExecution) => ({ status: r.status, error: r.error, cause: r.cause });
+/** A Lambda error's message, from the cause Step Functions reports for it. */
+const errorMessage = (r: LocalExecution) => (JSON.parse(r.cause!) as { errorMessage: string }).errorMessage;
+
+async function stateItem(pk: 'lock' | 'active') {
+  return (await documents.send(new GetCommand({ TableName: rig.stateTable, Key: { pk }, ConsistentRead: true }))).Item;
+}
+
+/** The connectors as the real Connect cluster reports them (not through the proxy). */
+async function connectorStatesAtConnect(): Promise<Record<string, string>> {
+  const flow = rig.ctx.config.flows[0]!;
+  const connect = new ConnectClient(flow.mm2.connectUrl);
+  const states: Record<string, string> = {};
+  for (const name of Object.values(flow.mm2.connectors)) {
+    const status = await connect.status(name);
+    states[name] = [status.connector.state, ...status.tasks.map((t) => t.state)].join(' ');
+  }
+  return states;
+}
+
+const allIn = (states: Record<string, string>, state: string) => Object.values(states).every((s) => s.split(' ').every((t) => t === state));
+
+/** The state machine's input to a state (the execution state a step received), from the execution's events. */
+function inputOf(execution: LocalExecution, state: string): ExecutionState {
+  const entered = execution.events.findLast((e) => e.type === 'StateEntered' && e.state.name === state);
+  if (!entered || entered.type !== 'StateEntered') throw new Error(`the execution never entered ${state}: ${execution.states.join(' > ')}`);
+  return entered.state.input as unknown as ExecutionState;
+}
+
+/** The report ReportFailure published for a failed execution (a failed execution has no output). */
+function failureReport(execution: LocalExecution): any {
+  const exited = execution.events.find((e) => e.type === 'StateExited' && e.state.name === 'ReportFailure');
+  if (!exited || exited.type !== 'StateExited') throw new Error(`ReportFailure did not run: ${execution.states.join(' > ')}`);
+  return (exited.state.output as any).report;
+}
+
+/** Errors each attempt of a state failed with, and the retries the state machine made. */
+function attempts(execution: LocalExecution, state: string) {
+  const failed = execution.events.flatMap((e) => (e.type === 'StateFailed' && e.state.name === state ? [e.Error] : []));
+  const retried = execution.events.filter((e) => e.type === 'StateRetried' && e.state.name === state).length;
+  return { failed, retried };
+}
+
+/** Every record set of the bootstrap record's name in the hosted zone, through the Route 53 API. */
+async function bootstrapRecordSets() {
+  const { dns } = rig.config;
+  const listed = await new Route53Client({}).send(new ListResourceRecordSetsCommand({ HostedZoneId: dns.hostedZoneId }));
+  return (listed.ResourceRecordSets ?? []).filter((r) => r.Name === `${dns.recordName}.`).map((r) => ({ type: r.Type, values: r.ResourceRecords?.map((v) => v.Value) }));
+}
+
+/** Waits until MM2's newest heartbeat on dc2 is fresh: a planned switchover's preflight requires it. */
+async function replicationFlowing(): Promise<void> {
+  const admin = await rig.ctx.adminFor('dc2');
+  await eventually('a fresh MM2 heartbeat on dc2', async () => {
+    const [heartbeat] = await partitionStates(admin, ['dc1.heartbeats']);
+    return heartbeat?.newestTimestamp != null && Date.now() - heartbeat.newestTimestamp < 2000 ? true : undefined;
+  }, 60_000, 500);
+}
+
+/**
+ * A stopped application on dc1: `topic` written (producers stopped), read in part by each
+ * of `groups` (consumers stopped), and replicated to dc2.
+ */
+async function stoppedApplication(name: string, groupCount = 1, partitions = 2) {
+  const dc1 = await rig.ctx.kafkaFor('dc1');
+  const topic = uniqueName(name);
+  const groups = Array.from({ length: groupCount }, (_, i) => uniqueName(`${name}-app${i}`));
+  await ensureTopic(dc1, topic, partitions);
+  const producing = await produceContinuously(dc1, topic, name);
+  await producing.atLeast(100);
+  await producing.stop();
+  for (const group of groups) {
+    const reading = await consumeCommitting(dc1, group, [topic]);
+    await reading.until(40);
+    await reading.stop();
+  }
+  await replicaCreated(rig.ctx, topic, partitions);
+  return { topic, groups, records: producing.ledger.length };
+}
+
+/** Waits until MM2 has checkpointed every committed offset of the group on dc1: what an unplanned failover moves. */
+async function checkpointedAtCommits(group: string) {
+  const committed = await committedOffsetList(await rig.ctx.adminFor('dc1'), [group]);
+  const dc2 = await rig.ctx.kafkaFor('dc2');
+  return eventually(`MM2 checkpoints of ${group} at its commits on dc1`, async () => {
+    const checkpoints = [...(await readCheckpoints(dc2, 'dc1.checkpoints.internal')).values()].filter((c) => c.group === group);
+    const covered = committed.every((o) => checkpoints.some((c) => c.topic === `dc1.${o.topic}` && c.partition === o.partition && c.upstreamOffset === o.offset));
+    return covered ? checkpoints : undefined;
+  }, 60_000, 1000);
+}
+
+async function dc2Offsets(groups: string[]): Promise<Map<string, bigint>> {
+  return committedOffsets(await rig.ctx.adminFor('dc2'), groups);
+}
+
+function lambdaContext(functionName: string): Context {
+  return { functionName, awsRequestId: uniqueName('rerun'), getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+}
+
+describe('the failover lock', () => {
+  it('held by another execution: AlreadyRunning naming the holder, nothing touched', async () => {
+    const holder = { pk: 'lock', executionName: uniqueName('other-failover'), flow: FLOW, acquiredAt: new Date(Date.now() - 60_000).toISOString() };
+    await documents.send(new PutCommand({ TableName: rig.stateTable, Item: holder }));
+    const connectorsBefore = await connectorStatesAtConnect();
+
+    const result = await rig.run({ flow: FLOW, mode: 'planned', reason: 'test: lock held by another execution' }, uniqueName('blocked'));
+
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'AlreadyRunning' });
+    expect(errorMessage(result)).toContain(`another failover holds the lock: execution ${holder.executionName} (${FLOW}) since ${holder.acquiredAt}`);
+    expect(result.states).toEqual(['Begin', 'AlreadyRunning']);
+    expect(await stateItem('lock')).toEqual(holder);
+    expect(await stateItem('active')).toBeUndefined();
+    expect(await rig.recordCluster()).toBe('dc1');
+    expect(allIn(connectorsBefore, 'RUNNING')).toBe(true);
+    expect(await connectorStatesAtConnect()).toEqual(connectorsBefore);
+  });
+
+  it('two executions started together: one fails over, the other changes nothing', async () => {
+    await stoppedApplication('race');
+    await replicationFlowing();
+    const names = [uniqueName('race-a'), uniqueName('race-b')];
+
+    const results = await Promise.all(names.map((name) => rig.run({ flow: FLOW, mode: 'planned', reason: 'test: two operators at once' }, name)));
+
+    const won = results.findIndex((r) => r.status === 'SUCCEEDED');
+    expect(won).toBeGreaterThanOrEqual(0);
+    const [winner, loser] = [results[won]!, results[1 - won]!];
+    const winnerName = names[won]!;
+    expect(loser.status).toBe('FAILED');
+    if (loser.error === 'AlreadyRunning') {
+      // Both started Begin together: the loser found the winner's lock.
+      expect(errorMessage(loser)).toContain(`execution ${winnerName} (${FLOW})`);
+    } else {
+      // The loser's Begin ran after the winner had finished: dc2 was active by then.
+      expect(loser.error).toBe('PreflightFailed');
+      expect(loser.cause).toContain('dc2 is already the active side');
+    }
+    expect(loser.states).not.toContain('HaltReplication');
+    expect(loser.states).not.toContain('RepointDns');
+    expect(winner.states.filter((s) => s === 'RepointDns')).toHaveLength(1);
+    expect((winner.output as any).steps.repointDns.changeId).toEqual(expect.any(String));
+
+    expect(await bootstrapRecordSets()).toEqual([{ type: 'CNAME', values: rig.config.dns.values.dc2 }]);
+    expect(await stateItem('active')).toMatchObject({ cluster: 'dc2', executionName: winnerName });
+    expect(await stateItem('lock')).toBeUndefined();
+    expect(allIn(await connectorStatesAtConnect(), 'PAUSED')).toBe(true);
+  });
+});
+
+it('steps re-run after a successful planned switchover change nothing, and so does the whole execution again', async () => {
+  const app = await stoppedApplication('rerun');
+  await replicationFlowing();
+  const name = uniqueName('rerun');
+  const input = { flow: FLOW, mode: 'planned', reason: 'test: crashed steps re-run' };
+  const first = await rig.run(input, name);
+  expect(outcome(first)).toEqual({ status: 'SUCCEEDED' });
+  const state = inputOf(first, 'Finish');
+  const offsetsBefore = await dc2Offsets(app.groups);
+  expect(offsetsBefore.size).toBe(2); // the group's two partitions were moved
+  const activeBefore = await stateItem('active');
+
+  const { handler: haltReplication } = await import('../../functions/failover-replication/handler');
+  const halted = (await haltReplication(state, lambdaContext('failover-replication'))) as any;
+  expect(halted.connectors).toHaveLength(3);
+  for (const c of halted.connectors) expect(c).toMatchObject({ stateBefore: 'PAUSED', state: 'PAUSED', halted: true }); // already paused: no PUT sent
+  expect(allIn(await connectorStatesAtConnect(), 'PAUSED')).toBe(true);
+
+  const { handler: syncOffsets } = await import('../../functions/failover-offsets/handler');
+  const synced = (await syncOffsets(state, lambdaContext('failover-offsets'))) as any;
+  const { exact, checkpoint, commit, unchanged, ahead } = synced.partitions;
+  expect({ synced: synced.synced, committedGroups: synced.committedGroups, commit, ahead, unchanged }).toEqual({ synced: true, committedGroups: 0, commit: 0, ahead: 0, unchanged: exact + checkpoint });
+  expect(await dc2Offsets(app.groups)).toEqual(offsetsBefore);
+
+  const { handler: dns } = await import('../../functions/failover-dns/handler');
+  const repoint = await dns({ action: 'repoint', ...state }, lambdaContext('failover-dns'));
+  expect(repoint).toMatchObject({ cluster: 'dc2', changeId: null });
+  expect(await bootstrapRecordSets()).toEqual([{ type: 'CNAME', values: rig.config.dns.values.dc2 }]);
+
+  const { handler: finish } = await import('../../functions/failover-finish/handler');
+  const finished = (await finish(state, lambdaContext('failover-finish'))) as any;
+  expect({ status: finished.status, lockReleased: finished.lockReleased }).toEqual({ status: 'SUCCEEDED', lockReleased: false });
+  expect(await stateItem('active')).toEqual(activeBefore); // same executionName and since
+  expect(await stateItem('lock')).toBeUndefined();
+
+  // The same execution again (a redrive): preflight lets the execution the active side names resume.
+  const again = await rig.run(input, name);
+  expect(outcome(again)).toEqual({ status: 'SUCCEEDED' });
+  const report = again.output as any;
+  expect(report.steps.repointDns.changeId).toBeNull();
+  expect(report.steps.syncOffsets).toMatchObject({ synced: true, committedGroups: 0, partitions: { commit: 0 } });
+  expect(await dc2Offsets(app.groups)).toEqual(offsetsBefore);
+  expect(await stateItem('active')).toEqual(activeBefore);
+  expect(await stateItem('lock')).toBeUndefined();
+});
+
+it('Kafka Connect failing its writes after preflight: HaltReplicationFailed after retries, nothing else done', async () => {
+  const app = await stoppedApplication('connect-down');
+  await checkpointedAtCommits(app.groups[0]!);
+  const offsetsBefore = await dc2Offsets(app.groups);
+  proxy.refusePuts = true;
+
+  const result = await rig.run({ flow: FLOW, mode: 'unplanned', reason: 'test: Connect answers 503' }, uniqueName('connect-down'));
+
+  expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'HaltReplicationFailed' });
+  expect(result.cause).toContain('HTTP 503');
+  // One attempt and four retries, each refused at the first connector's PUT.
+  expect(attempts(result, 'HaltReplication')).toEqual({ failed: Array(5).fill('TransientStepError'), retried: 4 });
+  expect(proxy.refused).toHaveLength(5);
+  expect(result.states).not.toContain('SyncOffsets');
+  const report = failureReport(result);
+  expect(report.done).toEqual(['begin', 'preflight']);
+  expect(report.notDone).toEqual(['haltReplication', 'syncOffsets', 'repointDns', 'dnsChange']);
+  expect(report.lockReleased).toBe(true);
+
+  expect(allIn(await connectorStatesAtConnect(), 'RUNNING')).toBe(true);
+  expect(await rig.recordCluster()).toBe('dc1');
+  expect(await dc2Offsets(app.groups)).toEqual(offsetsBefore);
+  expect(await stateItem('lock')).toBeUndefined();
+  expect(await stateItem('active')).toBeUndefined();
+});
+
+describe('Route 53 errors', () => {
+  const route53Error = (name: string, httpStatusCode: number, throttling = false) =>
+    Object.assign(new Error(`${name} (injected by the test)`), { name, $metadata: { httpStatusCode }, ...(throttling ? { $retryable: { throttling: true } } : {}) });
+
+  it('a 500 on every change: DnsRepointFailed after retries, offsets synced, record untouched', async () => {
+    const app = await stoppedApplication('dns-500');
+    const [group] = app.groups;
+    const checkpoints = await checkpointedAtCommits(group!);
+    route53Mock = mockClient(Route53Client);
+    route53Mock.on(ChangeResourceRecordSetsCommand).rejects(route53Error('InternalFailure', 500));
+    route53Mock.send.callThrough(); // every other call reaches the emulator
+
+    const result = await rig.run({ flow: FLOW, mode: 'unplanned', reason: 'test: Route 53 fails' }, uniqueName('dns-500'));
+
+    expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'DnsRepointFailed' });
+    expect(result.cause).toContain('InternalFailure');
+    expect(attempts(result, 'RepointDns')).toEqual({ failed: Array(5).fill('TransientStepError'), retried: 4 });
+    const report = failureReport(result);
+    expect(report.done).toEqual(['begin', 'preflight', 'haltReplication', 'syncOffsets']);
+    expect(report.notDone).toEqual(['repointDns', 'dnsChange']);
+    expect(report.steps.syncOffsets.synced).toBe(true);
+    expect(report.lockReleased).toBe(true);
+    route53Mock.restore();
+
+    expect(await rig.recordCluster()).toBe('dc1');
+    expect(await stateItem('active')).toBeUndefined();
+    expect(await stateItem('lock')).toBeUndefined();
+    expect(allIn(await connectorStatesAtConnect(), 'STOPPED')).toBe(true);
+    const moved = await dc2Offsets([group!]);
+    for (const c of checkpoints) expect(moved.get(groupPartitionKey(group!, c.topic, c.partition))).toBe(c.downstreamOffset);
+  });
+
+  it('throttled once: retried, then the failover succeeds', async () => {
+    route53Mock = mockClient(Route53Client);
+    route53Mock.on(ChangeResourceRecordSetsCommand).rejectsOnce(route53Error('Throttling', 400, true));
+    route53Mock.send.callThrough();
+
+    const result = await rig.run({ flow: FLOW, mode: 'unplanned', reason: 'test: Route 53 throttles' }, uniqueName('dns-throttled'));
+
+    expect(outcome(result)).toEqual({ status: 'SUCCEEDED' });
+    expect(attempts(result, 'RepointDns')).toEqual({ failed: ['TransientStepError'], retried: 1 });
+    expect(route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(2);
+    route53Mock.restore();
+    expect(await bootstrapRecordSets()).toEqual([{ type: 'CNAME', values: rig.config.dns.values.dc2 }]);
+    expect(await stateItem('active')).toMatchObject({ cluster: 'dc2' });
+  });
+});
+
+it('a group active on dc2 during the switchover is skipped and left as it is; the others move', async () => {
+  const app = await stoppedApplication('busy', 2);
+  const [busy, idle] = app.groups as [string, string];
+  const dc2Admin = await rig.ctx.adminFor('dc2');
+  // The busy group already has (old) offsets on dc2, lower than where it stands on dc1.
+  await dc2Admin.alterConsumerGroupOffsets({ groupId: busy, topics: [{ name: `dc1.${app.topic}`, partitionOffsets: [0, 1].map((partition) => ({ partition, offset: 0n })) }] });
+  const member: Consumer = (await rig.ctx.kafkaFor('dc2')).consumer({ groupId: busy, maxWaitTimeInMs: 100 });
+  await member.connect();
+  try {
+    await member.subscribe({ topics: [`dc1.${app.topic}`] });
+    await member.run({ autoCommit: false, eachMessage: async () => undefined });
+    await eventually(`a member of ${busy} on dc2`, async () => ((await dc2Admin.describeGroups({ groups: [busy] })).get(busy)?.members.size === 1 ? true : undefined), 30_000, 500);
+    const busyBefore = await dc2Offsets([busy]);
+    await replicationFlowing();
+
+    const result = await rig.run({ flow: FLOW, mode: 'planned', reason: 'test: a group already consuming on dc2' }, uniqueName('busy'));
+
+    expect(outcome(result)).toEqual({ status: 'SUCCEEDED' });
+    const offsets = (result.output as any).steps.syncOffsets;
+    expect(offsets.synced).toBe(true);
+    expect(offsets.skippedActive).toEqual([{ group: busy, members: 1 }]);
+    expect(await dc2Offsets([busy])).toEqual(busyBefore);
+    // The other group resumes on dc2 where it stopped on dc1 (the replica's offsets match the source's).
+    const onDc1 = await committedOffsets(await rig.ctx.adminFor('dc1'), [idle]);
+    const onDc2 = await dc2Offsets([idle]);
+    expect([...onDc2].map(([key, offset]) => [key.replace(`dc1.${app.topic}`, app.topic), offset])).toEqual([...onDc1]);
+  } finally {
+    await member.disconnect();
+  }
+});
