@@ -202,7 +202,7 @@ export class FailoverWorkflow extends Construct {
     const drain = invoke('CheckDrain', this.steps.drain, state, '$.steps.drain');
     onError(drain, 'DrainFailed');
     const pause = invoke('HaltReplication', this.steps.replication, state, '$.steps.haltReplication');
-    pause.addRetry({ errors: ['ReplicationNotHaltedYet'], interval: Duration.seconds(2), maxAttempts: 10, backoffRate: 1 });
+    pause.addRetry({ errors: ['ReplicationNotHaltedYet'], interval: Duration.seconds(2), maxAttempts: 15, backoffRate: 1 });
     onError(pause, 'HaltReplicationFailed');
     const syncOffsets = invoke('SyncOffsets', this.steps.offsets, state, '$.steps.syncOffsets');
     const repoint = invoke('RepointDns', this.steps.dns, { action: 'repoint', ...state }, '$.steps.repointDns');

@@ -73,7 +73,7 @@ it('round trip dc1 -> dc2 -> dc1 with planned switchovers: every record read exa
   const read = [...first.consumed, ...second.consumed, ...third.consumed].map((c) => c.value);
   expect(read.length).toBe(total);
   expect(new Set(read)).toEqual(new Set([...onDc1.ledger, ...onDc2.ledger]));
-});
+}, 300_000);
 
 it('refuses to fail back while the reverse flow is not set up, and says what to do', async () => {
   // The reverse Connect cluster runs, but nobody has created the flow's MM2 connectors.

@@ -30,7 +30,7 @@ import type { LocalExecution } from '../support/local-state-machine';
 import { consumeCommitting, produceContinuously } from '../support/traffic';
 
 const FLOW = 'dc1->dc2';
-const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+let documents: DynamoDBDocumentClient;
 let rig: FailoverRig;
 let proxy: ConnectProxy;
 let route53Mock: AwsClientStub<Route53Client> | undefined;
@@ -47,8 +47,8 @@ interface ConnectProxy {
 async function connectProxy(connectUrl: string): Promise<ConnectProxy> {
   const server = createServer((req, res) => {
     void (async () => {
-      if (proxy.refusePuts && req.method === 'PUT') {
-        proxy.refused.push(`${req.method} ${req.url}`);
+      if (faults.refusePuts && req.method === 'PUT') {
+        faults.refused.push(`${req.method} ${req.url}`);
         res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error_code: 503, message: 'lab proxy: Kafka Connect unavailable' }));
         return;
       }
@@ -57,20 +57,27 @@ async function connectProxy(connectUrl: string): Promise<ConnectProxy> {
     })().catch((err: Error) => res.writeHead(502).end(`lab proxy: ${err.message}`));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, refusePuts: false, refused: [], server };
+  const faults: ConnectProxy = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, refusePuts: false, refused: [], server };
+  return faults;
 }
 
 beforeAll(async () => {
   const ctx = await labContext();
   const flow = ctx.config.flows[0]!;
   proxy = await connectProxy(flow.mm2.connectUrl);
+  documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   rig = await failoverRig(parseEstateConfig({ ...ctx.config, flows: [{ ...flow, mm2: { ...flow.mm2, connectUrl: proxy.url } }] }, 'the lab estate, Kafka Connect behind a proxy'));
   await rig.restore();
 });
 
-afterEach(async () => {
+/** Route 53 calls reach the emulator again. */
+function restoreRoute53(): void {
   route53Mock?.restore();
   route53Mock = undefined;
+}
+
+afterEach(async () => {
+  restoreRoute53();
   proxy.refusePuts = false;
   proxy.refused = [];
   await rig.restore();
@@ -131,12 +138,17 @@ async function bootstrapRecordSets() {
   return (listed.ResourceRecordSets ?? []).filter((r) => r.Name === `${dns.recordName}.`).map((r) => ({ type: r.Type, values: r.ResourceRecords?.map((v) => v.Value) }));
 }
 
+/** Age of MM2's newest heartbeat on dc2 (what preflight checks), null when there is none. */
+async function heartbeatAgeMs(): Promise<number | null> {
+  const [heartbeat] = await partitionStates(await rig.ctx.adminFor('dc2'), ['dc1.heartbeats']);
+  return heartbeat?.newestTimestamp == null ? null : Date.now() - heartbeat.newestTimestamp;
+}
+
 /** Waits until MM2's newest heartbeat on dc2 is fresh: a planned switchover's preflight requires it. */
 async function replicationFlowing(): Promise<void> {
-  const admin = await rig.ctx.adminFor('dc2');
   await eventually('a fresh MM2 heartbeat on dc2', async () => {
-    const [heartbeat] = await partitionStates(admin, ['dc1.heartbeats']);
-    return heartbeat?.newestTimestamp != null && Date.now() - heartbeat.newestTimestamp < 2000 ? true : undefined;
+    const age = await heartbeatAgeMs();
+    return age !== null && age < 2000 ? true : undefined;
   }, 60_000, 500);
 }
 
@@ -158,17 +170,20 @@ async function stoppedApplication(name: string, groupCount = 1, partitions = 2) 
     await reading.stop();
   }
   await replicaCreated(rig.ctx, topic, partitions);
-  return { topic, groups, records: producing.ledger.length };
+  return { topic, groups };
+}
+
+/** The group's newest MM2 checkpoints on dc2. */
+async function groupCheckpoints(group: string) {
+  return [...(await readCheckpoints(await rig.ctx.kafkaFor('dc2'), 'dc1.checkpoints.internal')).values()].filter((c) => c.group === group);
 }
 
 /** Waits until MM2 has checkpointed every committed offset of the group on dc1: what an unplanned failover moves. */
-async function checkpointedAtCommits(group: string) {
+async function checkpointedAtCommits(group: string): Promise<void> {
   const committed = await committedOffsetList(await rig.ctx.adminFor('dc1'), [group]);
-  const dc2 = await rig.ctx.kafkaFor('dc2');
-  return eventually(`MM2 checkpoints of ${group} at its commits on dc1`, async () => {
-    const checkpoints = [...(await readCheckpoints(dc2, 'dc1.checkpoints.internal')).values()].filter((c) => c.group === group);
-    const covered = committed.every((o) => checkpoints.some((c) => c.topic === `dc1.${o.topic}` && c.partition === o.partition && c.upstreamOffset === o.offset));
-    return covered ? checkpoints : undefined;
+  await eventually(`MM2 checkpoints of ${group} at its commits on dc1`, async () => {
+    const checkpoints = await groupCheckpoints(group);
+    return committed.every((o) => checkpoints.some((c) => c.topic === `dc1.${o.topic}` && c.partition === o.partition && c.upstreamOffset === o.offset)) ? true : undefined;
   }, 60_000, 1000);
 }
 
@@ -177,7 +192,7 @@ async function dc2Offsets(groups: string[]): Promise<Map<string, bigint>> {
 }
 
 function lambdaContext(functionName: string): Context {
-  return { functionName, awsRequestId: uniqueName('rerun'), getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+  return { functionName, awsRequestId: uniqueName('request'), getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 }
 
 describe('the failover lock', () => {
@@ -230,50 +245,65 @@ describe('the failover lock', () => {
   });
 });
 
-it('steps re-run after a successful planned switchover change nothing, and so does the whole execution again', async () => {
-  const app = await stoppedApplication('rerun');
-  await replicationFlowing();
-  const name = uniqueName('rerun');
-  const input = { flow: FLOW, mode: 'planned', reason: 'test: crashed steps re-run' };
-  const first = await rig.run(input, name);
-  expect(outcome(first)).toEqual({ status: 'SUCCEEDED' });
-  const state = inputOf(first, 'Finish');
-  const offsetsBefore = await dc2Offsets(app.groups);
-  expect(offsetsBefore.size).toBeGreaterThan(0); // the group was moved
-  const activeBefore = await stateItem('active');
+describe('a successful planned switchover run again', () => {
+  /** A planned switchover of a stopped application, and what it left on dc2 and in the state table. */
+  async function switchedOver(prefix: string) {
+    const app = await stoppedApplication(prefix);
+    await replicationFlowing();
+    const name = uniqueName(prefix);
+    const input = { flow: FLOW, mode: 'planned', reason: `test: ${prefix}` };
+    const first = await rig.run(input, name);
+    expect(outcome(first)).toEqual({ status: 'SUCCEEDED' });
+    const offsets = await dc2Offsets(app.groups);
+    expect(offsets.size).toBeGreaterThan(0); // the group was moved
+    return { app, name, input, first, offsets, active: await stateItem('active') };
+  }
 
-  const { handler: haltReplication } = await import('../../functions/failover-replication/handler');
-  const halted = (await haltReplication(state, lambdaContext('failover-replication'))) as any;
-  expect(halted.connectors).toHaveLength(3);
-  for (const c of halted.connectors) expect(c).toMatchObject({ stateBefore: 'PAUSED', state: 'PAUSED', halted: true }); // already paused: no PUT sent
-  expect(allIn(await connectorStatesAtConnect(), 'PAUSED')).toBe(true);
+  it('each step re-run in-process with the final state (a crashed Lambda retried) changes nothing', async () => {
+    const { app, first, offsets, active } = await switchedOver('step-rerun');
+    const state = inputOf(first, 'Finish');
 
-  const { handler: syncOffsets } = await import('../../functions/failover-offsets/handler');
-  const synced = (await syncOffsets(state, lambdaContext('failover-offsets'))) as any;
-  const { exact, checkpoint, commit, unchanged, ahead } = synced.partitions;
-  expect({ synced: synced.synced, committedGroups: synced.committedGroups, commit, ahead, unchanged }).toEqual({ synced: true, committedGroups: 0, commit: 0, ahead: 0, unchanged: exact + checkpoint });
-  expect(await dc2Offsets(app.groups)).toEqual(offsetsBefore);
+    const { handler: haltReplication } = await import('../../functions/failover-replication/handler');
+    const halted = (await haltReplication(state, lambdaContext('failover-replication'))) as any;
+    expect(halted.connectors).toHaveLength(3);
+    for (const c of halted.connectors) expect(c).toMatchObject({ stateBefore: 'PAUSED', state: 'PAUSED', halted: true }); // already paused: no PUT sent
+    expect(allIn(await connectorStatesAtConnect(), 'PAUSED')).toBe(true);
 
-  const { handler: dns } = await import('../../functions/failover-dns/handler');
-  const repoint = await dns({ action: 'repoint', ...state }, lambdaContext('failover-dns'));
-  expect(repoint).toMatchObject({ cluster: 'dc2', changeId: null });
-  expect(await bootstrapRecordSets()).toEqual([{ type: 'CNAME', values: rig.config.dns.values.dc2 }]);
+    const { handler: syncOffsets } = await import('../../functions/failover-offsets/handler');
+    const synced = (await syncOffsets(state, lambdaContext('failover-offsets'))) as any;
+    const { exact, checkpoint, commit, unchanged, ahead } = synced.partitions;
+    expect({ synced: synced.synced, committedGroups: synced.committedGroups, commit, ahead, unchanged }).toEqual({ synced: true, committedGroups: 0, commit: 0, ahead: 0, unchanged: exact + checkpoint });
+    expect(await dc2Offsets(app.groups)).toEqual(offsets);
 
-  const { handler: finish } = await import('../../functions/failover-finish/handler');
-  const finished = (await finish(state, lambdaContext('failover-finish'))) as any;
-  expect({ status: finished.status, lockReleased: finished.lockReleased }).toEqual({ status: 'SUCCEEDED', lockReleased: false });
-  expect(await stateItem('active')).toEqual(activeBefore); // same executionName and since
-  expect(await stateItem('lock')).toBeUndefined();
+    const { handler: dns } = await import('../../functions/failover-dns/handler');
+    const repoint = await dns({ action: 'repoint', ...state }, lambdaContext('failover-dns'));
+    expect(repoint).toMatchObject({ cluster: 'dc2', changeId: null });
+    expect(await bootstrapRecordSets()).toEqual([{ type: 'CNAME', values: rig.config.dns.values.dc2 }]);
 
-  // The same execution again (a redrive): preflight lets the execution the active side names resume.
-  const again = await rig.run(input, name);
-  expect(outcome(again)).toEqual({ status: 'SUCCEEDED' });
-  const report = again.output as any;
-  expect(report.steps.repointDns.changeId).toBeNull();
-  expect(report.steps.syncOffsets).toMatchObject({ synced: true, committedGroups: 0, partitions: { commit: 0 } });
-  expect(await dc2Offsets(app.groups)).toEqual(offsetsBefore);
-  expect(await stateItem('active')).toEqual(activeBefore);
-  expect(await stateItem('lock')).toBeUndefined();
+    const { handler: finish } = await import('../../functions/failover-finish/handler');
+    const finished = (await finish(state, lambdaContext('failover-finish'))) as any;
+    expect({ status: finished.status, lockReleased: finished.lockReleased }).toEqual({ status: 'SUCCEEDED', lockReleased: false });
+    expect(await stateItem('active')).toEqual(active); // same executionName and since
+    expect(await stateItem('lock')).toBeUndefined();
+  });
+
+  it('the whole execution again under the same name (a redrive, heartbeats long stale) resumes and changes nothing', async () => {
+    const { app, name, input, offsets, active } = await switchedOver('redrive');
+    // The switchover paused MM2 itself: by the time an operator redrives, its heartbeats are stale.
+    const staleMs = rig.config.probes.thresholds.heartbeatStaleSeconds * 1000;
+    await eventually('MM2 heartbeats on dc2 older than a planned preflight accepts', async () => ((await heartbeatAgeMs()) ?? 0) > staleMs ? true : undefined, 30_000, 500);
+
+    const again = await rig.run(input, name);
+
+    expect(outcome(again)).toEqual({ status: 'SUCCEEDED' });
+    const report = again.output as any;
+    expect(report.steps.repointDns.changeId).toBeNull();
+    expect(report.steps.syncOffsets).toMatchObject({ synced: true, committedGroups: 0, partitions: { commit: 0 } });
+    expect(await dc2Offsets(app.groups)).toEqual(offsets);
+    expect(await bootstrapRecordSets()).toEqual([{ type: 'CNAME', values: rig.config.dns.values.dc2 }]);
+    expect(await stateItem('active')).toEqual(active);
+    expect(await stateItem('lock')).toBeUndefined();
+  });
 });
 
 it('Kafka Connect failing its writes after preflight: HaltReplicationFailed after retries, nothing else done', async () => {
@@ -288,7 +318,7 @@ it('Kafka Connect failing its writes after preflight: HaltReplicationFailed afte
   expect(result.cause).toContain('HTTP 503');
   // One attempt and four retries, each refused at the first connector's PUT.
   expect(attempts(result, 'HaltReplication')).toEqual({ failed: Array(5).fill('TransientStepError'), retried: 4 });
-  expect(proxy.refused).toHaveLength(5);
+  expect(proxy.refused).toEqual(Array(5).fill(`PUT /connectors/${rig.config.flows[0]!.mm2.connectors.source}/stop`));
   expect(result.states).not.toContain('SyncOffsets');
   const report = failureReport(result);
   expect(report.done).toEqual(['begin', 'preflight']);
@@ -309,7 +339,7 @@ describe('Route 53 errors', () => {
   it('a 500 on every change: DnsRepointFailed after retries, offsets synced, record untouched', async () => {
     const app = await stoppedApplication('dns-500');
     const [group] = app.groups;
-    const checkpoints = await checkpointedAtCommits(group!);
+    await checkpointedAtCommits(group!);
     route53Mock = mockClient(Route53Client);
     route53Mock.on(ChangeResourceRecordSetsCommand).rejects(route53Error('InternalFailure', 500));
     route53Mock.send.callThrough(); // every other call reaches the emulator
@@ -324,13 +354,16 @@ describe('Route 53 errors', () => {
     expect(report.notDone).toEqual(['repointDns', 'dnsChange']);
     expect(report.steps.syncOffsets.synced).toBe(true);
     expect(report.lockReleased).toBe(true);
-    route53Mock.restore();
+    restoreRoute53();
 
     expect(await rig.recordCluster()).toBe('dc1');
     expect(await stateItem('active')).toBeUndefined();
     expect(await stateItem('lock')).toBeUndefined();
     expect(allIn(await connectorStatesAtConnect(), 'STOPPED')).toBe(true);
+    // Moved to its checkpoints, as SyncOffsets read them (MM2 was stopped before it ran).
     const moved = await dc2Offsets([group!]);
+    const checkpoints = await groupCheckpoints(group!);
+    expect(checkpoints.length).toBeGreaterThan(0);
     for (const c of checkpoints) expect(moved.get(groupPartitionKey(group!, c.topic, c.partition))).toBe(c.downstreamOffset);
   });
 
@@ -344,7 +377,7 @@ describe('Route 53 errors', () => {
     expect(outcome(result)).toEqual({ status: 'SUCCEEDED' });
     expect(attempts(result, 'RepointDns')).toEqual({ failed: ['TransientStepError'], retried: 1 });
     expect(route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(2);
-    route53Mock.restore();
+    restoreRoute53();
     expect(await bootstrapRecordSets()).toEqual([{ type: 'CNAME', values: rig.config.dns.values.dc2 }]);
     expect(await stateItem('active')).toMatchObject({ cluster: 'dc2' });
   });
@@ -363,13 +396,15 @@ it('a group active on dc2 during the switchover is skipped and left as it is; th
     await member.run({ autoCommit: false, eachMessage: async () => undefined });
     await eventually(`a member of ${busy} on dc2`, async () => ((await dc2Admin.describeGroups({ groups: [busy] })).get(busy)?.members.size === 1 ? true : undefined), 30_000, 500);
     const busyBefore = await dc2Offsets([busy]);
+    expect([...busyBefore.values()]).toEqual([0n, 0n]);
     await replicationFlowing();
 
     const result = await rig.run({ flow: FLOW, mode: 'planned', reason: 'test: a group already consuming on dc2' }, uniqueName('busy'));
 
     expect(outcome(result)).toEqual({ status: 'SUCCEEDED' });
     const offsets = (result.output as any).steps.syncOffsets;
-    expect(offsets.synced).toBe(true);
+    expect(offsets).toMatchObject({ synced: true, skippedActiveGroups: 1 });
+    expect(offsets.committedGroups).toBeGreaterThan(0);
     expect(offsets.skippedActive).toEqual([{ group: busy, members: 1 }]);
     expect(await dc2Offsets([busy])).toEqual(busyBefore);
     // The other group resumes on dc2 where it stopped on dc1 (the replica's offsets match the source's).

@@ -222,8 +222,9 @@ export async function localWorkflow(stack: Stack, stateMachine: sfn.StateMachine
   const functions = new Map<string, LambdaTask>();
   for (const id of new Set(taskFunctions.values())) functions.set(id, await lambdaTask(resources, id));
   if (options.config) process.env[ESTATE_CONFIG_ENV] = JSON.stringify(options.config);
-  // No X-Ray daemon in the lab.
+  // No X-Ray daemon in the lab; the steps' INFO logs would bury the test output.
   process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const handlers = new Map<string, LocalHandler>();
   for (const fn of functions.values()) handlers.set(fn.logicalId, invoker(fn, await importHandler(fn)));
 

@@ -4,7 +4,7 @@
 import type { Admin } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
 import type { FlowConfig } from '../../../lib/config/schema';
-import { applicationGroups, committedOffsetList, groupPartitionKey } from '../kafka/group-offsets';
+import { committedOffsetList, groupPartitionKey } from '../kafka/group-offsets';
 import { readCheckpoints } from '../mm2/internal-topics';
 import { ReplicationPolicy, topicFilter } from '../mm2/replication-policy';
 import { measureFlowLag } from '../probes/lag-probe';
@@ -43,8 +43,9 @@ export async function drainStatus(
     measureFlowLag(flow, { admin: sourceAdmin, kafka: sourceKafka }, { admin: targetAdmin, kafka: targetKafka }),
     readCheckpoints(targetKafka, policy.checkpointsTopic(flow.source)),
   ]);
-  // Every application group with offsets on a replicated topic must have a checkpoint at its final position.
-  const groups = [...new Set([...(await applicationGroups(sourceAdmin)), ...[...checkpoints.values()].map((c) => c.group)])];
+  // Each group MM2 checkpoints must have its checkpoint at its final position. Groups it does
+  // not checkpoint (its groups filter, or not seen yet) are translated exactly without one.
+  const groups = [...new Set([...checkpoints.values()].map((c) => c.group))];
   const committed = await committedOffsetList(sourceAdmin, groups);
   const replicated = topicFilter(flow);
   const checkpointed = new Map([...checkpoints.values()].map((c) => [groupPartitionKey(c.group, policy.sourceTopic(flow.source, c.topic), c.partition), c.upstreamOffset]));

@@ -100,7 +100,8 @@ export async function preflight(request: FailoverRequest, flow: FlowConfig, conf
   const [heartbeat] = await partitionStates(target, [policy.remoteTopic(flow.source, HEARTBEATS_TOPIC)]);
   if (heartbeat?.newestTimestamp != null) heartbeatAgeMs = Math.max(0, now() - heartbeat.newestTimestamp);
   const staleMs = config.probes.thresholds.heartbeatStaleSeconds * 1000;
-  if (request.mode === 'planned' && (heartbeatAgeMs === null || heartbeatAgeMs > staleMs)) {
+  // Resuming, this execution halted the connectors itself: their heartbeats are meant to stop.
+  if (request.mode === 'planned' && !resuming && (heartbeatAgeMs === null || heartbeatAgeMs > staleMs)) {
     problems.push(
       `replication ${flow.source}->${flow.target} is not flowing: ${heartbeatAgeMs === null ? 'no MM2 heartbeat has reached' : `the newest MM2 heartbeat is ${Math.round(heartbeatAgeMs / 1000)} s old on`} ${flow.target}; check the flow's connectors and wait for it to catch up`,
     );

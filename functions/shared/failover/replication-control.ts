@@ -27,7 +27,16 @@ export class ReplicationNotHaltedYet extends Error {
 
 const TARGET = { planned: 'PAUSED', unplanned: 'STOPPED' } as const;
 
-const isIn = (state: string, s: ConnectorStatus) => s.connector.state === state && s.tasks.every((t) => t.state === state);
+/**
+ * Planned: the connector and every task PAUSED. Unplanned: no task left running. A stopping
+ * connector whose own instance is still closing its clients of the dead source can report
+ * RUNNING for a while with no task; STOPPED is already persisted, and only tasks copy data.
+ */
+function isHalted(mode: FailoverMode, s: ConnectorStatus): boolean {
+  const target = TARGET[mode];
+  if (mode === 'planned') return s.connector.state === target && s.tasks.every((t) => t.state === target);
+  return s.tasks.every((t) => t.state === target);
+}
 
 /**
  * Pauses (planned) or stops (unplanned) the source, checkpoint and heartbeat connectors
@@ -50,7 +59,7 @@ export async function haltReplication(flow: FlowConfig, connect: ConnectClient, 
     }
     if (!dryRun && before.connector.state !== target) await (mode === 'planned' ? connect.pause(name) : connect.stop(name));
     const after = dryRun ? before : await connect.status(name);
-    results.push({ connector: name, role, stateBefore: before.connector.state, state: after.connector.state, tasks: after.tasks.map((t) => `${t.id}:${t.state}`), halted: isIn(target, after) });
+    results.push({ connector: name, role, stateBefore: before.connector.state, state: after.connector.state, tasks: after.tasks.map((t) => `${t.id}:${t.state}`), halted: isHalted(mode, after) });
   }
   const pending = results.filter((r) => !r.halted);
   if (!dryRun && pending.length > 0) throw new ReplicationNotHaltedYet(target, pending);

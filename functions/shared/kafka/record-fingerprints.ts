@@ -1,5 +1,5 @@
-// What a record is, independent of the cluster it sits on: MM2 copies timestamp, key and
-// value unchanged, so equal fingerprints at two offsets on two clusters say "this is the
+// What a record is, independent of the cluster it sits on: MM2 copies timestamp, key,
+// value and headers unchanged, so equal fingerprints at two offsets on two clusters say "this is the
 // same record". Reads single records by offset with group-less Fetch requests, one request
 // per broker per round covering many partitions.
 import { createHash } from 'node:crypto';
@@ -12,7 +12,7 @@ export interface RecordPosition {
   offset: bigint;
 }
 
-/** sha256 over timestamp, key and value; null and empty stay distinct. */
+/** sha256 over timestamp, key, value and headers; null and empty stay distinct. */
 export type Fingerprint = string;
 
 const CONTROL_BATCH = 0x20;
@@ -21,10 +21,10 @@ const PARTITION_MAX_BYTES = 256 * 1024;
 
 export const positionKey = (p: RecordPosition) => `${partitionKey(p.topic, p.partition)}\u0000${p.offset}`;
 
-function fingerprint(timestamp: bigint, key: Buffer | null, value: Buffer | null): Fingerprint {
+function fingerprint(timestamp: bigint, key: Buffer | null, value: Buffer | null, headers: [Buffer | null, Buffer | null][]): Fingerprint {
   const hash = createHash('sha256');
   hash.update(timestamp.toString());
-  for (const part of [key, value]) {
+  for (const part of [key, value, ...headers.flat()]) {
     hash.update(part === null ? 'N' : `B${part.length}:`);
     if (part) hash.update(part);
   }
@@ -89,7 +89,7 @@ export async function fingerprintsAt(fetcher: Consumer, positions: readonly Reco
               if (batch.attributes & CONTROL_BATCH) continue;
               for (const record of batch.records) {
                 if (batch.firstOffset + BigInt(record.offsetDelta) === target.offset) {
-                  found.set(positionKey(target), fingerprint(batch.firstTimestamp + record.timestampDelta, record.key, record.value));
+                  found.set(positionKey(target), fingerprint(batch.firstTimestamp + record.timestampDelta, record.key, record.value, record.headers));
                 }
               }
             }
