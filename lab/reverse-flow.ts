@@ -5,6 +5,10 @@
 // can show kafka-dr works whether or not an estate has it on.
 import * as path from 'node:path';
 import { ConnectClient, ConnectError } from '../functions/shared/connect/client';
+import { closing, estateAdmins } from '../functions/shared/kafka/connection';
+import { ReplicationPolicy } from '../functions/shared/mm2/replication-policy';
+import { sourceTopics } from '../functions/shared/probes/lag-probe';
+import { SecretReader } from '../functions/shared/secrets';
 import { parseEstateConfig } from '../lib/config/load';
 import type { EstateConfig, FlowConfig } from '../lib/config/schema';
 import { labSh, type LabInfo } from './estate';
@@ -25,9 +29,8 @@ export function stopReverseFlow(): Promise<void> {
 
 /**
  * The reverse flow as the estate file would describe it, validated like a deployment's flow.
- * Topics as the forward flow, minus what MM2 leaves out by itself: "dc1.*" (MM2's cycle
- * detection never sends a topic back to the cluster it came from, but kafka-dr's topic
- * filter has no cycle detection) and benchmark fixtures "bench*" (lab/connectors/*-dc2-dc1.json).
+ * Topics as the forward flow, minus benchmark fixtures "bench*" (lab/connectors/*-dc2-dc1.json);
+ * "dc1.*" is left out by MM2's cycle detection, which kafka-dr's topic filter applies too.
  */
 export function reverseFlow(config: EstateConfig, lab: LabInfo): FlowConfig {
   const forward = config.flows.find((f) => f.source === 'dc1' && f.target === 'dc2');
@@ -39,7 +42,7 @@ export function reverseFlow(config: EstateConfig, lab: LabInfo): FlowConfig {
     ...forward,
     source: 'dc2',
     target: 'dc1',
-    topics: { include: ['.*'], exclude: [...forward.topics.exclude, 'dc1\\..*', 'bench.*'] },
+    topics: { include: ['.*'], exclude: [...forward.topics.exclude, 'bench.*'] },
     replicationPolicy: { type: 'default', separator: '.' },
     mm2: { ...forward.mm2, connectUrl: lab.reverseConnect.url, connectors: lab.reverseConnect.connectors },
   };
@@ -83,4 +86,26 @@ export async function setMm2GroupOffsetSync(lab: LabInfo, enabled: boolean): Pro
     const running = status.connector.state === 'RUNNING' && status.tasks.length === tasks.length && status.tasks.every((t) => t.state === 'RUNNING');
     return running && tasks.every((t) => t.config[SYNC_ENABLED] === String(enabled)) ? true : undefined;
   }, 90_000, 500);
+}
+
+/**
+ * Deletes the topics the reverse flow replicates from dc2 (tests' topics: dc2 holds no
+ * others) and their copies on dc1, so that a later reverse flow starts without a backlog:
+ * after a copy is deleted, MM2 (whose Connect offsets say it was copied) never fills it again.
+ */
+export async function retireReverseTopics(config: EstateConfig, lab: LabInfo): Promise<void> {
+  const flow = reverseFlow(config, lab);
+  const admins = closing(estateAdmins(config.clusters, new SecretReader()));
+  try {
+    const dc2 = await admins('dc2');
+    const topics = await sourceTopics(dc2, flow, ReplicationPolicy.of(flow));
+    if (topics.length === 0) return;
+    await dc2.deleteTopics({ topics });
+    const dc1 = await admins('dc1');
+    const copies = new Set(topics.map((t) => `dc2.${t}`));
+    const present = (await dc1.listTopics()).filter((t) => copies.has(t));
+    if (present.length > 0) await dc1.deleteTopics({ topics: present });
+  } finally {
+    await admins.close();
+  }
 }

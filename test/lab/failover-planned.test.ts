@@ -107,3 +107,13 @@ it('dry run: reads everything, returns the plan, changes nothing', async () => {
   expect(await rig.recordCluster()).toBe('dc1');
   expect(await activeSide(rig)).toBeUndefined();
 });
+
+it('bad input ends in InvalidInput with every problem, before anything is touched', async () => {
+  const connectorsBefore = await rig.connectorStates();
+  const result = await rig.run({ flow: 'dc1->dc9', mode: 'soon', reason: '' });
+  expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidInput', states: ['Begin', 'InvalidInput'] });
+  expect(result.cause).toMatch(/mode: .*reason: say why/);
+  expect(await rig.connectorStates()).toEqual(connectorsBefore);
+  expect(await rig.recordCluster()).toBe('dc1');
+  expect(await activeSide(rig)).toBeUndefined();
+});

@@ -7,9 +7,8 @@ import { partitionKey } from '../../functions/shared/kafka/partition-state';
 import { newestRecords, partitionEnds, readRanges, wholeTopic } from '../../functions/shared/kafka/topic-reader';
 import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
 import { decodeHeartbeat } from '../../functions/shared/mm2/records';
-import { ReplicationPolicy } from '../../functions/shared/mm2/replication-policy';
 import { flowStatus } from '../../functions/shared/replication-status';
-import { reverseFlow, setMm2GroupOffsetSync, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
+import { retireReverseTopics, reverseFlow, setMm2GroupOffsetSync, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 
 interface Seen {
@@ -68,28 +67,11 @@ async function newestCheckpoint(kafka: Kafka, checkpointsTopic: string, group: s
   return (await readCheckpoints(kafka, checkpointsTopic)).get(`${group}\u0000${partitionKey(topic, partition)}`);
 }
 
-/**
- * Deletes the copies the reverse flow made on dc1 (not MM2's internal topics): kafka-dr's
- * dc1 -> dc2 probes have no cycle detection yet, so for the rest of the run they would
- * count these as dc1 records that never reach dc2.
- */
-async function deleteReverseCopies(): Promise<void> {
-  const dc1 = await (await labContext()).kafkaFor('dc1');
-  const policy = new ReplicationPolicy('default', '.');
-  const admin = dc1.admin();
-  await admin.connect();
-  try {
-    const copies = (await admin.listTopics()).filter((t) => t.startsWith('dc2.') && !policy.isInternalTopic(t));
-    if (copies.length > 0) await admin.deleteTopics({ topics: copies });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 beforeAll(startReverseFlow, 600_000);
 afterAll(async () => {
   await stopReverseFlow();
-  await deleteReverseCopies();
+  const { config, lab } = await labContext();
+  await retireReverseTopics(config, lab);
 }, 300_000);
 
 it('mirrors a dc2 topic into dc1 as dc2.<topic>, record for record', async () => {

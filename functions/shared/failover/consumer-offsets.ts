@@ -85,14 +85,21 @@ export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, 
   const policy = ReplicationPolicy.of(flow);
   const checkpointsTopic = policy.checkpointsTopic(flow.source);
   const targetAdmin = await clients.admin(flow.target);
-  if (!(await targetAdmin.listTopics({ includeInternals: true })).includes(checkpointsTopic)) {
+  const targetTopics = new Set(await targetAdmin.listTopics({ includeInternals: true }));
+  if (!targetTopics.has(checkpointsTopic)) {
     throw new Error(
       `${flow.target} has no ${checkpointsTopic}: MM2's checkpoint connector ${flow.mm2.connectors.checkpoint} has never emitted checkpoints for ${flowName(flow)} (check emit.checkpoints.enabled and its groups filter)`,
     );
   }
   const checkpoints = await readCheckpoints(await clients.kafka(flow.target), checkpointsTopic);
+  // A checkpoint outlives its topic: one deleted on the target has nothing left to resume.
+  const gone: ConsumerOffsetsPlan['untranslated'] = [];
   const byGroup = new Map<string, Map<string, StoredCheckpoint>>();
   for (const c of checkpoints.values()) {
+    if (!targetTopics.has(c.topic)) {
+      gone.push({ group: c.group, topic: c.topic, partition: c.partition, why: `${c.topic} no longer exists on ${flow.target}: its checkpoint was skipped` });
+      continue;
+    }
     const group = byGroup.get(c.group) ?? new Map<string, StoredCheckpoint>();
     group.set(partitionKey(c.topic, c.partition), c);
     byGroup.set(c.group, group);
@@ -101,7 +108,7 @@ export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, 
   const groups = mode === 'planned' ? [...new Set([...byGroup.keys(), ...(await applicationGroups(await clients.admin(flow.source)))])] : [...byGroup.keys()];
 
   const { translated, untranslated } = mode === 'planned' ? await translateExactly(flow, options.reverse, groups, byGroup, clients) : { translated: new Map<string, Map<string, PartitionTarget>>(), untranslated: [] };
-  const windowEnds = await duplicateWindowEnds(targetAdmin, checkpoints.values(), flow.mm2.checkpointIntervalSeconds * 1000);
+  const windowEnds = await duplicateWindowEnds(targetAdmin, [...byGroup.values()].flatMap((g) => [...g.values()]), flow.mm2.checkpointIntervalSeconds * 1000);
   const [members, current] = await Promise.all([targetMembers(targetAdmin, groups), committedOffsets(targetAdmin, groups)]);
 
   const planned: GroupOffsetPlan[] = groups.map((group) => {
@@ -129,7 +136,7 @@ export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, 
   })
     .filter((g) => g.partitions.length > 0)
     .sort((a, b) => a.group.localeCompare(b.group));
-  return { flow: flowName(flow), mode, checkpointsTopic, checkpointsRead: checkpoints.size, groups: planned, untranslated };
+  return { flow: flowName(flow), mode, checkpointsTopic, checkpointsRead: checkpoints.size, groups: planned, untranslated: [...gone, ...untranslated] };
 }
 
 type PartitionTarget = Omit<PartitionOffsetPlan, 'currentOffset' | 'action'>;
