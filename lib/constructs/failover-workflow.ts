@@ -21,6 +21,7 @@ import { Construct } from 'constructs';
 import { primaryDownAlarmName } from '../alarm-names';
 import { estateSecretArns } from '../config/estate';
 import type { EstateConfig } from '../config/schema';
+import { kafkaDrTable } from './kafka-dr-table';
 import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
 
 export interface FailoverWorkflowProps {
@@ -51,13 +52,7 @@ export class FailoverWorkflow extends Construct {
     const stack = Stack.of(this);
 
     // The lock and the active side must outlive a stack update: RETAIN.
-    this.stateTable = new dynamodb.Table(this, 'StateTable', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.stateTable = kafkaDrTable(this, 'StateTable', 'pk', RemovalPolicy.RETAIN);
     this.topic = new sns.Topic(this, 'Outcomes', {
       displayName: `kafka-dr ${config.estate} failover`,
       masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),

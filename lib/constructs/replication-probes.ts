@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { estateSecretArns } from '../config/estate';
 import { flowName, flowSafeName, type EstateConfig } from '../config/schema';
 import { METRICS_NAMESPACE } from '../metrics';
+import { kafkaDrTable } from './kafka-dr-table';
 import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
 import { FlowAlarms } from './probe-alarms';
 import { ProbeDashboard } from './probe-dashboard';
@@ -54,13 +55,7 @@ export class ReplicationProbes extends Construct {
     // Working state of the bandwidth probe between runs (previous offsets and sample
     // times, to turn counters into rates). It is derived from the clusters and rebuilt by
     // the next run after a loss, so it is not worth retaining past the stack: DESTROY.
-    this.stateTable = new dynamodb.Table(this, 'StateTable', {
-      partitionKey: { name: 'flow', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.stateTable = kafkaDrTable(this, 'StateTable', 'flow', RemovalPolicy.DESTROY);
 
     this.lagProbe = new KafkaDrFunction(this, 'LagProbe', {
       handlerDir: 'lag-probe',

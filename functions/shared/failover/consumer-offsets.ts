@@ -156,7 +156,11 @@ async function duplicateWindowEnds(admin: Admin, checkpoints: Iterable<StoredChe
     newest = Math.max(newest, c.recordTimestamp);
   }
   const topics = new Map<string, number[]>();
-  for (const p of partitions.values()) topics.set(p.topic, [...(topics.get(p.topic) ?? []), p.partition]);
+  for (const p of partitions.values()) {
+    const ps = topics.get(p.topic);
+    if (ps) ps.push(p.partition);
+    else topics.set(p.topic, [p.partition]);
+  }
   if (topics.size === 0) return new Map();
   const query = (timestamp: bigint) => ({ topics: [...topics].map(([name, ps]) => ({ name, partitions: ps.map((partitionIndex) => ({ partitionIndex, timestamp })) })) });
   const [byTime, ends] = await Promise.all([admin.listOffsets(query(BigInt(newest + intervalMs))), admin.listOffsets(query(-1n))]);
