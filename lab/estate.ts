@@ -132,6 +132,16 @@ export async function labEstate(lab: LabInfo = readLabInfo()): Promise<EstateCon
       // Short thresholds so the lab shows staleness in seconds, not minutes.
       probes: { rateMinutes: 1, thresholds: { rpoSeconds: 5, heartbeatStaleSeconds: 5, checkpointStaleSeconds: 30, canaryTimeoutSeconds: 10, unreachablePeriods: 1 } },
       failover: { mode: 'automatic', cooldownMinutes: 0 },
+      // Small segments and a one-day lock so tests see rotation and the lab's bucket stays small.
+      backup: {
+        schedule: 'rate(1 hour)',
+        cluster: 'dc1',
+        topics: ['orders'],
+        retentionDays: 1,
+        objectLockMode: 'GOVERNANCE',
+        segment: { maxBytes: 1048576, maxAgeSeconds: 60 },
+        parallelism: { partitionsPerInvocation: 4, concurrentInvocations: 4 },
+      },
     },
     'the lab estate',
   );

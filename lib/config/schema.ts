@@ -168,6 +168,14 @@ export const backupSchema = z
       })
       .strict()
       .prefault({}),
+    compression: z.enum(['zstd', 'none']).default('zstd').describe('how segment payloads are compressed'),
+    parallelism: z
+      .object({
+        partitionsPerInvocation: z.number().int().min(1).max(256).default(16).describe('partitions one backup or restore Lambda invocation works on, concurrently'),
+        concurrentInvocations: z.number().int().min(1).max(40).default(8).describe('Map iterations running at once'),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

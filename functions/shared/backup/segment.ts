@@ -1,0 +1,203 @@
+// The backup segment: one S3 object holding a run of one partition's records, in a small
+// binary format documented in docs/backup-format.md. Big-endian throughout.
+//
+//   header   magic "KDRS" | version u8 | compression u8 (0 none, 1 zstd) | reserved u16
+//            | record count u32 | first offset i64 | last offset i64
+//            | min timestamp i64 | max timestamp i64 | payload length u32
+//   payload  (compressed as the header says) records, each: length u32 | offset i64
+//            | timestamp i64 | timestamp type u8 | key | value | header count u32
+//            | per header: key (u16 length + UTF-8) | value
+//            where key and value are: length i32 (-1 = null) + bytes
+//   trailer  CRC32 u32 over header and payload as stored
+import { crc32, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+
+export const SEGMENT_MAGIC = 'KDRS';
+export const SEGMENT_VERSION = 1;
+const HEADER_BYTES = 4 + 1 + 1 + 2 + 4 + 8 * 4 + 4;
+const TRAILER_BYTES = 4;
+
+export type Compression = 'none' | 'zstd';
+const COMPRESSION_CODES: Record<Compression, number> = { none: 0, zstd: 1 };
+
+export type TimestampType = 'create' | 'log-append';
+
+export interface BackupRecord {
+  offset: bigint;
+  /** Milliseconds since the epoch. */
+  timestamp: bigint;
+  timestampType: TimestampType;
+  key: Buffer | null;
+  /** null: a tombstone. */
+  value: Buffer | null;
+  headers: Array<[string, Buffer | null]>;
+}
+
+export interface SegmentHeader {
+  version: number;
+  compression: Compression;
+  recordCount: number;
+  firstOffset: bigint;
+  lastOffset: bigint;
+  minTimestamp: bigint;
+  maxTimestamp: bigint;
+}
+
+/** A segment that fails a check: which object, and what is wrong with it. Nothing from it may be used. */
+export class CorruptSegmentError extends Error {
+  constructor(
+    readonly object: string,
+    reason: string,
+  ) {
+    super(`backup segment ${object} is corrupt: ${reason}. Nothing from it or past it was restored; validate the backup (kafka-dr backups validate) and restore from another backup`);
+    this.name = 'CorruptSegment';
+  }
+}
+
+/** Bytes one record takes in the payload (before compression): what segment rotation counts. */
+export function encodedRecordSize(record: BackupRecord): number {
+  const bytes = (b: Buffer | null) => 4 + (b?.length ?? 0);
+  let size = 4 + 8 + 8 + 1 + bytes(record.key) + bytes(record.value) + 4;
+  for (const [key, value] of record.headers) size += 2 + Buffer.byteLength(key) + bytes(value);
+  return size;
+}
+
+function writeRecord(buf: Buffer, at: number, record: BackupRecord): number {
+  const start = at;
+  at += 4;
+  at = buf.writeBigInt64BE(record.offset, at);
+  at = buf.writeBigInt64BE(record.timestamp, at);
+  at = buf.writeUInt8(record.timestampType === 'log-append' ? 1 : 0, at);
+  const bytes = (b: Buffer | null) => {
+    at = buf.writeInt32BE(b === null ? -1 : b.length, at);
+    if (b) at += b.copy(buf, at);
+  };
+  bytes(record.key);
+  bytes(record.value);
+  at = buf.writeUInt32BE(record.headers.length, at);
+  for (const [key, value] of record.headers) {
+    const k = Buffer.from(key, 'utf8');
+    at = buf.writeUInt16BE(k.length, at);
+    at += k.copy(buf, at);
+    bytes(value);
+  }
+  buf.writeUInt32BE(at - start - 4, start);
+  return at;
+}
+
+/** Encodes records (in offset order, at least one) as one segment object. */
+export function encodeSegment(records: readonly BackupRecord[], compression: Compression = 'zstd'): Buffer {
+  if (records.length === 0) throw new Error('a segment holds at least one record');
+  const plain = Buffer.allocUnsafe(records.reduce((n, r) => n + encodedRecordSize(r), 0));
+  let at = 0;
+  let minTimestamp = records[0]!.timestamp;
+  let maxTimestamp = records[0]!.timestamp;
+  for (const record of records) {
+    at = writeRecord(plain, at, record);
+    if (record.timestamp < minTimestamp) minTimestamp = record.timestamp;
+    if (record.timestamp > maxTimestamp) maxTimestamp = record.timestamp;
+  }
+  const payload = compression === 'zstd' ? zstdCompressSync(plain) : plain;
+  const out = Buffer.allocUnsafe(HEADER_BYTES + payload.length + TRAILER_BYTES);
+  let h = out.write(SEGMENT_MAGIC, 0, 'latin1');
+  h = out.writeUInt8(SEGMENT_VERSION, h);
+  h = out.writeUInt8(COMPRESSION_CODES[compression], h);
+  h = out.writeUInt16BE(0, h);
+  h = out.writeUInt32BE(records.length, h);
+  h = out.writeBigInt64BE(records[0]!.offset, h);
+  h = out.writeBigInt64BE(records[records.length - 1]!.offset, h);
+  h = out.writeBigInt64BE(minTimestamp, h);
+  h = out.writeBigInt64BE(maxTimestamp, h);
+  h = out.writeUInt32BE(payload.length, h);
+  payload.copy(out, h);
+  out.writeUInt32BE(crc32(out.subarray(0, HEADER_BYTES + payload.length)), HEADER_BYTES + payload.length);
+  return out;
+}
+
+/** The header alone (no CRC check: the header is checked again when the whole object is decoded). */
+export function readSegmentHeader(object: string, data: Buffer): SegmentHeader & { payloadLength: number } {
+  if (data.length < HEADER_BYTES + TRAILER_BYTES) throw new CorruptSegmentError(object, `${data.length} bytes is shorter than a segment's header and trailer`);
+  const magic = data.toString('latin1', 0, 4);
+  if (magic !== SEGMENT_MAGIC) throw new CorruptSegmentError(object, `magic ${JSON.stringify(magic)} is not ${SEGMENT_MAGIC}`);
+  const version = data.readUInt8(4);
+  if (version !== SEGMENT_VERSION) throw new CorruptSegmentError(object, `format version ${version} is not ${SEGMENT_VERSION} (written by a newer kafka-dr?)`);
+  const code = data.readUInt8(5);
+  const compression = (Object.keys(COMPRESSION_CODES) as Compression[]).find((c) => COMPRESSION_CODES[c] === code);
+  if (!compression) throw new CorruptSegmentError(object, `unknown compression code ${code}`);
+  return {
+    version,
+    compression,
+    recordCount: data.readUInt32BE(8),
+    firstOffset: data.readBigInt64BE(12),
+    lastOffset: data.readBigInt64BE(20),
+    minTimestamp: data.readBigInt64BE(28),
+    maxTimestamp: data.readBigInt64BE(36),
+    payloadLength: data.readUInt32BE(44),
+  };
+}
+
+/** Checks the CRC, then decodes every record. Throws CorruptSegmentError naming `object` on any inconsistency. */
+export function decodeSegment(object: string, data: Buffer): { header: SegmentHeader; records: BackupRecord[] } {
+  const { payloadLength, ...header } = readSegmentHeader(object, data);
+  if (data.length !== HEADER_BYTES + payloadLength + TRAILER_BYTES) {
+    throw new CorruptSegmentError(object, `length ${data.length} does not match the header's payload length ${payloadLength}`);
+  }
+  const stored = data.readUInt32BE(HEADER_BYTES + payloadLength);
+  const computed = crc32(data.subarray(0, HEADER_BYTES + payloadLength));
+  if (stored !== computed) throw new CorruptSegmentError(object, `CRC32 mismatch (stored ${stored.toString(16)}, computed ${computed.toString(16)})`);
+  let plain: Buffer;
+  try {
+    const payload = data.subarray(HEADER_BYTES, HEADER_BYTES + payloadLength);
+    plain = header.compression === 'zstd' ? zstdDecompressSync(payload) : payload;
+  } catch (err) {
+    throw new CorruptSegmentError(object, `the payload does not decompress: ${(err as Error).message}`);
+  }
+  const records = decodeRecords(object, plain);
+  if (records.length !== header.recordCount) throw new CorruptSegmentError(object, `holds ${records.length} records, the header says ${header.recordCount}`);
+  if (records[0]!.offset !== header.firstOffset || records[records.length - 1]!.offset !== header.lastOffset) {
+    throw new CorruptSegmentError(object, 'the records\' offsets do not match the header\'s offset range');
+  }
+  return { header, records };
+}
+
+function decodeRecords(object: string, plain: Buffer): BackupRecord[] {
+  const records: BackupRecord[] = [];
+  let at = 0;
+  let previous = -1n;
+  try {
+    while (at < plain.length) {
+      const end = at + 4 + plain.readUInt32BE(at);
+      at += 4;
+      const offset = plain.readBigInt64BE(at);
+      const timestamp = plain.readBigInt64BE(at + 8);
+      const timestampType: TimestampType = plain.readUInt8(at + 16) === 1 ? 'log-append' : 'create';
+      at += 17;
+      const bytes = (): Buffer | null => {
+        const length = plain.readInt32BE(at);
+        at += 4;
+        if (length < 0) return null;
+        if (at + length > end) throw new RangeError('a field runs past its record');
+        const b = Buffer.from(plain.subarray(at, at + length));
+        at += length;
+        return b;
+      };
+      const key = bytes();
+      const value = bytes();
+      const headerCount = plain.readUInt32BE(at);
+      at += 4;
+      const headers: Array<[string, Buffer | null]> = [];
+      for (let i = 0; i < headerCount; i++) {
+        const length = plain.readUInt16BE(at);
+        const name = plain.toString('utf8', at + 2, at + 2 + length);
+        at += 2 + length;
+        headers.push([name, bytes()]);
+      }
+      if (at !== end) throw new RangeError(`a record's length says ${end} but its fields end at ${at}`);
+      if (offset <= previous) throw new RangeError(`offset ${offset} follows ${previous}`);
+      previous = offset;
+      records.push({ offset, timestamp, timestampType, key, value, headers });
+    }
+  } catch (err) {
+    throw new CorruptSegmentError(object, `record ${records.length} cannot be decoded: ${(err as Error).message}`);
+  }
+  return records;
+}
