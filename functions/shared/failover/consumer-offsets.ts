@@ -176,7 +176,8 @@ async function duplicateWindowEnds(admin: Admin, checkpoints: Iterable<StoredChe
   return out;
 }
 
-async function targetMembers(admin: Admin, groups: string[]): Promise<Map<string, number>> {
+/** Members each group has on a cluster now (0 for a group without members or unknown there). */
+export async function targetMembers(admin: Admin, groups: string[]): Promise<Map<string, number>> {
   if (groups.length === 0) return new Map();
   const described = await admin.describeGroups({ groups });
   return new Map([...described.values()].map((g) => [g.id, g.members.size]));
@@ -307,7 +308,7 @@ async function translateExactly(
 const COMMIT_CONCURRENCY = 16;
 
 /** Commits the plan on the target (one OffsetCommit per group, several in flight) and reads every planned offset back. */
-export async function commitConsumerOffsets(flow: FlowConfig, plan: ConsumerOffsetsPlan, clients: Pick<ConsumerOffsetClients, 'admin'>): Promise<ConsumerOffsetsResult> {
+export async function commitConsumerOffsets(flow: Pick<FlowConfig, 'target'>, plan: Pick<ConsumerOffsetsPlan, 'groups'>, clients: Pick<ConsumerOffsetClients, 'admin'>): Promise<ConsumerOffsetsResult> {
   const admin = await clients.admin(flow.target);
   const result: ConsumerOffsetsResult = { committed: [], skippedActive: [], failed: [], mismatches: [] };
   const work = plan.groups.filter((g) => {

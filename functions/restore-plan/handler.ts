@@ -1,0 +1,28 @@
+// First state of the restore workflow: validates the input (bad input changes nothing),
+// checks it against the backup and the target cluster, creates the target topics and
+// records the restore; a dry run only reports what a restore would do.
+import { planRestore } from '../shared/backup/restore-plan';
+import { parseRestoreRequest, restoreIdOf } from '../shared/backup/restore-request';
+import { RestoreSource } from '../shared/backup/restore-source';
+import { logger, restoreStep } from '../shared/backup/restore-step';
+import { toJson } from '../shared/json';
+
+interface PlanEvent {
+  input: unknown;
+  execution: { name: string; startedAt: string };
+}
+
+export const handler = restoreStep<PlanEvent>(async (event, kit) => {
+  const request = parseRestoreRequest(event.input, kit.config);
+  const restoreId = restoreIdOf(request);
+  const source = await RestoreSource.open(kit.bucket(), request.backupId, request.pointInTime);
+  const plan = await planRestore(request, restoreId, {
+    source,
+    state: kit.state(),
+    admin: await kit.admin(request.targetCluster),
+    kafka: await kit.kafka(request.targetCluster),
+    partitionsPerInvocation: kit.backup().parallelism.partitionsPerInvocation,
+  });
+  logger.info(request.dryRun ? 'restore dry run' : 'restore planned', { restoreId, execution: event.execution.name, request: toJson(request), batches: plan.batches.length });
+  return plan;
+});
