@@ -46,7 +46,7 @@ export interface SegmentHeader {
 export class CorruptSegmentError extends Error {
   constructor(
     readonly object: string,
-    reason: string,
+    readonly reason: string,
   ) {
     super(`backup segment ${object} is corrupt: ${reason}. Nothing from it or past it was restored; validate the backup (kafka-dr backups validate) and restore from another backup`);
     this.name = 'CorruptSegment';
@@ -84,18 +84,33 @@ function writeRecord(buf: Buffer, at: number, record: BackupRecord): number {
   return at;
 }
 
+/** The offsets and timestamp range of records in offset order, as a header states them; undefined for no records. */
+function recordSpan(records: readonly BackupRecord[]): Omit<SegmentHeader, 'version' | 'compression' | 'recordCount'> | undefined {
+  const first = records[0];
+  const last = records.at(-1);
+  if (!first || !last) return undefined;
+  let minTimestamp = first.timestamp;
+  let maxTimestamp = first.timestamp;
+  for (const { timestamp } of records) {
+    if (timestamp < minTimestamp) minTimestamp = timestamp;
+    if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+  }
+  return { firstOffset: first.offset, lastOffset: last.offset, minTimestamp, maxTimestamp };
+}
+
 /** Encodes records (in offset order, at least one) as one segment object. */
 export function encodeSegment(records: readonly BackupRecord[], compression: Compression = 'zstd'): Buffer {
-  if (records.length === 0) throw new Error('a segment holds at least one record');
+  const span = recordSpan(records);
+  if (!span) throw new Error('a segment holds at least one record');
+  let previous = -1n;
+  for (const [i, { offset }] of records.entries()) {
+    // The decoder refuses anything else: refuse it here, before an unreadable object is uploaded.
+    if (offset <= previous) throw new Error(`a segment holds records of increasing offsets >= 0: record ${i} has offset ${offset}${i > 0 ? ` after ${previous}` : ''}`);
+    previous = offset;
+  }
   const plain = Buffer.allocUnsafe(records.reduce((n, r) => n + encodedRecordSize(r), 0));
   let at = 0;
-  let minTimestamp = records[0]!.timestamp;
-  let maxTimestamp = records[0]!.timestamp;
-  for (const record of records) {
-    at = writeRecord(plain, at, record);
-    if (record.timestamp < minTimestamp) minTimestamp = record.timestamp;
-    if (record.timestamp > maxTimestamp) maxTimestamp = record.timestamp;
-  }
+  for (const record of records) at = writeRecord(plain, at, record);
   const payload = compression === 'zstd' ? zstdCompressSync(plain) : plain;
   const out = Buffer.allocUnsafe(HEADER_BYTES + payload.length + TRAILER_BYTES);
   let h = out.write(SEGMENT_MAGIC, 0, 'latin1');
@@ -103,10 +118,10 @@ export function encodeSegment(records: readonly BackupRecord[], compression: Com
   h = out.writeUInt8(COMPRESSION_CODES[compression], h);
   h = out.writeUInt16BE(0, h);
   h = out.writeUInt32BE(records.length, h);
-  h = out.writeBigInt64BE(records[0]!.offset, h);
-  h = out.writeBigInt64BE(records[records.length - 1]!.offset, h);
-  h = out.writeBigInt64BE(minTimestamp, h);
-  h = out.writeBigInt64BE(maxTimestamp, h);
+  h = out.writeBigInt64BE(span.firstOffset, h);
+  h = out.writeBigInt64BE(span.lastOffset, h);
+  h = out.writeBigInt64BE(span.minTimestamp, h);
+  h = out.writeBigInt64BE(span.maxTimestamp, h);
   h = out.writeUInt32BE(payload.length, h);
   payload.copy(out, h);
   out.writeUInt32BE(crc32(out.subarray(0, HEADER_BYTES + payload.length)), HEADER_BYTES + payload.length);
@@ -152,9 +167,14 @@ export function decodeSegment(object: string, data: Buffer): { header: SegmentHe
     throw new CorruptSegmentError(object, `the payload does not decompress: ${(err as Error).message}`);
   }
   const records = decodeRecords(object, plain);
-  if (records.length !== header.recordCount) throw new CorruptSegmentError(object, `holds ${records.length} records, the header says ${header.recordCount}`);
-  if (records[0]!.offset !== header.firstOffset || records[records.length - 1]!.offset !== header.lastOffset) {
-    throw new CorruptSegmentError(object, 'the records\' offsets do not match the header\'s offset range');
+  const span = recordSpan(records);
+  if (!span || records.length !== header.recordCount) throw new CorruptSegmentError(object, `holds ${records.length} records, the header says ${header.recordCount}`);
+  if (span.firstOffset !== header.firstOffset || span.lastOffset !== header.lastOffset) {
+    throw new CorruptSegmentError(object, `the records' offsets span ${span.firstOffset}..${span.lastOffset}, the header says ${header.firstOffset}..${header.lastOffset}`);
+  }
+  // Readers skip whole segments by the header's timestamps (point-in-time restore): they must be the records' own.
+  if (span.minTimestamp !== header.minTimestamp || span.maxTimestamp !== header.maxTimestamp) {
+    throw new CorruptSegmentError(object, `the records' timestamps span ${span.minTimestamp}..${span.maxTimestamp}, the header says ${header.minTimestamp}..${header.maxTimestamp}`);
   }
   return { header, records };
 }
@@ -169,7 +189,9 @@ function decodeRecords(object: string, plain: Buffer): BackupRecord[] {
       at += 4;
       const offset = plain.readBigInt64BE(at);
       const timestamp = plain.readBigInt64BE(at + 8);
-      const timestampType: TimestampType = plain.readUInt8(at + 16) === 1 ? 'log-append' : 'create';
+      const typeCode = plain.readUInt8(at + 16);
+      if (typeCode > 1) throw new RangeError(`timestamp type ${typeCode} is neither 0 (create) nor 1 (log-append)`);
+      const timestampType: TimestampType = typeCode === 1 ? 'log-append' : 'create';
       at += 17;
       const bytes = (): Buffer | null => {
         const length = plain.readInt32BE(at);
