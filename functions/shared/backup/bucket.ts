@@ -2,6 +2,7 @@
 // its retain-until date; manifests are the only index (see manifest.ts for the layout).
 import {
   GetObjectCommand,
+  ListObjectVersionsCommand,
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
@@ -17,6 +18,13 @@ export interface ObjectLockPolicy {
 
 const DAY_MS = 86_400_000;
 
+export interface StoredObject {
+  body: Buffer;
+  versionId?: string;
+  lockMode?: string;
+  retainUntil?: Date;
+}
+
 export class BackupBucket {
   constructor(
     private readonly s3: S3Client,
@@ -31,6 +39,23 @@ export class BackupBucket {
 
   /** Writes an object under Object Lock; returns its retain-until date. */
   async put(key: string, body: Buffer | string, contentType: string): Promise<Date> {
+    return this.write(key, body, contentType);
+  }
+
+  /**
+   * Like put, but only when no object has the key: undefined (nothing written) when one has.
+   * Two writers of one key cannot leave the one whose write lost as the current version.
+   */
+  async putIfAbsent(key: string, body: Buffer | string, contentType: string): Promise<Date | undefined> {
+    try {
+      return await this.write(key, body, contentType, '*');
+    } catch (err) {
+      if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412) return undefined;
+      throw err;
+    }
+  }
+
+  private async write(key: string, body: Buffer | string, contentType: string, ifNoneMatch?: '*'): Promise<Date> {
     const until = this.retainUntil();
     await this.s3.send(
       new PutObjectCommand({
@@ -40,6 +65,7 @@ export class BackupBucket {
         ContentType: contentType,
         ObjectLockMode: this.lock.mode,
         ObjectLockRetainUntilDate: until,
+        IfNoneMatch: ifNoneMatch,
       }),
     );
     return until;
@@ -47,13 +73,38 @@ export class BackupBucket {
 
   /** The object's bytes; undefined when it does not exist. */
   async get(key: string): Promise<Buffer | undefined> {
+    return (await this.read(key))?.body;
+  }
+
+  /** The object's current version with its Object Lock state; undefined when it does not exist. */
+  async read(key: string): Promise<StoredObject | undefined> {
     try {
       const object = await this.s3.send(new GetObjectCommand({ Bucket: this.name, Key: key }));
-      return Buffer.from(await object.Body!.transformToByteArray());
+      if (!object.Body) throw new Error(`s3://${this.name}/${key} came back without a body`);
+      return {
+        body: Buffer.from(await object.Body.transformToByteArray()),
+        versionId: object.VersionId,
+        lockMode: object.ObjectLockMode,
+        retainUntil: object.ObjectLockRetainUntilDate,
+      };
     } catch (err) {
       if (err instanceof NoSuchKey || (err as Error).name === 'NoSuchKey') return undefined;
       throw err;
     }
+  }
+
+  /** Every version of the object, newest first (a locked original survives as an older version when the key is overwritten). */
+  async versions(key: string): Promise<Array<{ versionId: string; lastModified?: Date; size?: number }>> {
+    const versions: Array<{ versionId: string; lastModified?: Date; size?: number }> = [];
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectVersionsCommand({ Bucket: this.name, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+      for (const v of page.Versions ?? []) if (v.Key === key && v.VersionId) versions.push({ versionId: v.VersionId, lastModified: v.LastModified, size: v.Size });
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      versionIdMarker = page.NextVersionIdMarker;
+    } while (keyMarker);
+    return versions;
   }
 
   /** Pushes an object's retain-until date out (Object Lock never allows shortening it). */
@@ -78,7 +129,7 @@ export class BackupBucket {
     let token: string | undefined;
     do {
       const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.name, Prefix: 'backups/', Delimiter: '/', ContinuationToken: token }));
-      for (const prefix of page.CommonPrefixes ?? []) ids.push(prefix.Prefix!.slice('backups/'.length, -1));
+      for (const { Prefix } of page.CommonPrefixes ?? []) if (Prefix) ids.push(Prefix.slice('backups/'.length, -1));
       token = page.NextContinuationToken;
     } while (token);
     return ids.sort();
