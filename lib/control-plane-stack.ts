@@ -5,6 +5,8 @@ import type { Construct } from 'constructs';
 import { estateSecretArns } from './config/estate';
 import type { EstateConfig } from './config/schema';
 import { acknowledgeLambdaDefaults, importEstateNetwork, KafkaDrFunction } from './constructs/kafka-dr-function';
+import { BackupWorkflows } from './constructs/backup-workflows';
+import type { BackupEstate } from './constructs/backup-vault';
 import { FailoverWorkflow } from './constructs/failover-workflow';
 import { ReplicationProbes } from './constructs/replication-probes';
 
@@ -18,6 +20,8 @@ export class ControlPlaneStack extends Stack {
   readonly probes: ReplicationProbes;
   /** Fail over and fail back: the state machine, its trigger on each primary-down alarm, the lock. */
   readonly failover: FailoverWorkflow;
+  /** Back up and restore (when the estate configures backup): the workflows, their schedule, the vault or access to it. */
+  readonly backup?: BackupWorkflows;
 
   constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
     super(scope, id, props);
@@ -35,6 +39,7 @@ export class ControlPlaneStack extends Stack {
 
     this.probes = new ReplicationProbes(this, 'Probes', { config, network });
     this.failover = new FailoverWorkflow(this, 'Failover', { config, network });
+    if (config.backup) this.backup = new BackupWorkflows(this, 'Backup', { config: config as BackupEstate, network });
 
     acknowledgeLambdaDefaults(this);
   }

@@ -12,17 +12,16 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { primaryDownAlarmName } from '../alarm-names';
 import { estateSecretArns } from '../config/estate';
 import type { EstateConfig } from '../config/schema';
 import { kafkaDrTable } from './kafka-dr-table';
 import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
+import { EXECUTION_PAYLOAD, lambdaStep, workflowStateMachine } from './workflow-state-machine';
 
 export interface FailoverWorkflowProps {
   config: EstateConfig;
@@ -32,8 +31,6 @@ export interface FailoverWorkflowProps {
 /** Waits of the workflow's polling loops. */
 const DRAIN_POLL = Duration.seconds(5);
 const DNS_POLL = Duration.seconds(10);
-/** Errors the steps throw for conditions worth retrying (functions/shared/failover/step-kit.ts). */
-const TRANSIENT = ['TransientStepError', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 
 /** The named failed states after the lock is taken (Begin ends in InvalidInput, AlreadyRunning or BeginFailed; Finish in FinishFailed). */
 export const FAILURE_STATES = ['PreflightFailed', 'DrainFailed', 'HaltReplicationFailed', 'OffsetSyncFailed', 'DnsRepointFailed'] as const;
@@ -106,27 +103,13 @@ export class FailoverWorkflow extends Construct {
       });
     }
 
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    this.stateMachine = workflowStateMachine(this, 'StateMachine', {
       stateMachineName: `${config.estate}-kafka-dr-failover`,
-      definitionBody: sfn.DefinitionBody.fromChainable(this.definition()),
-      tracingEnabled: true,
+      definition: this.definition(),
       timeout: Duration.seconds(config.failover.drainTimeoutSeconds + 3600),
-      logs: {
-        destination: new logs.LogGroup(this, 'StateMachineLogs', { retention: config.logRetentionDays as logs.RetentionDays }),
-        level: sfn.LogLevel.ALL,
-        includeExecutionData: true,
-      },
+      config,
+      steps: Object.values(this.steps),
     });
-    Validations.of(this.stateMachine.role.node.findChild('DefaultPolicy')).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Step Functions log delivery and X-Ray actions support no resource-level permissions',
-    });
-    for (const fn of Object.values(this.steps)) {
-      Validations.of(this.stateMachine.role.node.findChild('DefaultPolicy')).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as never)}.Arn>:*]`,
-        reason: 'CDK grants invoke on every version of the step functions (:*); they are the workflow\'s own Lambdas',
-      });
-    }
 
     this.trigger = new KafkaDrFunction(this, 'failover-trigger', {
       handlerDir: 'failover-trigger',
@@ -153,14 +136,6 @@ export class FailoverWorkflow extends Construct {
   }
 
   private definition(): sfn.IChainable {
-    const invoke = (id: string, fn: KafkaDrFunction, payload: Record<string, unknown>, resultPath: string) =>
-      new tasks.LambdaInvoke(this, id, {
-        lambdaFunction: fn.function,
-        payload: sfn.TaskInput.fromObject(payload),
-        payloadResponseOnly: true,
-        resultPath,
-        retryOnServiceExceptions: false,
-      }).addRetry({ errors: TRANSIENT, interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 });
     const state = { 'request.$': '$.request', 'steps.$': '$.steps', 'forcedPast.$': '$.forcedPast' };
 
     // Every failure after the lock is taken goes through the same reporting path, then
@@ -168,7 +143,7 @@ export class FailoverWorkflow extends Construct {
     const whichFailure = new sfn.Choice(this, 'WhichFailure');
     for (const name of FAILURE_STATES) whichFailure.when(sfn.Condition.stringEquals('$.failure.state', name), new sfn.Fail(this, name, { error: name, causePath: '$.report.summary' }));
     whichFailure.otherwise(new sfn.Fail(this, 'Failed', { error: 'Failed', causePath: '$.report.summary' }));
-    const reportFailure = invoke('ReportFailure', this.steps.finish, { ...state, 'failure.$': '$.failure' }, '$.report');
+    const reportFailure = lambdaStep(this, 'ReportFailure', this.steps.finish, { ...state, 'failure.$': '$.failure' }, '$.report');
     // The named failed state still ends the execution when the report could not be published.
     const unreported = new sfn.Pass(this, 'ReportUnpublished', {
       parameters: { 'summary.$': "States.Format('{} (the failure report could not be published: {})', $.failure.state, $.reportError.Cause)" },
@@ -182,29 +157,24 @@ export class FailoverWorkflow extends Construct {
     }
     const onError = (task: sfn.TaskStateBase, name: FailureState) => task.addCatch(failure[name], { errors: ['States.ALL'], resultPath: '$.failure.error' });
 
-    const begin = new tasks.LambdaInvoke(this, 'Begin', {
-      lambdaFunction: this.steps.begin.function,
-      payload: sfn.TaskInput.fromObject({ 'input.$': '$', execution: { 'name.$': '$$.Execution.Name', 'startedAt.$': '$$.Execution.StartTime' } }),
-      payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-    }).addRetry({ errors: TRANSIENT, interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 });
+    const begin = lambdaStep(this, 'Begin', this.steps.begin, EXECUTION_PAYLOAD);
     begin.addCatch(new sfn.Fail(this, 'InvalidInput', { error: 'InvalidInput', causePath: '$.Cause' }), { errors: ['InvalidFailoverInput'] });
     begin.addCatch(new sfn.Fail(this, 'AlreadyRunning', { error: 'AlreadyRunning', causePath: '$.Cause' }), { errors: ['FailoverAlreadyRunning'] });
     begin.addCatch(new sfn.Fail(this, 'BeginFailed', { error: 'BeginFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
 
-    const preflight = invoke('Preflight', this.steps.preflight, state, '$.steps.preflight');
+    const preflight = lambdaStep(this, 'Preflight', this.steps.preflight, state, '$.steps.preflight');
     onError(preflight, 'PreflightFailed');
-    const drain = invoke('CheckDrain', this.steps.drain, state, '$.steps.drain');
+    const drain = lambdaStep(this, 'CheckDrain', this.steps.drain, state, '$.steps.drain');
     onError(drain, 'DrainFailed');
-    const pause = invoke('HaltReplication', this.steps.replication, state, '$.steps.haltReplication');
+    const pause = lambdaStep(this, 'HaltReplication', this.steps.replication, state, '$.steps.haltReplication');
     pause.addRetry({ errors: ['ReplicationNotHaltedYet'], interval: Duration.seconds(2), maxAttempts: 15, backoffRate: 1 });
     onError(pause, 'HaltReplicationFailed');
-    const syncOffsets = invoke('SyncOffsets', this.steps.offsets, state, '$.steps.syncOffsets');
-    const repoint = invoke('RepointDns', this.steps.dns, { action: 'repoint', ...state }, '$.steps.repointDns');
+    const syncOffsets = lambdaStep(this, 'SyncOffsets', this.steps.offsets, state, '$.steps.syncOffsets');
+    const repoint = lambdaStep(this, 'RepointDns', this.steps.dns, { action: 'repoint', ...state }, '$.steps.repointDns');
     onError(repoint, 'DnsRepointFailed');
-    const checkDns = invoke('CheckDnsChange', this.steps.dns, { action: 'status', ...state }, '$.steps.dnsChange');
+    const checkDns = lambdaStep(this, 'CheckDnsChange', this.steps.dns, { action: 'status', ...state }, '$.steps.dnsChange');
     onError(checkDns, 'DnsRepointFailed');
-    const finish = invoke('Finish', this.steps.finish, state, '$.report');
+    const finish = lambdaStep(this, 'Finish', this.steps.finish, state, '$.report');
     const succeeded = new sfn.Succeed(this, 'FailoverSucceeded', { outputPath: '$.report' });
 
     // DNS is never repointed to a side whose offsets were not synced, unless the operator forces it.

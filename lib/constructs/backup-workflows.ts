@@ -1,0 +1,205 @@
+// Back up and restore: the two Step Functions workflows, their six Lambdas, the state table,
+// the schedule that starts a backup, and each function's access to the backup vault.
+//
+// Interface the backup and restore handlers honour (functions/backup-*, functions/restore-*):
+//   env  BACKUP_BUCKET (the vault bucket; its region is config.backup.bucket.region or the
+//        function's own), BACKUP_STATE_TABLE (partition key "pk")
+//   backup:  Plan (backup-plan) -> Map CopyPartitions: Copy (backup-copy) until done -> Finish (backup-finish)
+//   restore: Plan (restore-plan) -> DryRun? -> Map RestorePartitions: Restore (restore-copy) until done -> Finish (restore-finish)
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import { authSecretArns, findCluster } from '../config/estate';
+import { backupVaultPlacement, BackupVault, remoteVaultAccess, vaultAccess, type BackupEstate, type BackupVaultAccess } from './backup-vault';
+import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
+import { kafkaDrTable } from './kafka-dr-table';
+import { EXECUTION_PAYLOAD, lambdaStep, workflowStateMachine } from './workflow-state-machine';
+
+export interface BackupWorkflowsProps {
+  config: BackupEstate;
+  network: EstateNetwork;
+}
+
+export type BackupStep = 'backup-plan' | 'backup-copy' | 'backup-finish' | 'restore-plan' | 'restore-copy' | 'restore-finish';
+
+/** A long backup or restore is continued by running it again; a day bounds one stuck on a dead cluster. */
+const EXECUTION_TIMEOUT = Duration.hours(24);
+const KMS_WRITE = ['kms:GenerateDataKey', 'kms:Encrypt'];
+const KMS_READ = ['kms:Decrypt'];
+
+/** What each function may do in the vault: no one deletes, no one bypasses governance retention. */
+const VAULT_ACCESS: Record<BackupStep, { objects: Record<string, string[]>; list?: true; kms: string[] }> = {
+  // Object Lock headers on PutObject need s3:PutObjectRetention on the object too.
+  'backup-plan': { objects: { 'runs/*': ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'], 'backups/*': ['s3:GetObject'] }, list: true, kms: [...KMS_WRITE, ...KMS_READ] },
+  'backup-copy': { objects: { 'segments/*': ['s3:PutObject', 's3:PutObjectRetention'] }, kms: KMS_WRITE },
+  'backup-finish': {
+    objects: { 'backups/*': ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'], 'runs/*': ['s3:GetObject'], 'segments/*': ['s3:PutObjectRetention'] },
+    kms: [...KMS_WRITE, ...KMS_READ],
+  },
+  'restore-plan': { objects: { 'backups/*': ['s3:GetObject'], 'segments/*': ['s3:GetObject'] }, list: true, kms: KMS_READ },
+  'restore-copy': { objects: { 'backups/*': ['s3:GetObject'], 'segments/*': ['s3:GetObject'] }, list: true, kms: KMS_READ },
+  'restore-finish': { objects: { 'backups/*': ['s3:GetObject'], 'segments/*': ['s3:GetObject'] }, list: true, kms: KMS_READ },
+};
+
+/** Why a wildcard resource of a vault policy is as narrow as it can be (cdk-nag AwsSolutions-IAM5). */
+const WILDCARD_REASONS: [RegExp, string][] = [
+  [/\/segments\/\*$/, 'segment objects are named by backup, topic, partition and offset, known only at run time'],
+  [/\/runs\/\*$/, 'run objects are named by the backup id, known only at run time'],
+  [/\/backups\/\*$/, 'manifests are named by the backup id, known only at run time'],
+  [/:key\/\*$/, 'the vault key lives in its own stack, its id unknown here; the kms:ResourceAliases condition narrows the statement to that key'],
+];
+
+export class BackupWorkflows extends Construct {
+  readonly backup: sfn.StateMachine;
+  readonly restore: sfn.StateMachine;
+  readonly stateTable: dynamodb.Table;
+  readonly schedule: events.Rule;
+  /** The vault, when it lives in this stack (else in <estate>-kafka-dr-backup-vault). */
+  readonly vault?: BackupVault;
+  readonly bucketName: string;
+  readonly steps: Record<BackupStep, KafkaDrFunction>;
+
+  constructor(scope: Construct, id: string, props: BackupWorkflowsProps) {
+    super(scope, id);
+    const { config, network } = props;
+    const placement = backupVaultPlacement(config);
+    if (!placement) throw new Error(`${this.node.path}: the estate configures no backup`);
+    let access: BackupVaultAccess;
+    if (placement.separate) {
+      access = remoteVaultAccess(this, config, placement);
+    } else {
+      this.vault = new BackupVault(this, 'Vault', { config });
+      access = vaultAccess(this.vault);
+    }
+    this.bucketName = access.bucket.bucketName;
+
+    // Unfinished runs and restores must outlive a stack update: RETAIN.
+    this.stateTable = kafkaDrTable(this, 'StateTable', 'pk', RemovalPolicy.RETAIN);
+    const environment = { BACKUP_BUCKET: this.bucketName, BACKUP_STATE_TABLE: this.stateTable.tableName };
+    // A backup reads its one cluster; a restore writes to whichever cluster the execution names.
+    const backupSecrets = authSecretArns(findCluster(config, config.backup.cluster).auth);
+    const restoreSecrets = [...new Set(config.clusters.flatMap((c) => authSecretArns(c.auth)))];
+    const step = (handlerDir: BackupStep, description: string, copies = false) =>
+      new KafkaDrFunction(this, handlerDir, {
+        handlerDir,
+        description,
+        config,
+        network,
+        secretArns: handlerDir.startsWith('backup-') ? backupSecrets : restoreSecrets,
+        // Copies work until their deadline nears and continue in the next invocation.
+        timeout: copies ? Duration.minutes(15) : Duration.minutes(5),
+        memorySize: copies ? 2048 : 1024,
+        environment,
+      });
+    this.steps = {
+      'backup-plan': step('backup-plan', 'Backup: snapshots the partitions\' end offsets, configs and group offsets, or resumes the unfinished run'),
+      'backup-copy': step('backup-copy', 'Backup: copies a batch of partitions into segment objects until its deadline nears', true),
+      'backup-finish': step('backup-finish', 'Backup: writes the manifest, extends the retention of inherited segments, moves the head'),
+      'restore-plan': step('restore-plan', 'Restore: checks the request against the manifest, creates the target topics, records where they started'),
+      'restore-copy': step('restore-copy', 'Restore: produces a batch of partitions\' backed-up records to the target until its deadline nears', true),
+      'restore-finish': step('restore-finish', 'Restore: restores consumer group offsets if asked, reads the restored counts back'),
+    };
+    for (const [handlerDir, fn] of Object.entries(this.steps) as [BackupStep, KafkaDrFunction][]) {
+      this.stateTable.grantReadWriteData(fn.function);
+      this.grantVault(fn, access, VAULT_ACCESS[handlerDir]);
+    }
+
+    const maxConcurrency = config.backup.parallelism.concurrentInvocations;
+    this.backup = workflowStateMachine(this, 'Backup', {
+      stateMachineName: `${config.estate}-kafka-dr-backup`,
+      definition: this.backupDefinition(maxConcurrency),
+      timeout: EXECUTION_TIMEOUT,
+      config,
+      steps: [this.steps['backup-plan'], this.steps['backup-copy'], this.steps['backup-finish']],
+    });
+    this.restore = workflowStateMachine(this, 'Restore', {
+      stateMachineName: `${config.estate}-kafka-dr-restore`,
+      definition: this.restoreDefinition(maxConcurrency),
+      timeout: EXECUTION_TIMEOUT,
+      config,
+      steps: [this.steps['restore-plan'], this.steps['restore-copy'], this.steps['restore-finish']],
+    });
+
+    this.schedule = new events.Rule(this, 'Schedule', {
+      description: `kafka-dr ${config.estate}: starts a backup of cluster ${config.backup.cluster}`,
+      schedule: events.Schedule.expression(config.backup.schedule),
+      targets: [new targets.SfnStateMachine(this.backup, { input: events.RuleTargetInput.fromObject({}) })],
+    });
+  }
+
+  /** The function's vault permissions, in a policy of their own so each wildcard is acknowledged there. */
+  private grantVault(fn: KafkaDrFunction, access: BackupVaultAccess, grants: (typeof VAULT_ACCESS)[BackupStep]): void {
+    const byActions = new Map<string, string[]>();
+    for (const [prefix, actions] of Object.entries(grants.objects)) {
+      const key = actions.join(',');
+      byActions.set(key, [...(byActions.get(key) ?? []), access.bucket.arnForObjects(prefix)]);
+    }
+    const statements = [...byActions].map(([actions, resources]) => new iam.PolicyStatement({ actions: actions.split(','), resources }));
+    if (grants.list) statements.push(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [access.bucket.bucketArn] }));
+    statements.push(access.keyStatement(...grants.kms));
+    const policy = new iam.Policy(fn, 'VaultPolicy', { roles: [fn.role], statements });
+
+    const stack = Stack.of(this);
+    for (const resource of statements.flatMap((s) => s.resources)) {
+      const flat = flattenCfnReference(stack.resolve(resource));
+      if (!flat.includes('*')) continue;
+      const reason = WILDCARD_REASONS.find(([pattern]) => pattern.test(flat))?.[1];
+      if (!reason) throw new Error(`${fn.node.path}: no reason recorded for the vault wildcard ${flat}`);
+      Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flat}]`, reason });
+    }
+  }
+
+  private backupDefinition(maxConcurrency: number): sfn.IChainable {
+    const scope = new Construct(this, 'BackupStates');
+    const plan = lambdaStep(scope, 'Plan', this.steps['backup-plan'], EXECUTION_PAYLOAD, '$.plan');
+    plan.addCatch(new sfn.Fail(scope, 'InvalidInput', { error: 'InvalidInput', causePath: '$.Cause' }), { errors: ['InvalidBackupInput'] });
+    plan.addCatch(new sfn.Fail(scope, 'PlanFailed', { error: 'PlanFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
+
+    const copy = lambdaStep(scope, 'Copy', this.steps['backup-copy'], { 'backupId.$': '$.backupId', 'partitions.$': '$.partitions' }, '$.copy');
+    const copyPartitions = new sfn.Map(scope, 'CopyPartitions', {
+      itemsPath: '$.plan.batches',
+      maxConcurrency,
+      itemSelector: { 'backupId.$': '$.plan.backupId', 'partitions.$': '$$.Map.Item.Value.partitions' },
+      resultPath: sfn.JsonPath.DISCARD,
+    }).itemProcessor(copy.next(new sfn.Choice(scope, 'BatchCopied?').when(sfn.Condition.booleanEquals('$.copy.done', true), new sfn.Succeed(scope, 'BatchCopied')).otherwise(copy)));
+    copyPartitions.addCatch(new sfn.Fail(scope, 'CopyFailed', { error: 'CopyFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
+
+    const finish = lambdaStep(scope, 'Finish', this.steps['backup-finish'], { 'backupId.$': '$.plan.backupId' }, '$.backup');
+    finish.addCatch(new sfn.Fail(scope, 'FinishFailed', { error: 'FinishFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
+    return plan.next(copyPartitions).next(finish).next(new sfn.Succeed(scope, 'BackupSucceeded', { outputPath: '$.backup' }));
+  }
+
+  private restoreDefinition(maxConcurrency: number): sfn.IChainable {
+    const scope = new Construct(this, 'RestoreStates');
+    const corrupt = new sfn.Fail(scope, 'CorruptBackup', { error: 'CorruptBackup', causePath: '$.Cause' });
+    const plan = lambdaStep(scope, 'Plan', this.steps['restore-plan'], EXECUTION_PAYLOAD, '$.plan');
+    plan.addCatch(new sfn.Fail(scope, 'InvalidInput', { error: 'InvalidInput', causePath: '$.Cause' }), { errors: ['InvalidRestoreInput'] });
+    plan.addCatch(new sfn.Fail(scope, 'RestoreRefused', { error: 'RestoreRefused', causePath: '$.Cause' }), { errors: ['RestoreRefused'] });
+    plan.addCatch(corrupt, { errors: ['CorruptManifest'] });
+    plan.addCatch(new sfn.Fail(scope, 'PlanFailed', { error: 'PlanFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
+
+    const restore = lambdaStep(scope, 'Restore', this.steps['restore-copy'], { 'restoreId.$': '$.restoreId', 'partitions.$': '$.partitions' }, '$.copy');
+    const restorePartitions = new sfn.Map(scope, 'RestorePartitions', {
+      itemsPath: '$.plan.batches',
+      maxConcurrency,
+      itemSelector: { 'restoreId.$': '$.plan.restoreId', 'partitions.$': '$$.Map.Item.Value.partitions' },
+      resultPath: sfn.JsonPath.DISCARD,
+    }).itemProcessor(
+      restore.next(new sfn.Choice(scope, 'BatchRestored?').when(sfn.Condition.booleanEquals('$.copy.done', true), new sfn.Succeed(scope, 'BatchRestored')).otherwise(restore)),
+    );
+    restorePartitions.addCatch(corrupt, { errors: ['CorruptSegment'] });
+    restorePartitions.addCatch(new sfn.Fail(scope, 'RestoreFailed', { error: 'RestoreFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
+
+    const finish = lambdaStep(scope, 'Finish', this.steps['restore-finish'], { 'restoreId.$': '$.plan.restoreId' }, '$.report');
+    finish.addCatch(new sfn.Fail(scope, 'FinishFailed', { error: 'FinishFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
+    const dryRun = new sfn.Choice(scope, 'DryRun?')
+      .when(sfn.Condition.booleanEquals('$.plan.dryRun', true), new sfn.Succeed(scope, 'DryRunReported', { outputPath: '$.plan.report' }))
+      .otherwise(restorePartitions.next(finish).next(new sfn.Succeed(scope, 'RestoreSucceeded', { outputPath: '$.report' })));
+    return plan.next(dryRun);
+  }
+}
