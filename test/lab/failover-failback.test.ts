@@ -8,7 +8,7 @@ import { parseEstateConfig } from '../../lib/config/load';
 import { retireReverseTopics, reverseFlow, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
 import { ensureTopic, labContext, uniqueName } from '../support/lab';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
-import { consumeCommitting, produceContinuously } from '../support/traffic';
+import { consumeCommitting, produceContinuously } from '../../lab/traffic';
 
 let rig: FailoverRig;
 

@@ -27,7 +27,7 @@ import { parseEstateConfig } from '../../lib/config/load';
 import { eventually, ensureTopic, labContext, uniqueName } from '../support/lab';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
 import type { LocalExecution } from '../support/local-state-machine';
-import { consumeCommitting, produceContinuously } from '../support/traffic';
+import { consumeCommitting, produceContinuously } from '../../lab/traffic';
 
 const FLOW = 'dc1->dc2';
 let documents: DynamoDBDocumentClient;

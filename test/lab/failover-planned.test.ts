@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { setMm2GroupOffsetSync } from '../../lab/reverse-flow';
 import { ensureTopic, eventually, uniqueName } from '../support/lab';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
-import { consumeCommitting, produceContinuously } from '../support/traffic';
+import { consumeCommitting, produceContinuously } from '../../lab/traffic';
 
 let rig: FailoverRig;
 

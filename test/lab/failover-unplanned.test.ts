@@ -10,7 +10,7 @@ import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
 import { killLabComponent, labSh } from '../../lab/estate';
 import { eventually, ensureTopic, uniqueName } from '../support/lab';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
-import { consumeCommitting, produceContinuously } from '../support/traffic';
+import { consumeCommitting, produceContinuously } from '../../lab/traffic';
 
 const FLOW = 'dc1->dc2';
 let rig: FailoverRig;
