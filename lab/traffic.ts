@@ -1,4 +1,4 @@
-// Live traffic for failover tests: a producer that keeps a ledger of every record the
+// Live traffic for failover tests and the drill: a producer that keeps a ledger of every record the
 // cluster acknowledged, and a consumer group member that records what it processed and
 // commits after each batch, so "lost" and "read twice" can be counted record by record.
 import type { Kafka } from 'kafkajs';
