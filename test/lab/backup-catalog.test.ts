@@ -213,7 +213,10 @@ describe('backup catalog (moto S3 with Object Lock)', () => {
     });
 
     it('a byte flipped in a new version of a segment: the CRC names the object, its versions and its missing lock', async () => {
-      const m = await writeBackup(damaged, '20261128T050000Z-flip', [{ name: 'flip', partitions: [{ partition: 0, startOffset: 0, endOffset: 20, write: [records(0, 0, 10), records(0, 10, 20)] }] }]);
+      // The damaged segment has a compaction hole: its gap must not be reported against records that could not be read.
+      const m = await writeBackup(damaged, '20261128T050000Z-flip', [
+        { name: 'flip', partitions: [{ partition: 0, startOffset: 0, endOffset: 20, write: [records(0, 0, 10), records(0, 10, 20, [12, 13])], gaps: [{ from: 12, to: 14, reason: 'compaction' }] }] },
+      ]);
       const victim = segmentsOf(m, 'flip', 0)[1]!;
       const body = (await damaged.get(victim.key))!;
       body[body.length - 10]! ^= 0x10;

@@ -250,7 +250,7 @@ function layoutProblems(cluster: string, topic: string, p: PartitionBackup, segm
     const claimed: Range = [s.firstOffset, s.lastOffset + 1];
     if (!s.key.startsWith(prefix)) problems.push({ object: s.key, problem: `segment ${s.key} is not under ${prefix}: it belongs to another partition` });
     if (s.firstOffset > s.lastOffset) problems.push({ object: s.key, problem: `segment ${s.key} starts at ${s.firstOffset}, after its last offset ${s.lastOffset}` });
-    else if (s.recordCount > s.lastOffset - s.firstOffset + 1) problems.push({ object: s.key, problem: `segment ${s.key} claims ${s.recordCount} records in ${span(claimed)}` });
+    else if (s.recordCount > s.lastOffset - s.firstOffset + 1) problems.push({ object: s.key, problem: `segment ${s.key} claims ${s.recordCount} records, more than ${span(claimed)} can hold` });
     if (s.firstOffset < p.startOffset || s.lastOffset >= p.endOffset) {
       problems.push({ object: s.key, offsets: { from: s.firstOffset, to: s.lastOffset + 1 }, problem: `segment ${s.key} holds ${span(claimed)}, outside the partition's backed-up range ${range}` });
     }
@@ -299,14 +299,19 @@ function continuityProblems(p: PartitionBackup, segments: readonly SegmentRef[],
     const where = inside ? `inside segment ${inside.key}` : `in no segment: ${neighbours}`;
     problems.push({ object: (inside ?? before ?? after)?.key, offsets: { from: hole[0], to: hole[1] }, problem: `no record and no recorded gap accounts for ${span(hole)} (${where}): a restore would silently skip them` });
   }
-  const sortedRecords = recordRanges.sort(byStart);
+  // Only records actually read can contradict a gap (a claimed range of an unreadable segment would, wrongly).
+  const read = segments.flatMap((s) => (checks.get(s)?.runs ?? []).map((range) => ({ range, key: s.key }))).sort((a, b) => byStart(a.range, b.range));
+  let first = 0;
   for (const g of gaps) {
-    for (const r of sortedRecords) {
-      if (r[0] >= g.to) break;
-      if (r[1] <= g.from) continue;
-      const both: Range = [Math.max(r[0], g.from), Math.min(r[1], g.to)];
-      const holder = segments.find((s) => s.firstOffset <= both[0] && both[0] <= s.lastOffset);
-      problems.push({ object: holder?.key, offsets: { from: both[0], to: both[1] }, problem: `gap [${g.from}, ${g.to}) (${g.reason}) covers ${span(both)}, which segment ${holder?.key} holds records for` });
+    // Gaps come by increasing start: runs ending before this one's start are behind every later gap too.
+    while ((read[first]?.range[1] ?? Infinity) <= g.from) first++;
+    for (let i = first; ; i++) {
+      const run = read[i];
+      if (!run || run.range[0] >= g.to) break;
+      const { range, key } = run;
+      if (range[1] <= g.from) continue;
+      const both: Range = [Math.max(range[0], g.from), Math.min(range[1], g.to)];
+      problems.push({ object: key, offsets: { from: both[0], to: both[1] }, problem: `gap [${g.from}, ${g.to}) (${g.reason}) covers ${span(both)}, which segment ${key} holds records for` });
     }
   }
   return problems;
