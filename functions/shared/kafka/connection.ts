@@ -2,7 +2,7 @@
 // mapped to the two Kafka clients we use — kafkajs (produce, consume) and
 // @platformatic/kafka (batched admin reads: ListOffsets with max-timestamp, DescribeLogDirs,
 // which kafkajs lacks). One place knows how each auth type becomes client options.
-import { Admin, Consumer, type ConsumerOptions } from '@platformatic/kafka';
+import { Admin, Consumer, Producer, type ConsumerOptions } from '@platformatic/kafka';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 import { Kafka, logLevel } from 'kafkajs';
 import type { ClusterConfig } from '../../../lib/config/schema';
@@ -86,6 +86,11 @@ export async function adminFor(cluster: ClusterConfig, secrets: SecretReader, op
  */
 export async function fetcherFor(cluster: ClusterConfig, secrets: SecretReader, groupId: string, options: ConnectionOptions = {}): Promise<Consumer> {
   return new Consumer({ ...(await platformaticOptions(cluster, secrets, options)), groupId });
+}
+
+/** A @platformatic/kafka producer of Buffers: unlike kafkajs, it writes a header whose value is null as Kafka allows. */
+export async function producerFor(cluster: ClusterConfig, secrets: SecretReader, options: ConnectionOptions = {}): Promise<Producer> {
+  return new Producer(await platformaticOptions(cluster, secrets, options));
 }
 
 /** One client per cluster of the estate, created on first use. */

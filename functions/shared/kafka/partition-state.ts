@@ -1,7 +1,7 @@
 // Per-partition positions of many topics in a constant number of round trips: one
 // Metadata request, then one ListOffsets request per broker and kind (log end, log start,
 // max timestamp) covering every partition. A probe must not make a round trip per partition.
-import type { Admin } from '@platformatic/kafka';
+import { FetchIsolationLevels, type Admin, type FetchIsolationLevelValue } from '@platformatic/kafka';
 
 /** Kafka's ListOffsets special timestamps. */
 const LATEST = -1n;
@@ -33,19 +33,31 @@ export async function partitionCounts(admin: Admin, topics: readonly string[]): 
   return new Map([...metadata.topics.entries()].map(([name, t]) => [name, t.partitionsCount]));
 }
 
-async function listOffsets(admin: Admin, partitions: Map<string, number[]>, timestamp: bigint): Promise<Map<string, { offset: bigint; timestamp: bigint }>> {
+async function listOffsets(admin: Admin, partitions: Map<string, number[]>, timestamp: bigint, isolationLevel: FetchIsolationLevelValue = FetchIsolationLevels.READ_UNCOMMITTED): Promise<Map<string, { offset: bigint; timestamp: bigint }>> {
   const topics = [...partitions].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p, timestamp })) }));
-  const result = await admin.listOffsets({ topics });
+  const result = await admin.listOffsets({ topics, isolationLevel });
   const out = new Map<string, { offset: bigint; timestamp: bigint }>();
   for (const t of result) for (const p of t.partitions) out.set(partitionKey(t.name, p.partitionIndex), { offset: p.offset, timestamp: p.timestamp });
   return out;
 }
 
-export async function partitionStates(admin: Admin, topics: readonly string[]): Promise<PartitionState[]> {
+export interface PartitionStateOptions {
+  /**
+   * `latest` is the last stable offset (below the first open transaction's records, equal to
+   * the high watermark when none is open): the end a read_committed reader can reach.
+   */
+  readCommitted?: boolean;
+}
+
+export async function partitionStates(admin: Admin, topics: readonly string[], options: PartitionStateOptions = {}): Promise<PartitionState[]> {
   const counts = await partitionCounts(admin, topics);
   if (counts.size === 0) return [];
   const all = new Map([...counts].map(([topic, n]) => [topic, Array.from({ length: n }, (_, p) => p)]));
-  const [latest, earliest, newest] = await Promise.all([listOffsets(admin, all, LATEST), listOffsets(admin, all, EARLIEST), listOffsets(admin, all, MAX_TIMESTAMP)]);
+  const [latest, earliest, newest] = await Promise.all([
+    listOffsets(admin, all, LATEST, options.readCommitted ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED),
+    listOffsets(admin, all, EARLIEST),
+    listOffsets(admin, all, MAX_TIMESTAMP),
+  ]);
   const states: PartitionState[] = [];
   for (const [topic, n] of counts) {
     for (let partition = 0; partition < n; partition++) {

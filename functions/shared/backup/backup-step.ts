@@ -1,0 +1,57 @@
+// What every backup step's Lambda gets on top of every workflow step's clients: the estate's
+// backup settings, the backup bucket (in its own region when configured) and the backup
+// state table; and how a step refuses bad input.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { z } from 'zod';
+import type { EstateConfig } from '../../../lib/config/schema';
+import { requiredEnv } from '../env';
+import { tracer, workflowStep, type StepClients } from '../workflow-step';
+import { BackupState } from './backup-state';
+import { BackupBucket } from './bucket';
+
+export { logger } from '../workflow-step';
+
+const documents = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})));
+const s3ByRegion = new Map<string | undefined, S3Client>();
+
+/** The state machine maps this name to its InvalidInput state: nothing was read or written. */
+export class InvalidBackupInput extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidBackupInput';
+  }
+}
+
+/** The event as `schema` says, or InvalidBackupInput listing every problem with its path. */
+export function parseBackupInput<S extends z.ZodType>(schema: S, event: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(event);
+  if (!parsed.success) {
+    throw new InvalidBackupInput(`${what} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+export interface BackupKit extends StepClients {
+  backup: NonNullable<EstateConfig['backup']>;
+  bucket: BackupBucket;
+  state: BackupState;
+}
+
+/** A backup step's Lambda handler: `run` gets the event and the kit; its result is returned as JSON with `finishedAt`. */
+export function backupStep<E>(run: (event: E, kit: BackupKit) => Promise<object>) {
+  return workflowStep<E>('kafka-dr-backup', (event, clients) => {
+    const backup = clients.config.backup;
+    if (!backup) throw new Error(`estate ${clients.config.estate} has no backup section: add one to the estate file to back it up`);
+    const region = backup.bucket.region ?? process.env.AWS_REGION;
+    let s3 = s3ByRegion.get(region);
+    if (!s3) s3ByRegion.set(region, (s3 = tracer.captureAWSv3Client(new S3Client({ region }))));
+    return run(event, {
+      ...clients,
+      backup,
+      bucket: new BackupBucket(s3, requiredEnv('BACKUP_BUCKET', 'the backup bucket'), { mode: backup.objectLockMode, retentionDays: backup.retentionDays }),
+      state: new BackupState(documents, requiredEnv('BACKUP_STATE_TABLE', 'the backup state table (runs, progress, heads)')),
+    });
+  });
+}
