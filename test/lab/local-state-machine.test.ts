@@ -8,8 +8,8 @@ import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { App, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
@@ -70,11 +70,11 @@ function statusCheckStack(config: EstateConfig) {
     ),
   });
 
-  const archive = new s3.Bucket(stack, 'Archive');
+  const archive = new sqs.Queue(stack, 'Archive', { enforceSSL: true });
   const archiving = new sfn.StateMachine(stack, 'Archiving', {
     definitionBody: sfn.DefinitionBody.fromChainable(
       new tasks.LambdaInvoke(stack, 'Archive status', {
-        lambdaFunction: statusFunction('ArchivingStatus', { ARCHIVE_BUCKET: archive.bucketName }),
+        lambdaFunction: statusFunction('ArchivingStatus', { ARCHIVE_QUEUE: archive.queueUrl }),
         payloadResponseOnly: true,
       }),
     ),
@@ -157,6 +157,6 @@ it('finds the state machine by construct path or logical id, and names the ones 
 
 it('refuses, by name, a reference the lab cannot provide', async () => {
   await expect(localWorkflow(built.stack, built.archiving)).rejects.toThrow(
-    /environment of function ArchivingStatusFunction\w+: Archive\w+ is a AWS::S3::Bucket; the lab supports references to AWS::DynamoDB::Table/,
+    /environment of function ArchivingStatusFunction\w+: Archive\w+ is a AWS::SQS::Queue; the lab supports references to AWS::DynamoDB::Table/,
   );
 });

@@ -39,6 +39,12 @@ export interface RunOptions {
   waitTimeMs?: number;
   /** Retry pauses of the named states, in milliseconds, where a test needs real time to pass (default 10 ms for every state). */
   retryIntervalMs?: Record<string, number>;
+  /**
+   * The timeout, in seconds, `context.getRemainingTimeInMillis()` counts down from in each
+   * invocation of the named functions (by handler directory, e.g. 'backup-copy'), in place
+   * of the template's: forces the work that continues in the next invocation.
+   */
+  functionTimeoutSeconds?: Record<string, number>;
 }
 
 export interface LocalWorkflow {
@@ -62,6 +68,8 @@ type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 interface LambdaTask {
   logicalId: string;
+  /** Its folder under functions/. */
+  handlerDir: string;
   name: string;
   arn: string;
   handlerFile: string;
@@ -125,17 +133,18 @@ async function lambdaTask(resources: TemplateResources, logicalId: string): Prom
   if (typeof service !== 'string' || !service.startsWith(SERVICE_PREFIX)) {
     throw new Error(`${where} is not a KafkaDrFunction (POWERTOOLS_SERVICE_NAME ${JSON.stringify(service)}): the local runner finds handlers as functions/<handlerDir>/handler.ts`);
   }
-  const handlerFile = path.join(projectRoot, 'functions', service.slice(SERVICE_PREFIX.length), 'handler.ts');
+  const handlerDir = service.slice(SERVICE_PREFIX.length);
+  const handlerFile = path.join(projectRoot, 'functions', handlerDir, 'handler.ts');
   if (!existsSync(handlerFile)) throw new Error(`${where}: its handler ${path.relative(projectRoot, handlerFile)} does not exist`);
   const environment = (await resources.resolve(variables, `environment of ${where}`)) as Record<string, string>;
   // It configures the Lambda runtime's Node; here it would replace the test process's own in child processes.
   delete environment.NODE_OPTIONS;
   const { name, arn } = resources.inLab[logicalId]!;
-  return { logicalId, name: name!, arn: arn!, handlerFile, timeoutSeconds: properties.Timeout ?? 3, memorySize: properties.MemorySize ?? 128, environment };
+  return { logicalId, handlerDir, name: name!, arn: arn!, handlerFile, timeoutSeconds: properties.Timeout ?? 3, memorySize: properties.MemorySize ?? 128, environment };
 }
 
-function lambdaContext(fn: LambdaTask): Context {
-  const deadline = Date.now() + fn.timeoutSeconds * 1000;
+function lambdaContext(fn: LambdaTask, timeoutSeconds: number): Context {
+  const deadline = Date.now() + timeoutSeconds * 1000;
   const callbackStyle = () => {
     throw new Error(`${fn.logicalId}: context.done/succeed/fail are not supported: return a promise from the handler`);
   };
@@ -168,13 +177,13 @@ class LambdaFunctionError extends Error {
   }
 }
 
-function invoker(fn: LambdaTask, handler: LambdaHandler): LocalHandler {
+function invoker(fn: LambdaTask, handler: LambdaHandler, timeoutSeconds = fn.timeoutSeconds): LocalHandler {
   return async (input) => {
     // Functions share this process: each runs with its own values of the variables they share.
     Object.assign(process.env, fn.environment);
     try {
       // The payload crosses JSON both ways, as it does between Step Functions and Lambda.
-      return JSON.parse(JSON.stringify((await handler(input, lambdaContext(fn))) ?? null));
+      return JSON.parse(JSON.stringify((await handler(input, lambdaContext(fn, timeoutSeconds))) ?? null));
     } catch (err) {
       throw new LambdaFunctionError(err);
     }
@@ -197,10 +206,22 @@ const causeText = (cause: unknown) => (cause === undefined || typeof cause === '
  * this process and imports their handlers.
  */
 export async function localWorkflow(stack: Stack, stateMachine: sfn.StateMachine | string, options: LocalWorkflowOptions = {}): Promise<LocalWorkflow> {
+  const [workflow] = await localWorkflows(stack, [stateMachine], options);
+  return workflow!;
+}
+
+/** As localWorkflow, for state machines of one stack that share its resources (the same tables and buckets in the lab). */
+export async function localWorkflows(stack: Stack, stateMachines: (sfn.StateMachine | string)[], options: LocalWorkflowOptions = {}): Promise<LocalWorkflow[]> {
   useLabAws(readLabInfo());
   const template = Template.fromStack(stack).toJSON() as CfnTemplate;
-  const machineId = stateMachineLogicalId(stack, template, stateMachine);
   const resources = new TemplateResources(template, stack.stackName);
+  const workflows: LocalWorkflow[] = [];
+  for (const stateMachine of stateMachines) workflows.push(await prepare(stack, template, resources, stateMachine, options));
+  return workflows;
+}
+
+async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateResources, stateMachine: sfn.StateMachine | string, options: LocalWorkflowOptions): Promise<LocalWorkflow> {
+  const machineId = stateMachineLogicalId(stack, template, stateMachine);
   const definition = await definitionOf(resources, machineId);
   const states = [...allStates(definition)];
   refuseUnsupported(definition, states, `state machine ${machineId}`);
@@ -225,11 +246,20 @@ export async function localWorkflow(stack: Stack, stateMachine: sfn.StateMachine
   // No X-Ray daemon in the lab; the steps' INFO logs would bury the test output.
   process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  const handlers = new Map<string, LocalHandler>();
-  for (const fn of functions.values()) handlers.set(fn.logicalId, invoker(fn, await importHandler(fn)));
+  const handlers = new Map<string, LambdaHandler>();
+  for (const fn of functions.values()) handlers.set(fn.logicalId, await importHandler(fn));
+  const localHandlers = (timeouts: Record<string, number> = {}) => {
+    const unknown = Object.keys(timeouts).filter((dir) => ![...functions.values()].some((fn) => fn.handlerDir === dir));
+    if (unknown.length) throw new Error(`functionTimeoutSeconds names ${unknown.join(', ')}, not a function of state machine ${machineId} (${[...functions.values()].map((fn) => fn.handlerDir).join(', ')})`);
+    return Object.fromEntries(
+      [...taskFunctions].map(([state, id]) => {
+        const fn = functions.get(id)!;
+        return [state, invoker(fn, handlers.get(id)!, timeouts[fn.handlerDir])];
+      }),
+    );
+  };
 
   const machine = new StateMachine(definition);
-  const taskResourceLocalHandlers = Object.fromEntries([...taskFunctions].map(([state, id]) => [state, handlers.get(id)!]));
   const waitStates = states.filter(([, s]) => s.Type === 'Wait').map(([name]) => name);
   const retryIntervalOverrides = Object.fromEntries(states.filter(([, s]) => s.Retry).map(([name]) => [name, RETRY_INTERVAL_MS]));
   await resources.resolve({ Ref: machineId }, `state machine ${machineId}`);
@@ -241,7 +271,7 @@ export async function localWorkflow(stack: Stack, stateMachine: sfn.StateMachine
       const name = runOptions.name ?? randomUUID();
       const execution = machine.run(input as RunInput, {
         overrides: {
-          taskResourceLocalHandlers,
+          taskResourceLocalHandlers: localHandlers(runOptions.functionTimeoutSeconds),
           waitTimeOverrides: Object.fromEntries(waitStates.map((s) => [s, runOptions.waitTimeMs ?? DEFAULT_WAIT_MS])),
           retryIntervalOverrides: { ...retryIntervalOverrides, ...runOptions.retryIntervalMs },
         },

@@ -1,11 +1,20 @@
-// A synthesized stack's resources as the lab can hold them: tables, topics and event buses
-// created in the emulator (named per run so runs never collide), Lambda functions and state
-// machines as stand-in names and ARNs. Resolves the CloudFormation intrinsics CDK writes
+// A synthesized stack's resources as the lab can hold them: tables, topics, event buses and
+// buckets created in the emulator (named per run so runs never collide), Lambda functions,
+// state machines and KMS keys as stand-in names and ARNs. Resolves the CloudFormation intrinsics CDK writes
 // (Ref, Fn::GetAtt, Fn::Join, Fn::Sub) against them, and refuses anything else by name.
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import {
+  CreateBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketVersioningCommand,
+  PutObjectLockConfigurationCommand,
+  S3Client,
+  type ObjectLockConfiguration,
+  type ServerSideEncryptionConfiguration,
+} from '@aws-sdk/client-s3';
 import { LAB_REGION } from '../../lab/estate';
 
 /** The emulator's account: ARNs it returns carry it, so the stand-ins do too. */
@@ -30,8 +39,11 @@ interface ResourceKind {
   /** Which of the resource's lab values its Ref returns. */
   ref: keyof ResourceInLab;
   attributes: Record<string, keyof ResourceInLab>;
-  /** Creates it in the emulator, or makes its stand-in. `name` is unique to this run. */
-  materialise(resource: TemplateResource, name: string, logicalId: string): Promise<ResourceInLab>;
+  /**
+   * Creates it in the emulator, or makes its stand-in. `name` is unique to this run;
+   * `resolve` resolves the resource's own properties (materialising what they reference).
+   */
+  materialise(resource: TemplateResource, name: string, logicalId: string, resolve: (value: unknown) => Promise<any>): Promise<ResourceInLab>;
 }
 
 export function labArn(service: string, resource: string): string {
@@ -59,6 +71,35 @@ async function createTable(resource: TemplateResource, name: string): Promise<Re
 
 const table: ResourceKind = { ref: 'name', attributes: { Arn: 'arn' }, materialise: createTable };
 
+/** S3's rules: 3-63 characters, lowercase letters, digits and "-", a letter or digit at each end. */
+function bucketNameFrom(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9-]/g, '').slice(-63).replace(/^-+/, '');
+}
+
+/**
+ * The bucket with the template's Object Lock default retention, versioning and default
+ * encryption (its KMS key a stand-in: the emulator records the key id without using it).
+ * Access logging and the bucket policy are left out: the emulator enforces neither.
+ */
+async function createBucket(resource: TemplateResource, runName: string, resolve: (value: unknown) => Promise<any>): Promise<ResourceInLab> {
+  const p = resource.Properties ?? {};
+  const name = bucketNameFrom(runName);
+  const s3 = new S3Client({ forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: name, ObjectLockEnabledForBucket: p.ObjectLockEnabled === true }));
+  if (p.VersioningConfiguration) await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: p.VersioningConfiguration.Status } }));
+  if (p.ObjectLockConfiguration) {
+    await s3.send(new PutObjectLockConfigurationCommand({ Bucket: name, ObjectLockConfiguration: p.ObjectLockConfiguration as ObjectLockConfiguration }));
+  }
+  if (p.BucketEncryption) {
+    const rules = ((await resolve(p.BucketEncryption.ServerSideEncryptionConfiguration)) as any[]).map((r) => ({
+      ApplyServerSideEncryptionByDefault: r.ServerSideEncryptionByDefault,
+      BucketKeyEnabled: r.BucketKeyEnabled,
+    }));
+    await s3.send(new PutBucketEncryptionCommand({ Bucket: name, ServerSideEncryptionConfiguration: { Rules: rules } as ServerSideEncryptionConfiguration }));
+  }
+  return { name, arn: `arn:aws:s3:::${name}` };
+}
+
 const kinds: Record<string, ResourceKind> = {
   'AWS::DynamoDB::Table': table,
   'AWS::DynamoDB::GlobalTable': table,
@@ -79,6 +120,21 @@ const kinds: Record<string, ResourceKind> = {
       const created = await new EventBridgeClient({}).send(new CreateEventBusCommand({ Name: name }));
       return { name, arn: created.EventBusArn! };
     },
+  },
+  'AWS::S3::Bucket': { ref: 'name', attributes: { Arn: 'arn' }, materialise: (resource, name, _, resolve) => createBucket(resource, name, resolve) },
+  // The repository has no KMS client and the emulator's S3 does not call KMS: a stand-in key.
+  'AWS::KMS::Key': {
+    ref: 'name',
+    attributes: { Arn: 'arn', KeyId: 'name' },
+    materialise: async () => {
+      const keyId = randomUUID();
+      return { name: keyId, arn: labArn('kms', `key/${keyId}`) };
+    },
+  },
+  'AWS::KMS::Alias': {
+    ref: 'name',
+    attributes: {},
+    materialise: async (resource) => ({ name: resource.Properties?.AliasName, arn: labArn('kms', resource.Properties?.AliasName) }),
   },
   // Run in-process by the local workflow harness: a recognisable ARN is all they need.
   'AWS::Lambda::Function': {
@@ -163,7 +219,8 @@ export class TemplateResources {
       throw new Error(`${where}: ${logicalId} is ${what}; the lab supports references to ${Object.keys(kinds).join(', ')}`);
     }
     try {
-      this.inLab[logicalId] = await kind.materialise(resource, `${this.stackName}-${logicalId}-${this.runId}`, logicalId);
+      const resolve = (value: unknown) => this.resolve(value, `properties of ${logicalId} (for ${where})`);
+      this.inLab[logicalId] = await kind.materialise(resource, `${this.stackName}-${logicalId}-${this.runId}`, logicalId, resolve);
     } catch (err) {
       throw new Error(`${where}: could not create ${resource.Type} ${logicalId} in the lab's emulator: ${(err as Error).message}`, { cause: err });
     }
