@@ -5,6 +5,8 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Kafka } from 'kafkajs';
 import { producerFor } from '../../functions/shared/kafka/connection';
 import { SecretReader } from '../../functions/shared/secrets';
@@ -229,7 +231,21 @@ describe('backup', () => {
     expect(segments(second.manifest).filter((s) => s.backupId === second.output.backupId).length).toBe(second.output.newSegments);
     expect(second.output.newSegments).toBeGreaterThan(0);
     expect((await expectWholeTopic(second.manifest, topic)).length).toBe(70);
+    // Nothing new: still a manifest, with the configs and group offsets of its time.
+    const third = await backup([topic]);
+    expect(third.output).toMatchObject({ newRecords: 0, newSegments: 0, records: 70, segments: second.output.segments });
+    expect(third.run.states.filter((s) => s === 'Copy')).toEqual([]);
     console.log(`incremental: ${first.output.records} records / ${first.output.segments} segments in ${first.seconds.toFixed(1)} s, then ${second.output.newRecords} new records / ${second.output.newSegments} new segments in ${second.seconds.toFixed(1)} s`);
+  });
+
+  it('refuses bad input in the InvalidInput state, recording no run', async () => {
+    for (const input of [{ topics: ['orders('] }, { topics: [] }, { topic: 'orders' }]) {
+      const run = await rig.run('backup', input);
+      expect([run.status, run.error, run.states.at(-1)]).toEqual(['FAILED', 'InvalidInput', 'InvalidInput']);
+      expect(run.cause).toMatch(/InvalidBackupInput|is invalid/);
+    }
+    const { Item } = await DynamoDBDocumentClient.from(new DynamoDBClient({})).send(new GetCommand({ TableName: rig.stateTable, Key: { pk: 'backup-run' } }));
+    expect(Item).toBeUndefined();
   });
 
   it('continues a copy past its Lambda deadline without gap or duplicate', async () => {
@@ -294,6 +310,7 @@ describe('backup', () => {
     await exited;
     const killedId = /-(\d{8}T\d{6}Z-[a-z0-9]+)\.kdrs$/.exec(uploaded[0]!)![1]!;
     expect(await killedBucket.get(manifestKey(killedId))).toBeUndefined();
+    await expect(handlers.finish(killedId)).rejects.toThrow(new RegExp(`backup ${killedId} cannot be finished: 1 partition\\(s\\) are not copied to the snapshot's end \\(${topic}-0 at \\d+ of 80\\)`));
 
     const started = Date.now();
     const rerun = await handlers.run({ topics: [topic] });

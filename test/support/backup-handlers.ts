@@ -40,6 +40,7 @@ export async function backupByHandlers(config: EstateConfig, names?: { bucket: s
   return {
     bucket,
     table,
+    finish: (backupId: string): Promise<unknown> => finish({ backupId }, context(300)),
     async run(input: unknown, options: { name?: string; functionTimeoutSeconds?: number } = {}): Promise<HandlerRun> {
       const name = options.name ?? randomUUID();
       let copies = 0;
