@@ -11,7 +11,7 @@ import { loadEstateConfigFile, parseEstateConfig } from '../../lib/config/load';
 import { flowName, type EstateConfig, type FlowConfig } from '../../lib/config/schema';
 import { flowAlarmDefinitions } from '../../lib/constructs/probe-alarms';
 import { Metric, METRICS_NAMESPACE } from '../../lib/metrics';
-import { functionOf, only, synthControlPlane } from '../support/template';
+import { actionsOf, functionOf, joined, only, statementsOf, synthControlPlane } from '../support/template';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');
 
@@ -40,16 +40,6 @@ function probeSchedules(template: Template): Record<string, any>[] {
 function alarm(template: Template, name: string): [string, any] {
   return only(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }), `alarm ${name}`);
 }
-
-/** A Fn::Join'ed string with each Fn::GetAtt/Ref written as {LogicalId}. */
-function joined(value: any): string {
-  if (typeof value === 'string') return value;
-  const [sep, parts] = value['Fn::Join'];
-  return parts.map((p: any) => (typeof p === 'string' ? p : `{${p['Fn::GetAtt']?.[0] ?? p.Ref}}`)).join(sep);
-}
-
-const statementsOf = (policy: any): any[] => [policy.Properties.PolicyDocument.Statement].flat();
-const actionsOf = (statement: any): string[] => [statement.Action].flat();
 
 describe('the replication probes (example estate)', () => {
   const { controlPlane, template } = synth(config);
