@@ -8,7 +8,8 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Kafka } from 'kafkajs';
-import { producerFor } from '../../functions/shared/kafka/connection';
+import { fetcherFor, producerFor } from '../../functions/shared/kafka/connection';
+import { PartitionReader } from '../../functions/shared/backup/partition-records';
 import { SecretReader } from '../../functions/shared/secrets';
 import { BackupBucket } from '../../functions/shared/backup/bucket';
 import { manifestKey, type Manifest, type PartitionBackup } from '../../functions/shared/backup/manifest';
@@ -236,6 +237,34 @@ describe('backup', () => {
     expect(third.output).toMatchObject({ newRecords: 0, newSegments: 0, records: 70, segments: second.output.segments });
     expect(third.run.states.filter((s) => s === 'Copy')).toEqual([]);
     console.log(`incremental: ${first.output.records} records / ${first.output.segments} segments in ${first.seconds.toFixed(1)} s, then ${second.output.newRecords} new records / ${second.output.newSegments} new segments in ${second.seconds.toFixed(1)} s`);
+  });
+
+  it('records retention gaps: below the log start at plan time, and when the log start passes a read', async () => {
+    const kafka = await ctx.kafkaFor('dc1');
+    const topic = `${uniqueName('bk')}-orders`;
+    await ensureTopic(kafka, topic, 1);
+    await sendRecords(kafka, topic, spacedRecords(20, Date.now() - 10_000, 1, 1));
+    const first = await backup([topic]);
+    const before = await consumed(kafka, topic);
+    await sendRecords(kafka, topic, spacedRecords(20, Date.now() - 5_000, 1, 1));
+    await (await ctx.adminFor('dc1')).deleteRecords({ topics: [{ name: topic, partitions: [{ partition: 0, offset: 25n }] }] });
+    const second = await backup([topic]);
+    expect(second.output).toMatchObject({ newRecords: 15, records: 35, gaps: { retention: 1 } });
+    const [p] = second.manifest.topics[0]!.partitions;
+    expect(p).toMatchObject({ startOffset: 0, endOffset: 40, gaps: [{ from: 20, to: 25, reason: 'retention' }] });
+    const { records } = await backedUp(bucket, second.manifest, topic);
+    expect(records).toEqual([...before, ...(await consumed(kafka, topic))]);
+    expectCovered(p!, records.map((r) => Number(r.offset)));
+    expect(first.output.records).toBe(20);
+
+    const fetcher = await fetcherFor(ctx.config.clusters.find((c) => c.name === 'dc1')!, new SecretReader(), 'kafka-dr-backup');
+    try {
+      const reader = await PartitionReader.open(fetcher, [topic], new Set());
+      const read = await reader.read([{ topic, partition: 0, offset: 3n, end: 40n }]);
+      expect(read.get(`${topic}/0`)).toEqual({ records: [], gaps: [{ from: 3n, to: 25n, reason: 'retention' }], next: 25n });
+    } finally {
+      await fetcher.close();
+    }
   });
 
   it('refuses bad input in the InvalidInput state, recording no run', async () => {

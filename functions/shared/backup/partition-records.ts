@@ -129,7 +129,8 @@ export class PartitionReader {
 
   private async fetch(node: number, list: readonly PartitionPosition[]): Promise<Map<string, FetchedPartition>> {
     const topics = [...new Set(list.map((p) => p.topic))];
-    const response = await this.fetcher.fetch({
+    const response = await this.fetcher
+      .fetch({
       node,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       topics: topics.map((topic) => ({
@@ -141,7 +142,13 @@ export class PartitionReader {
       maxBytes: REQUEST_MAX_BYTES,
       minBytes: 1,
       maxWaitTime: 200,
-    });
+    })
+      .catch((err: unknown) => {
+        // A partition whose log start passed its offset fails the whole response; its partitions still say which.
+        const partial = (err as { response?: Awaited<ReturnType<Consumer['fetch']>> }).response;
+        if (partial?.responses.every((t) => t.partitions.every((p) => p.errorCode === 0 || p.errorCode === OFFSET_OUT_OF_RANGE))) return partial;
+        throw err;
+      });
     const names = new Map([...this.topicIds].map(([name, id]) => [id, name]));
     const out = new Map<string, FetchedPartition>();
     for (const t of response.responses) {
