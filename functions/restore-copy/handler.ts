@@ -1,12 +1,13 @@
 // Produces one batch of backed-up partitions into the target until done or until the
 // Lambda deadline nears; the state machine runs it again until it reports done.
+import { deadlineMargin } from '../shared/backup/backup-copy';
 import { copyPartitions } from '../shared/backup/restore-copy';
 import type { PartitionRef } from '../shared/backup/restore-plan';
 import { RestoreSource } from '../shared/backup/restore-source';
 import { logger, restoreStep } from '../shared/backup/restore-step';
-
-/** Time kept in hand when the invocation stops: enough to finish the send in flight and return. */
-const DEADLINE_MARGIN_MS = 60_000;
+import { producerFor } from '../shared/kafka/connection';
+import { secrets } from '../shared/workflow-step';
+import { findCluster } from '../../lib/config/estate';
 
 interface CopyEvent {
   restoreId: string;
@@ -14,22 +15,23 @@ interface CopyEvent {
 }
 
 export const handler = restoreStep<CopyEvent>(async (event, kit) => {
+  const remaining = kit.context.getRemainingTimeInMillis();
+  const stopAt = Date.now() + remaining - deadlineMargin(remaining);
   const item = await kit.state().require(event.restoreId);
   const { request } = item;
   const source = await RestoreSource.open(kit.bucket(), request.backupId, request.pointInTime);
-  const producer = (await kit.kafka(request.targetCluster)).producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = await producerFor(findCluster(kit.config, request.targetCluster), secrets, { idempotent: true });
   try {
     const result = await copyPartitions(event.partitions, {
       source,
       item,
       admin: await kit.admin(request.targetCluster),
       producer,
-      outOfTime: () => kit.context.getRemainingTimeInMillis() < DEADLINE_MARGIN_MS,
+      outOfTime: () => Date.now() >= stopAt,
     });
     logger.info('restore copy', { restoreId: event.restoreId, done: result.done, records: result.records, bytes: result.bytes, segments: result.segments });
     return result;
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 });

@@ -1,14 +1,13 @@
 // Produces a batch of backed-up partitions into the target, each in offset order, segment
 // by segment, to the same partition number, with key, value (null: tombstone), headers and
-// timestamp (CreateTime) as backed up. Idempotent producer, acks=all, one send in flight
-// per partition: what lands in a target partition is always a prefix of the records the
+// timestamp (CreateTime) as backed up, headers in their order (null values included, which
+// kafkajs cannot write). Idempotent producer, acks=all, one send in flight per partition: what lands in a target partition is always a prefix of the records the
 // restore takes, so what it already produced is simply `end offset - base`, and a killed or
 // timed-out copy resumes after exactly that many — no duplicate, no gap.
 //
 // A segment is verified whole before any record of it is produced; a corrupt one stops
 // every partition of the batch and fails the restore (CorruptSegment).
-import type { Admin } from '@platformatic/kafka';
-import type { IHeaders, Message, Producer } from 'kafkajs';
+import { ProduceAcks, type Admin, type MessageToProduce, type Producer } from '@platformatic/kafka';
 import { partitionStates } from '../kafka/partition-state';
 import { CorruptSegmentError, encodedRecordSize, type BackupRecord } from './segment';
 import type { PartitionRef } from './restore-plan';
@@ -26,7 +25,7 @@ export interface CopyClients {
   /** Clients of the target cluster. */
   admin: Admin;
   producer: Producer;
-  /** True when the invocation must stop starting work (its Lambda deadline nears). */
+  /** True when the invocation must stop starting work (its Lambda deadline nears); each partition still makes one send. */
   outOfTime: () => boolean;
 }
 
@@ -50,30 +49,33 @@ export interface CopyResult {
   partitions: PartitionCopy[];
 }
 
-function message(partition: number, record: BackupRecord): Message {
-  // A null-prototype object keeps any header name an own key; repeated names keep their order.
-  const headers: IHeaders = Object.create(null) as IHeaders;
-  for (const [name, value] of record.headers) {
-    const values = (headers[name] ??= []) as (Buffer | null)[];
-    values.push(value);
-  }
-  return { partition, key: record.key, value: record.value, headers, timestamp: record.timestamp.toString() };
+function message(topic: string, partition: number, record: BackupRecord): MessageToProduce {
+  return {
+    topic,
+    partition,
+    key: record.key ?? undefined,
+    value: record.value ?? undefined,
+    // Buffer keys: every header is its own entry, repeated names included, in the record's order.
+    headers: new Map(record.headers.map(([name, value]) => [Buffer.from(name, 'utf8'), value as Buffer])),
+    timestamp: record.timestamp,
+  };
 }
 
-function* sends(records: BackupRecord[]): Generator<BackupRecord[]> {
+/** The records in produce requests of bounded size, each with its bytes. */
+function* sends(records: BackupRecord[]): Generator<{ chunk: BackupRecord[]; bytes: number }> {
   let chunk: BackupRecord[] = [];
   let bytes = 0;
   for (const record of records) {
     const size = encodedRecordSize(record);
     if (chunk.length > 0 && (bytes + size > SEND_MAX_BYTES || chunk.length === SEND_MAX_RECORDS)) {
-      yield chunk;
+      yield { chunk, bytes };
       chunk = [];
       bytes = 0;
     }
     chunk.push(record);
     bytes += size;
   }
-  if (chunk.length > 0) yield chunk;
+  if (chunk.length > 0) yield { chunk, bytes };
 }
 
 export async function copyPartitions(partitions: PartitionRef[], clients: CopyClients): Promise<CopyResult> {
@@ -97,17 +99,23 @@ export async function copyPartitions(partitions: PartitionRef[], clients: CopyCl
     }
     // Records of this restore already in the partition: the first `skip` the restore takes.
     let skip = end - base;
-    for (const ref of source.partition(topic, partition).segments) {
-      const cover = coverage(ref, source.pointInTime);
-      if (cover === 'none') continue;
-      if (cover === 'all' && skip >= ref.recordCount) {
+    const segments = source.partition(topic, partition).segments.filter((ref) => coverage(ref, source.pointInTime) !== 'none');
+    // The next segment's object downloads while this one is produced (bytes only: decoded records are several times larger).
+    let prefetched: { key: string; object: Promise<Buffer> } | undefined;
+    for (const [i, ref] of segments.entries()) {
+      if (coverage(ref, source.pointInTime) === 'all' && skip >= ref.recordCount) {
         skip -= ref.recordCount;
         continue;
       }
-      if (stop || clients.outOfTime()) return progress;
+      if (stop || (progress.records > 0 && clients.outOfTime())) return progress;
+      const object = prefetched?.key === ref.key ? prefetched.object : undefined;
+      const next = segments[i + 1];
+      prefetched = next && { key: next.key, object: source.fetch(next) };
+      // Its failure is raised when it is used (or never, if the copy stops first).
+      prefetched?.object.catch(() => undefined);
       let records: BackupRecord[];
       try {
-        records = await source.restorableRecords(ref);
+        records = await source.restorableRecords(ref, object);
       } catch (err) {
         if (err instanceof CorruptSegmentError) stop = true;
         throw err;
@@ -115,11 +123,11 @@ export async function copyPartitions(partitions: PartitionRef[], clients: CopyCl
       progress.segments += 1;
       const rest = records.slice(Math.min(skip, records.length));
       skip -= records.length - rest.length;
-      for (const chunk of sends(rest)) {
-        if (stop || clients.outOfTime()) return progress;
-        await producer.send({ topic: target, acks: -1, messages: chunk.map((r) => message(partition, r)) });
+      for (const { chunk, bytes } of sends(rest)) {
+        if (stop || (progress.records > 0 && clients.outOfTime())) return progress;
+        await producer.send({ acks: ProduceAcks.ALL, messages: chunk.map((r) => message(target, partition, r)) });
         progress.records += chunk.length;
-        progress.bytes += chunk.reduce((n, r) => n + encodedRecordSize(r), 0);
+        progress.bytes += bytes;
       }
     }
     if (skip > 0) {

@@ -81,21 +81,30 @@ export class RestoreSource {
     return this.topic(topic).partitions.find((p) => p.partition === partition) ?? { partition, startOffset: 0, endOffset: 0, segments: [], gaps: [] };
   }
 
-  /** The segment's records the restore takes, verified; CorruptSegment (naming the object) when it fails a check. */
-  restorableRecords(ref: SegmentRef): Promise<BackupRecord[]> {
+  /** The segment's records the restore takes, verified; CorruptSegment (naming the object) when it fails a check. `object`: its bytes, if fetched already. */
+  restorableRecords(ref: SegmentRef, object?: Promise<Buffer>): Promise<BackupRecord[]> {
     let records = this.decoded.get(ref.key);
     if (!records) {
-      records = this.download(ref);
+      records = (object ?? this.fetch(ref)).then((body) => this.verified(ref, body));
       // Only straddling segments are asked for twice (plan and finish counting); keep memory to one segment otherwise.
       if (coverage(ref, this.pointInTime) === 'some') this.decoded.set(ref.key, records);
     }
     return records;
   }
 
-  private async download(ref: SegmentRef): Promise<BackupRecord[]> {
-    const object = `s3://${this.bucket.name}/${ref.key}`;
+  /** The segment object's bytes, unchecked (restorableRecords checks them). */
+  async fetch(ref: SegmentRef): Promise<Buffer> {
     const body = await this.bucket.get(ref.key);
-    if (!body) throw new CorruptSegmentError(object, `the object is missing from the bucket (backup ${this.manifest.backupId} lists it)`);
+    if (!body) throw new CorruptSegmentError(this.objectName(ref), `the object is missing from the bucket (backup ${this.manifest.backupId} lists it)`);
+    return body;
+  }
+
+  private objectName(ref: SegmentRef): string {
+    return `s3://${this.bucket.name}/${ref.key}`;
+  }
+
+  private verified(ref: SegmentRef, body: Buffer): BackupRecord[] {
+    const object = this.objectName(ref);
     const { header, records } = decodeSegment(object, body);
     if (header.recordCount !== ref.recordCount || header.firstOffset !== BigInt(ref.firstOffset) || header.lastOffset !== BigInt(ref.lastOffset)) {
       throw new CorruptSegmentError(object, `it holds offsets ${header.firstOffset}-${header.lastOffset} (${header.recordCount} records), the manifest lists ${ref.firstOffset}-${ref.lastOffset} (${ref.recordCount})`);
@@ -116,7 +125,7 @@ export class RestoreSource {
         continue;
       }
       for (const record of await this.restorableRecords(ref)) {
-        if (record.offset >= BigInt(below)) break;
+        if (Number(record.offset) >= below) break;
         total.records += 1;
         total.bytes += encodedRecordSize(record);
       }

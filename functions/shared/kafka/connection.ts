@@ -88,9 +88,12 @@ export async function fetcherFor(cluster: ClusterConfig, secrets: SecretReader, 
   return new Consumer({ ...(await platformaticOptions(cluster, secrets, options)), groupId });
 }
 
-/** A @platformatic/kafka producer of Buffers: unlike kafkajs, it writes a header whose value is null as Kafka allows. */
-export async function producerFor(cluster: ClusterConfig, secrets: SecretReader, options: ConnectionOptions = {}): Promise<Producer> {
-  return new Producer(await platformaticOptions(cluster, secrets, options));
+/**
+ * A @platformatic/kafka producer of Buffers: unlike kafkajs, it writes a header whose value is null as Kafka allows.
+ * `idempotent`: acks=all, one request in flight, no duplicate from its own retries.
+ */
+export async function producerFor(cluster: ClusterConfig, secrets: SecretReader, options: ConnectionOptions & { idempotent?: boolean } = {}): Promise<Producer> {
+  return new Producer({ ...(await platformaticOptions(cluster, secrets, options)), idempotent: options.idempotent ?? false });
 }
 
 /** One client per cluster of the estate, created on first use. */
