@@ -29,6 +29,8 @@ export type BackupStep = 'backup-plan' | 'backup-copy' | 'backup-finish' | 'rest
 
 /** A long backup or restore is continued by running it again; a day bounds one stuck on a dead cluster. */
 const EXECUTION_TIMEOUT = Duration.hours(24);
+/** A copy step's payload: the Map item (the run's id and the batch's partitions), whatever the loop added. */
+const BATCH_PAYLOAD = (idField: string) => ({ [`${idField}.$`]: `$.${idField}`, 'partitions.$': '$.partitions' });
 const KMS_WRITE = ['kms:GenerateDataKey', 'kms:Encrypt'];
 const KMS_READ = ['kms:Decrypt'];
 
@@ -154,19 +156,27 @@ export class BackupWorkflows extends Construct {
     }
   }
 
+  /**
+   * A Map over the plan's batches: each batch goes to `step` (its result at $.copy) again and
+   * again until it says done, then ends in Succeed `done` (after Choice `<done>?`).
+   */
+  private batches(scope: Construct, id: string, idField: string, maxConcurrency: number, step: sfn.TaskStateBase, done: string): sfn.Map {
+    const untilDone = new sfn.Choice(scope, `${done}?`).when(sfn.Condition.booleanEquals('$.copy.done', true), new sfn.Succeed(scope, done)).otherwise(step);
+    return new sfn.Map(scope, id, {
+      itemsPath: '$.plan.batches',
+      maxConcurrency,
+      itemSelector: { [`${idField}.$`]: `$.plan.${idField}`, 'partitions.$': '$$.Map.Item.Value.partitions' },
+      resultPath: sfn.JsonPath.DISCARD,
+    }).itemProcessor(step.next(untilDone));
+  }
+
   private backupDefinition(maxConcurrency: number): sfn.IChainable {
     const scope = new Construct(this, 'BackupStates');
     const plan = lambdaStep(scope, 'Plan', this.steps['backup-plan'], EXECUTION_PAYLOAD, '$.plan');
     plan.addCatch(new sfn.Fail(scope, 'InvalidInput', { error: 'InvalidInput', causePath: '$.Cause' }), { errors: ['InvalidBackupInput'] });
     plan.addCatch(new sfn.Fail(scope, 'PlanFailed', { error: 'PlanFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
 
-    const copy = lambdaStep(scope, 'Copy', this.steps['backup-copy'], { 'backupId.$': '$.backupId', 'partitions.$': '$.partitions' }, '$.copy');
-    const copyPartitions = new sfn.Map(scope, 'CopyPartitions', {
-      itemsPath: '$.plan.batches',
-      maxConcurrency,
-      itemSelector: { 'backupId.$': '$.plan.backupId', 'partitions.$': '$$.Map.Item.Value.partitions' },
-      resultPath: sfn.JsonPath.DISCARD,
-    }).itemProcessor(copy.next(new sfn.Choice(scope, 'BatchCopied?').when(sfn.Condition.booleanEquals('$.copy.done', true), new sfn.Succeed(scope, 'BatchCopied')).otherwise(copy)));
+    const copyPartitions = this.batches(scope, 'CopyPartitions', 'backupId', maxConcurrency, lambdaStep(scope, 'Copy', this.steps['backup-copy'], BATCH_PAYLOAD('backupId'), '$.copy'), 'BatchCopied');
     copyPartitions.addCatch(new sfn.Fail(scope, 'CopyFailed', { error: 'CopyFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
 
     const finish = lambdaStep(scope, 'Finish', this.steps['backup-finish'], { 'backupId.$': '$.plan.backupId' }, '$.backup');
@@ -183,15 +193,7 @@ export class BackupWorkflows extends Construct {
     plan.addCatch(corrupt, { errors: ['CorruptManifest'] });
     plan.addCatch(new sfn.Fail(scope, 'PlanFailed', { error: 'PlanFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
 
-    const restore = lambdaStep(scope, 'Restore', this.steps['restore-copy'], { 'restoreId.$': '$.restoreId', 'partitions.$': '$.partitions' }, '$.copy');
-    const restorePartitions = new sfn.Map(scope, 'RestorePartitions', {
-      itemsPath: '$.plan.batches',
-      maxConcurrency,
-      itemSelector: { 'restoreId.$': '$.plan.restoreId', 'partitions.$': '$$.Map.Item.Value.partitions' },
-      resultPath: sfn.JsonPath.DISCARD,
-    }).itemProcessor(
-      restore.next(new sfn.Choice(scope, 'BatchRestored?').when(sfn.Condition.booleanEquals('$.copy.done', true), new sfn.Succeed(scope, 'BatchRestored')).otherwise(restore)),
-    );
+    const restorePartitions = this.batches(scope, 'RestorePartitions', 'restoreId', maxConcurrency, lambdaStep(scope, 'Restore', this.steps['restore-copy'], BATCH_PAYLOAD('restoreId'), '$.copy'), 'BatchRestored');
     restorePartitions.addCatch(corrupt, { errors: ['CorruptSegment'] });
     restorePartitions.addCatch(new sfn.Fail(scope, 'RestoreFailed', { error: 'RestoreFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
 

@@ -13,7 +13,7 @@ import { buildApp } from '../../lib/app';
 import { loadEstateConfigFile, parseEstateConfig } from '../../lib/config/load';
 import type { EstateConfig } from '../../lib/config/schema';
 import { labPythonTool } from '../support/lab-tools';
-import { allows, definitionOf, functionOf, joined, only, principalsAllowed, resourcesOf, statementsOf, synthControlPlane, type Asl } from '../support/template';
+import { allows, definitionOf, functionOf, joined, only, principalsAllowed, resourcesOf, statementsOf, synthControlPlane, type Asl, type AslState } from '../support/template';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');
 const backup = config.backup!;
@@ -98,6 +98,24 @@ function expectTransientRetries(asl: Asl, tasks: string[]): void {
   for (const [name, task] of found as [string, any][]) {
     expect([name, task.Retry]).toEqual([name, [{ ErrorEquals: TRANSIENT, IntervalSeconds: 2, MaxAttempts: 4, BackoffRate: 2 }]]);
   }
+}
+
+/** A Map over the plan's batches, each item calling `step` until it says done, then Finish. */
+function expectBatchLoop(map: AslState, { idField, step, resource, done }: { idField: string; step: string; resource: string; done: string }): void {
+  expect(map).toMatchObject({
+    Type: 'Map',
+    ItemsPath: '$.plan.batches',
+    MaxConcurrency: backup.parallelism.concurrentInvocations,
+    ItemSelector: { [`${idField}.$`]: `$.plan.${idField}`, 'partitions.$': '$$.Map.Item.Value.partitions' },
+    ResultPath: null,
+    Next: 'Finish',
+  });
+  const iteration = map.ItemProcessor;
+  expect(iteration.ProcessorConfig).toEqual({ Mode: 'INLINE' });
+  expect(iteration.StartAt).toBe(step);
+  expect(iteration.States[step]).toMatchObject({ Type: 'Task', Resource: resource, Parameters: { [`${idField}.$`]: `$.${idField}`, 'partitions.$': '$.partitions' }, ResultPath: '$.copy', Next: `${done}?` });
+  expect(iteration.States[`${done}?`]).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.copy.done', BooleanEquals: true, Next: done }], Default: step });
+  expect(iteration.States[done]).toEqual({ Type: 'Succeed' });
 }
 
 describe('backup and restore (example estate: the vault in a third region)', () => {
@@ -239,15 +257,18 @@ describe('backup and restore (example estate: the vault in a third region)', () 
     });
   });
 
+  it.each([
+    ['backup', backupMachine, backupAsl],
+    ['restore', restoreMachine, restoreAsl],
+  ])('traces the %s state machine, logs every execution with its data, bounds it to a day, in JSONPath', (_, machine, asl) => {
+    expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+    expect(asl.TimeoutSeconds).toBe(86400);
+    expect(JSON.stringify(asl)).not.toContain('QueryLanguage');
+  });
+
   describe('the backup state machine', () => {
     const states = backupAsl.States;
-
-    it('is traced, logs every execution with its data, and is bounded in time', () => {
-      expect(backupMachine.Properties.TracingConfiguration).toEqual({ Enabled: true });
-      expect(backupMachine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
-      expect(backupAsl.TimeoutSeconds).toBe(86400);
-      expect(JSON.stringify(backupAsl)).not.toContain('QueryLanguage');
-    });
 
     it('plans with the execution input and identity, ending a bad input in InvalidInput and other errors in PlanFailed', () => {
       expect(backupAsl.StartAt).toBe('Plan');
@@ -259,27 +280,8 @@ describe('backup and restore (example estate: the vault in a third region)', () 
     });
 
     it('copies the planned batches, each on its own until done, at most the configured number at once', () => {
-      expect(states.CopyPartitions).toMatchObject({
-        Type: 'Map',
-        ItemsPath: '$.plan.batches',
-        MaxConcurrency: backup.parallelism.concurrentInvocations,
-        ItemSelector: { 'backupId.$': '$.plan.backupId', 'partitions.$': '$$.Map.Item.Value.partitions' },
-        ResultPath: null,
-        Next: 'Finish',
-        Catch: [{ ErrorEquals: ['States.ALL'], Next: 'CopyFailed' }],
-      });
-      const iteration = states.CopyPartitions!.ItemProcessor;
-      expect(iteration.ProcessorConfig).toEqual({ Mode: 'INLINE' });
-      expect(iteration.StartAt).toBe('Copy');
-      expect(iteration.States.Copy).toMatchObject({
-        Type: 'Task',
-        Resource: lambda('backup-copy'),
-        Parameters: { 'backupId.$': '$.backupId', 'partitions.$': '$.partitions' },
-        ResultPath: '$.copy',
-        Next: 'BatchCopied?',
-      });
-      expect(iteration.States['BatchCopied?']).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.copy.done', BooleanEquals: true, Next: 'BatchCopied' }], Default: 'Copy' });
-      expect(iteration.States.BatchCopied).toEqual({ Type: 'Succeed' });
+      expectBatchLoop(states.CopyPartitions!, { idField: 'backupId', step: 'Copy', resource: lambda('backup-copy'), done: 'BatchCopied' });
+      expect(states.CopyPartitions!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'CopyFailed' }]);
     });
 
     it('finishes with the backup id and succeeds with the finish result; a finish error ends in FinishFailed', () => {
@@ -300,12 +302,6 @@ describe('backup and restore (example estate: the vault in a third region)', () 
   describe('the restore state machine', () => {
     const states = restoreAsl.States;
 
-    it('is traced, logs every execution with its data, and is bounded in time', () => {
-      expect(restoreMachine.Properties.TracingConfiguration).toEqual({ Enabled: true });
-      expect(restoreMachine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
-      expect(restoreAsl.TimeoutSeconds).toBe(86400);
-    });
-
     it('plans with the execution input and identity, each refusal ending in its own named state', () => {
       expect(restoreAsl.StartAt).toBe('Plan');
       expect(states.Plan).toMatchObject({ Type: 'Task', Resource: lambda('restore-plan'), Parameters: EXECUTION_PAYLOAD, ResultPath: '$.plan', Next: 'DryRun?' });
@@ -323,28 +319,11 @@ describe('backup and restore (example estate: the vault in a third region)', () 
     });
 
     it('restores the planned batches, each until done, a corrupt segment ending in CorruptBackup', () => {
-      expect(states.RestorePartitions).toMatchObject({
-        Type: 'Map',
-        ItemsPath: '$.plan.batches',
-        MaxConcurrency: backup.parallelism.concurrentInvocations,
-        ItemSelector: { 'restoreId.$': '$.plan.restoreId', 'partitions.$': '$$.Map.Item.Value.partitions' },
-        ResultPath: null,
-        Next: 'Finish',
-        Catch: [
-          { ErrorEquals: ['CorruptSegment'], Next: 'CorruptBackup' },
-          { ErrorEquals: ['States.ALL'], Next: 'RestoreFailed' },
-        ],
-      });
-      const iteration = states.RestorePartitions!.ItemProcessor;
-      expect(iteration.StartAt).toBe('Restore');
-      expect(iteration.States.Restore).toMatchObject({
-        Type: 'Task',
-        Resource: lambda('restore-copy'),
-        Parameters: { 'restoreId.$': '$.restoreId', 'partitions.$': '$.partitions' },
-        ResultPath: '$.copy',
-        Next: 'BatchRestored?',
-      });
-      expect(iteration.States['BatchRestored?']).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.copy.done', BooleanEquals: true, Next: 'BatchRestored' }], Default: 'Restore' });
+      expectBatchLoop(states.RestorePartitions!, { idField: 'restoreId', step: 'Restore', resource: lambda('restore-copy'), done: 'BatchRestored' });
+      expect(states.RestorePartitions!.Catch).toEqual([
+        { ErrorEquals: ['CorruptSegment'], Next: 'CorruptBackup' },
+        { ErrorEquals: ['States.ALL'], Next: 'RestoreFailed' },
+      ]);
     });
 
     it('finishes with the restore id and succeeds with the report; a finish error ends in FinishFailed', () => {
