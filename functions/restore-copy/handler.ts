@@ -17,9 +17,9 @@ interface CopyEvent {
 export const handler = restoreStep<CopyEvent>(async (event, kit) => {
   const remaining = kit.context.getRemainingTimeInMillis();
   const stopAt = Date.now() + remaining - deadlineMargin(remaining);
-  const item = await kit.state().require(event.restoreId);
+  const item = await kit.state.require(event.restoreId);
   const { request } = item;
-  const source = await RestoreSource.open(kit.bucket(), request.backupId, request.pointInTime);
+  const source = await RestoreSource.open(kit.bucket, request.backupId, request.pointInTime);
   const producer = await producerFor(findCluster(kit.config, request.targetCluster), secrets, { idempotent: true });
   try {
     const result = await copyPartitions(event.partitions, {

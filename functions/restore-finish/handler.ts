@@ -5,11 +5,10 @@ import { RestoreSource } from '../shared/backup/restore-source';
 import { logger, restoreStep } from '../shared/backup/restore-step';
 
 export const handler = restoreStep<{ restoreId: string }>(async (event, kit) => {
-  const state = kit.state();
-  const item = await state.require(event.restoreId);
+  const item = await kit.state.require(event.restoreId);
   const { request } = item;
-  const source = await RestoreSource.open(kit.bucket(), request.backupId, request.pointInTime);
-  const report = await finishRestore(item, { source, state, admin: await kit.admin(request.targetCluster) });
+  const source = await RestoreSource.open(kit.bucket, request.backupId, request.pointInTime);
+  const report = await finishRestore(item, { source, state: kit.state, admin: await kit.admin(request.targetCluster) });
   logger.info('restore finished', { restoreId: event.restoreId, records: report.records, durationSeconds: report.durationSeconds });
   return report;
 });

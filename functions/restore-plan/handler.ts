@@ -15,13 +15,13 @@ interface PlanEvent {
 export const handler = restoreStep<PlanEvent>(async (event, kit) => {
   const request = parseRestoreRequest(event.input, kit.config);
   const restoreId = restoreIdOf(request);
-  const source = await RestoreSource.open(kit.bucket(), request.backupId, request.pointInTime);
+  const source = await RestoreSource.open(kit.bucket, request.backupId, request.pointInTime);
   const plan = await planRestore(request, restoreId, {
     source,
-    state: kit.state(),
+    state: kit.state,
     admin: await kit.admin(request.targetCluster),
     kafka: await kit.kafka(request.targetCluster),
-    partitionsPerInvocation: kit.backup().parallelism.partitionsPerInvocation,
+    partitionsPerInvocation: kit.backup.parallelism.partitionsPerInvocation,
   });
   logger.info(request.dryRun ? 'restore dry run' : 'restore planned', { restoreId, execution: event.execution.name, request: toJson(request), batches: plan.batches.length });
   return plan;

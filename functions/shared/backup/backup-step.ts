@@ -33,6 +33,28 @@ export function parseBackupInput<S extends z.ZodType>(schema: S, event: unknown,
   return parsed.data;
 }
 
+/** What backup and restore steps share: the estate's backup settings, the bucket, and the state table's client and name. */
+export interface BackupVault {
+  backup: NonNullable<EstateConfig['backup']>;
+  bucket: BackupBucket;
+  documents: DynamoDBDocumentClient;
+  stateTable: string;
+}
+
+export function backupVault(config: EstateConfig): BackupVault {
+  const backup = config.backup;
+  if (!backup) throw new Error(`estate ${config.estate} has no backup section: add one to the estate file to back it up and restore from it`);
+  const region = backup.bucket.region ?? process.env.AWS_REGION;
+  let s3 = s3ByRegion.get(region);
+  if (!s3) s3ByRegion.set(region, (s3 = tracer.captureAWSv3Client(new S3Client({ region }))));
+  return {
+    backup,
+    bucket: new BackupBucket(s3, requiredEnv('BACKUP_BUCKET', 'the backup bucket'), { mode: backup.objectLockMode, retentionDays: backup.retentionDays }),
+    documents,
+    stateTable: requiredEnv('BACKUP_STATE_TABLE', 'the backup state table (runs, progress, heads, restores)'),
+  };
+}
+
 export interface BackupKit extends StepClients {
   backup: NonNullable<EstateConfig['backup']>;
   bucket: BackupBucket;
@@ -42,16 +64,7 @@ export interface BackupKit extends StepClients {
 /** A backup step's Lambda handler: `run` gets the event and the kit; its result is returned as JSON with `finishedAt`. */
 export function backupStep<E>(run: (event: E, kit: BackupKit) => Promise<object>) {
   return workflowStep<E>('kafka-dr-backup', (event, clients) => {
-    const backup = clients.config.backup;
-    if (!backup) throw new Error(`estate ${clients.config.estate} has no backup section: add one to the estate file to back it up`);
-    const region = backup.bucket.region ?? process.env.AWS_REGION;
-    let s3 = s3ByRegion.get(region);
-    if (!s3) s3ByRegion.set(region, (s3 = tracer.captureAWSv3Client(new S3Client({ region }))));
-    return run(event, {
-      ...clients,
-      backup,
-      bucket: new BackupBucket(s3, requiredEnv('BACKUP_BUCKET', 'the backup bucket'), { mode: backup.objectLockMode, retentionDays: backup.retentionDays }),
-      state: new BackupState(documents, requiredEnv('BACKUP_STATE_TABLE', 'the backup state table (runs, progress, heads)')),
-    });
+    const { backup, bucket, documents, stateTable } = backupVault(clients.config);
+    return run(event, { ...clients, backup, bucket, state: new BackupState(documents, stateTable) });
   });
 }
