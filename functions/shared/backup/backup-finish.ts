@@ -102,8 +102,8 @@ export async function finishBackup(event: unknown, kit: BackupKit): Promise<Back
   }
   const parents = new Map<string, Manifest>();
   for (const id of new Set(snapshot.topics.flatMap((t) => (t.parent ? [t.parent] : [])))) parents.set(id, await kit.bucket.readManifest(id));
-  const byTopic = new Map<string, PartitionProgress[]>();
-  for (const p of progress) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+  const byTopic = new Map<string, (PartitionProgress & { segments: SegmentRef[] })[]>();
+  for (const p of progress) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), { ...p, segments: await kit.state.segments(p) }]);
   const inherited: SegmentRef[] = [];
   const topics: TopicBackup[] = snapshot.topics.map((t) => {
     const parent = t.parent ? parents.get(t.parent)?.topics.find((pt) => pt.name === t.name) : undefined;
@@ -130,7 +130,7 @@ export async function finishBackup(event: unknown, kit: BackupKit): Promise<Back
   };
   await kit.bucket.putManifest(manifest);
   for (const t of topics) await kit.state.setHead(t.name, backupId);
-  await kit.state.endRun(backupId, partitionIds);
+  await kit.state.endRun(progress);
   const summary = summarize(manifest);
   logger.info('backup finished', { ...summary, inheritedLocksExtended: extended });
   return summary;

@@ -144,7 +144,7 @@ async function snapshot(run: BackupRun, topics: string[], kit: BackupKit): Promi
         startOffset: inherited?.startOffset ?? Number(s.earliest),
         nextOffset: Number(next),
         endOffset: Number(s.latest),
-        segments: [],
+        segmentOffsets: [],
         gaps,
       });
     }

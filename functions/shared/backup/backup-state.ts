@@ -2,16 +2,19 @@
 // between its steps and across executions:
 //   backup-run                                   the unfinished backup (at most one)
 //   backup-progress#<backupId>#<topic>#<p>       how far this run copied a partition
+//   backup-segment#<backupId>#<topic>#<p>#<first> a segment this run recorded (one item each:
+//                                                a partition's list would outgrow an item's 400 KB)
 //   backup-head#<topic>                          the newest manifest holding the topic
 // Progress only moves forward, by conditional writes on the offset it moved from, so two
 // invocations copying the same partition can never both record a segment.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -20,6 +23,7 @@ import type { Gap, SegmentRef } from './manifest';
 const RUN = 'backup-run';
 const progressKey = (backupId: string, topic: string, partition: number) => `backup-progress#${backupId}#${topic}#${partition}`;
 const headKey = (topic: string) => `backup-head#${topic}`;
+const segmentItemKey = (backupId: string, topic: string, partition: number, firstOffset: number) => `backup-segment#${backupId}#${topic}#${partition}#${firstOffset}`;
 
 export interface BackupRun {
   backupId: string;
@@ -43,8 +47,8 @@ export interface PartitionProgress {
   nextOffset: number;
   /** The snapshot's end (exclusive). */
   endOffset: number;
-  /** Segments this run wrote, in offset order. */
-  segments: SegmentRef[];
+  /** First offsets of the segments this run recorded, in order (the segments are items of their own). */
+  segmentOffsets: number[];
   /** Offsets this run found without a record, in order. */
   gaps: Gap[];
 }
@@ -130,24 +134,43 @@ export class BackupState {
     return partitions.flatMap((p) => found.get(progressKey(backupId, p.topic, p.partition)) ?? []);
   }
 
-  /** Moves a partition from `from` to `to`, appending a segment and gaps; ProgressConflictError if it is no longer at `from`. */
+  /**
+   * Moves a partition from `from` to `to`, recording a segment and gaps, in one transaction;
+   * ProgressConflictError if it is no longer at `from`.
+   */
   async advance(backupId: string, p: PartitionId, from: number, to: number, segment: SegmentRef | undefined, gaps: readonly Gap[]): Promise<void> {
+    const update = {
+      TableName: this.tableName,
+      Key: { pk: progressKey(backupId, p.topic, p.partition) },
+      UpdateExpression: 'SET nextOffset = :to, segmentOffsets = list_append(segmentOffsets, :segments), #gaps = list_append(#gaps, :gaps)',
+      ConditionExpression: 'nextOffset = :from',
+      ExpressionAttributeNames: { '#gaps': 'gaps' },
+      ExpressionAttributeValues: { ':from': from, ':to': to, ':segments': segment ? [segment.firstOffset] : [], ':gaps': gaps },
+    };
     try {
+      if (!segment) {
+        await this.doc.send(new UpdateCommand(update));
+        return;
+      }
       await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: progressKey(backupId, p.topic, p.partition) },
-          UpdateExpression: 'SET nextOffset = :to, #segments = list_append(#segments, :segments), #gaps = list_append(#gaps, :gaps)',
-          ConditionExpression: 'nextOffset = :from',
-          // "segments" is a DynamoDB reserved word.
-          ExpressionAttributeNames: { '#segments': 'segments', '#gaps': 'gaps' },
-          ExpressionAttributeValues: { ':from': from, ':to': to, ':segments': segment ? [segment] : [], ':gaps': gaps },
+        new TransactWriteCommand({
+          TransactItems: [{ Update: update }, { Put: { TableName: this.tableName, Item: { pk: segmentItemKey(backupId, p.topic, p.partition, segment.firstOffset), ...segment } } }],
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) throw new ProgressConflictError(backupId, p, from);
+      const refused = err instanceof ConditionalCheckFailedException || (err instanceof TransactionCanceledException && err.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed');
+      if (refused) throw new ProgressConflictError(backupId, p, from);
       throw err;
     }
+  }
+
+  /** The segments this run recorded for the partition, in offset order. */
+  async segments(progress: PartitionProgress): Promise<SegmentRef[]> {
+    const items = await this.getAll(progress.segmentOffsets.map((first) => segmentItemKey(progress.backupId, progress.topic, progress.partition, first)));
+    const byFirst = new Map(items.map(({ pk: _, ...ref }) => [(ref as SegmentRef).firstOffset, ref as SegmentRef]));
+    const missing = progress.segmentOffsets.filter((first) => !byFirst.has(first));
+    if (missing.length > 0) throw new Error(`backup ${progress.backupId}: table ${this.tableName} lacks the segment items of ${progress.topic}-${progress.partition} at offsets ${missing.join(', ')}; start a new backup`);
+    return progress.segmentOffsets.flatMap((first) => byFirst.get(first) ?? []);
   }
 
   /** The newest backup holding each topic (absent: never backed up). */
@@ -172,9 +195,12 @@ export class BackupState {
     }
   }
 
-  /** Forgets the finished run: its progress items, then the run item. */
-  async endRun(backupId: string, partitions: readonly PartitionId[]): Promise<void> {
-    await this.writeAll(partitions.map((p) => ({ DeleteRequest: { Key: { pk: progressKey(backupId, p.topic, p.partition) } } })));
+  /** Forgets the finished run: its segment and progress items, then the run item. */
+  async endRun(progress: readonly PartitionProgress[]): Promise<void> {
+    const backupId = progress[0]?.backupId;
+    if (!backupId) return;
+    await this.writeAll(progress.flatMap((p) => p.segmentOffsets.map((first) => ({ DeleteRequest: { Key: { pk: segmentItemKey(backupId, p.topic, p.partition, first) } } }))));
+    await this.writeAll(progress.map((p) => ({ DeleteRequest: { Key: { pk: progressKey(backupId, p.topic, p.partition) } } })));
     try {
       await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: RUN }, ConditionExpression: 'backupId = :id', ExpressionAttributeValues: { ':id': backupId } }));
     } catch (err) {
