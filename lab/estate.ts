@@ -119,7 +119,7 @@ export async function labEstate(lab: LabInfo = readLabInfo()): Promise<EstateCon
           // ident-* topics are replicated by the lab's identity-policy connector instead (identityFlow).
           topics: { include: ['.*'], exclude: ['__.*', '.*\\.internal', 'heartbeats', 'mm2-.*', 'connect-.*', 'ident-.*'] },
           replicationPolicy: { type: 'default', separator: '.' },
-          mm2: { connectUrl: lab.connect.url, connectors: { source, checkpoint, heartbeat }, emitCheckpoints: true, checkpointIntervalSeconds: 1, syncGroupOffsets: false },
+          mm2: { connectUrl: lab.connect.url, connectors: { source, checkpoint, heartbeat }, emitCheckpoints: true, syncGroupOffsets: false },
         },
       ],
       dns: {

@@ -72,13 +72,6 @@ export const mm2Schema = z
       .object({ source: z.string().min(1), checkpoint: z.string().min(1), heartbeat: z.string().min(1) })
       .strict(),
     emitCheckpoints: z.boolean().default(true),
-    checkpointIntervalSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(86400)
-      .default(60)
-      .describe('MM2 emit.checkpoints.interval.seconds: how stale a group\'s newest checkpoint can be, which bounds the duplicate window of an unplanned failover'),
     syncGroupOffsets: z.boolean().default(false).describe('MM2 sync.group.offsets.enabled; kafka-dr syncs offsets itself at failover'),
     offsetSyncsTopicLocation: z.enum(['source', 'target']).default('source'),
   })

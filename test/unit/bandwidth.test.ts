@@ -177,7 +177,7 @@ describe('runBandwidthProbe', () => {
     target: 'dc2',
     topics: { include: ['.*'], exclude: [] },
     replicationPolicy: { type: 'default', separator: '.' },
-    mm2: { connectUrl: 'http://connect:8083', connectors: { source: 's', checkpoint: 'c', heartbeat: 'h' }, emitCheckpoints: true, checkpointIntervalSeconds: 60, syncGroupOffsets: false, offsetSyncsTopicLocation: 'source' },
+    mm2: { connectUrl: 'http://connect:8083', connectors: { source: 's', checkpoint: 'c', heartbeat: 'h' }, emitCheckpoints: true, syncGroupOffsets: false, offsetSyncsTopicLocation: 'source' },
   } satisfies FlowConfig;
 
   it('reports unreachable clusters and what it could not do as values, and keeps the previous snapshot', async () => {

@@ -108,7 +108,7 @@ export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, 
   const groups = mode === 'planned' ? [...new Set([...byGroup.keys(), ...(await applicationGroups(await clients.admin(flow.source)))])] : [...byGroup.keys()];
 
   const { translated, untranslated } = mode === 'planned' ? await translateExactly(flow, options.reverse, groups, byGroup, clients) : { translated: new Map<string, Map<string, PartitionTarget>>(), untranslated: [] };
-  const windowEnds = await duplicateWindowEnds(targetAdmin, [...byGroup.values()].flatMap((g) => [...g.values()]), flow.mm2.checkpointIntervalSeconds * 1000);
+  const windowEnds = await replicaEnds(targetAdmin, [...byGroup.values()].flatMap((g) => [...g.values()]));
   const [members, current] = await Promise.all([targetMembers(targetAdmin, groups), committedOffsets(targetAdmin, groups)]);
 
   const planned: GroupOffsetPlan[] = groups.map((group) => {
@@ -142,38 +142,17 @@ export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, 
 type PartitionTarget = Omit<PartitionOffsetPlan, 'currentOffset' | 'action'>;
 
 /**
- * Per target partition holding checkpoints, the first offset whose record is newer than
- * the newest checkpoint plus one checkpoint interval: MM2 emits checkpoints every interval
- * while the source lives, a group commits only records produced before its commit, and MM2
- * keeps record timestamps, so every record a group had consumed lies before it (assuming
- * producer and MM2 clocks agree). One ListOffsets request per kind for all partitions.
+ * Per target partition holding checkpoints, its end offset: where a duplicate window ends.
+ * Any replicated record after a group's checkpoint may have been consumed on the source
+ * before it was lost (MM2 checkpoints lag the group's commits, by more than the checkpoint
+ * interval when its tasks fall behind), and none beyond the end can be re-read.
  */
-async function duplicateWindowEnds(admin: Admin, checkpoints: Iterable<StoredCheckpoint>, intervalMs: number): Promise<Map<string, bigint>> {
-  const partitions = new Map<string, { topic: string; partition: number }>();
-  let newest = 0;
-  for (const c of checkpoints) {
-    partitions.set(partitionKey(c.topic, c.partition), { topic: c.topic, partition: c.partition });
-    newest = Math.max(newest, c.recordTimestamp);
-  }
-  const topics = new Map<string, number[]>();
-  for (const p of partitions.values()) {
-    const ps = topics.get(p.topic);
-    if (ps) ps.push(p.partition);
-    else topics.set(p.topic, [p.partition]);
-  }
+async function replicaEnds(admin: Admin, checkpoints: Iterable<StoredCheckpoint>): Promise<Map<string, bigint>> {
+  const topics = new Map<string, Set<number>>();
+  for (const c of checkpoints) topics.set(c.topic, (topics.get(c.topic) ?? new Set()).add(c.partition));
   if (topics.size === 0) return new Map();
-  const query = (timestamp: bigint) => ({ topics: [...topics].map(([name, ps]) => ({ name, partitions: ps.map((partitionIndex) => ({ partitionIndex, timestamp })) })) });
-  const [byTime, ends] = await Promise.all([admin.listOffsets(query(BigInt(newest + intervalMs))), admin.listOffsets(query(-1n))]);
-  const latest = new Map(ends.flatMap((t) => t.partitions.map((p) => [partitionKey(t.name, p.partitionIndex), p.offset] as const)));
-  const out = new Map<string, bigint>();
-  for (const t of byTime) {
-    for (const p of t.partitions) {
-      const key = partitionKey(t.name, p.partitionIndex);
-      // -1: no record at or after the timestamp, so every record there may have been consumed.
-      out.set(key, p.offset >= 0n ? p.offset : (latest.get(key) ?? 0n));
-    }
-  }
-  return out;
+  const ends = await admin.listOffsets({ topics: [...topics].map(([name, ps]) => ({ name, partitions: [...ps].map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) })) });
+  return new Map(ends.flatMap((t) => t.partitions.map((p) => [partitionKey(t.name, p.partitionIndex), p.offset] as const)));
 }
 
 /** Members each group has on a cluster now (0 for a group without members or unknown there). */
