@@ -1,45 +1,41 @@
 #!/usr/bin/env -S npx tsx
-// `npm start`: brings the local lab up (two Kafka clusters, MM2 on Connect, the AWS
-// emulator), runs a sample workload through it and prints the replication status that
-// kafka-dr sees. Exits non-zero if replication is not healthy. (The full failover drill
-// builds on this.)
-import { spawnSync } from 'node:child_process';
-import { labEstate } from '../lab/estate';
-import { eventually, runSampleTraffic, SAMPLE_GROUP, SAMPLE_TOPIC } from '../lab/sample-estate';
-import { estateKafka } from '../functions/shared/kafka/connection';
-import { flowStatus, type FlowStatus } from '../functions/shared/replication-status';
-import { SecretReader } from '../functions/shared/secrets';
-import { printStatus } from './status';
+// `npm start`: the DR drill on the built-in lab. Brings the lab up (two Kafka clusters, MM2
+// on Connect, the AWS emulator; nothing is deployed to AWS), runs a sample estate, kills
+// dc1 (or switches over, planned) and fails over with the synthesized workflow, then
+// reports times, loss and re-reads against what kafka-dr announced.
+// Exit codes: 0 every promise kept, 1 a promise broken or the drill could not run, 2 usage.
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { labSh } from '../lab/estate';
+import { display } from '../lab/drill/display';
+import { runDrill } from '../lab/drill/run';
+import { drillSummary } from '../lab/drill/summary';
 
-const up = spawnSync('bash', ['lab/lab.sh', 'up'], { stdio: 'inherit' });
-if (up.status !== 0) process.exit(up.status ?? 1);
+const program = new Command('drill')
+  .description('rehearse a Kafka DR failover on the local lab, end to end, and check its promises')
+  .addOption(new Option('--planned', 'a planned switchover (drain, no loss, no re-read) instead of losing dc1'))
+  .option('--with-backup', 'back up the sample topic before the disaster and restore it to a point in time after')
+  .option('--short', 'a smaller warm-up (CI)')
+  .option('--keep-lab', 'leave the lab up afterwards, as the drill left it (dc1 down after an unplanned drill)')
+  .option('--report <file>', 'where to write the JSON report', 'drill-report.json')
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .parse();
+const opts = program.opts<{ planned?: boolean; withBackup?: boolean; short?: boolean; keepLab?: boolean; report: string }>();
 
-const config = await labEstate();
-const kafkaFor = estateKafka(config.clusters, new SecretReader());
-const [flow] = config.flows;
-if (!flow) throw new Error('the lab estate has no flow');
-console.log(`\nsample workload: producing to ${SAMPLE_TOPIC} on ${flow.source}, consuming with group ${SAMPLE_GROUP}...`);
-await runSampleTraffic(await kafkaFor(flow.source));
-
-const healthy = (s: FlowStatus) =>
-  s.errors.length === 0 &&
-  s.topics.some((t) => t.topic === SAMPLE_TOPIC && t.mirrored) &&
-  (s.heartbeat.ageMs ?? Infinity) < config.probes.thresholds.heartbeatStaleSeconds * 1000 &&
-  s.checkpoints.groups.some((g) => g.group === SAMPLE_GROUP);
-
-let last: FlowStatus | undefined;
+const show = display();
+let exitCode = 1;
 try {
-  const status = await eventually('MM2 to mirror the sample topic and checkpoint the sample group', async () => {
-    last = await flowStatus(flow, kafkaFor);
-    return healthy(last) ? last : undefined;
-  }, 120_000, 2000);
-  console.log('');
-  printStatus([status]);
-  console.log('\nreplication healthy. Stop the lab with: npm run lab:down');
-  process.exit(0);
+  show.event('bringing the lab up (first run downloads Kafka and moto, cached after)...');
+  await labSh('up');
+  const report = await runDrill({ mode: opts.planned ? 'planned' : 'unplanned', withBackup: Boolean(opts.withBackup), short: Boolean(opts.short) }, show);
+  writeFileSync(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(drillSummary(report));
+  console.log(`\nJSON report: ${opts.report}`);
+  exitCode = report.ok ? 0 : 1;
 } catch (err) {
-  console.log('');
-  if (last) printStatus([last]);
-  console.error(`\nreplication NOT healthy: ${(err as Error).message}`);
-  process.exit(1);
+  console.error(`\nthe drill could not finish: ${(err as Error).message}`);
+} finally {
+  if (opts.keepLab) console.log('the lab is still up: npm run lab:status; npm run lab:down when done');
+  else await labSh('down').catch((err: Error) => console.error(err.message));
 }
+process.exit(exitCode);

@@ -212,15 +212,50 @@ export async function localWorkflow(stack: Stack, stateMachine: sfn.StateMachine
 
 /** As localWorkflow, for state machines of one stack that share its resources (the same tables and buckets in the lab). */
 export async function localWorkflows(stack: Stack, stateMachines: (sfn.StateMachine | string)[], options: LocalWorkflowOptions = {}): Promise<LocalWorkflow[]> {
+  return (await localStack(stack, stateMachines, options)).workflows;
+}
+
+export interface LocalStack {
+  workflows: LocalWorkflow[];
+  /** Invokes the stack's function whose handler lives in functions/<handlerDir>, as Lambda would (its template environment, a context with its timeout). */
+  invoke(handlerDir: string, event: unknown): Promise<unknown>;
+  resources: Record<string, ResourceInLab>;
+}
+
+/** State machines and functions of one stack, run locally on shared resources. */
+export async function localStack(stack: Stack, stateMachines: (sfn.StateMachine | string)[], options: LocalWorkflowOptions = {}): Promise<LocalStack> {
   useLabAws(readLabInfo());
   const template = Template.fromStack(stack).toJSON() as CfnTemplate;
   const resources = new TemplateResources(template, stack.stackName);
+  if (options.config) process.env[ESTATE_CONFIG_ENV] = JSON.stringify(options.config);
+  // No X-Ray daemon in the lab; the steps' INFO logs would bury the test output.
+  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // Embedded-metric lines on stdout are for CloudWatch Logs; published metrics go to the emulator regardless.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const workflows: LocalWorkflow[] = [];
-  for (const stateMachine of stateMachines) workflows.push(await prepare(stack, template, resources, stateMachine, options));
-  return workflows;
+  for (const stateMachine of stateMachines) workflows.push(await prepare(stack, template, resources, stateMachine));
+  const invokers = new Map<string, Promise<LocalHandler>>();
+  const functionIds = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([id]) => id);
+  const invokerOf = async (handlerDir: string): Promise<LocalHandler> => {
+    const id = functionIds.find((fid) => template.Resources[fid]!.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === `${SERVICE_PREFIX}${handlerDir}`);
+    if (!id) throw new Error(`stack ${stack.stackName} has no function with its handler in functions/${handlerDir}`);
+    await resources.resolve({ Ref: id }, `function ${id}`);
+    const fn = await lambdaTask(resources, id);
+    return invoker(fn, await importHandler(fn));
+  };
+  return {
+    workflows,
+    resources: resources.inLab,
+    async invoke(handlerDir, event) {
+      let invoke = invokers.get(handlerDir);
+      if (!invoke) invokers.set(handlerDir, (invoke = invokerOf(handlerDir)));
+      return (await invoke)(event as never);
+    },
+  };
 }
 
-async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateResources, stateMachine: sfn.StateMachine | string, options: LocalWorkflowOptions): Promise<LocalWorkflow> {
+async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateResources, stateMachine: sfn.StateMachine | string): Promise<LocalWorkflow> {
   const machineId = stateMachineLogicalId(stack, template, stateMachine);
   const definition = await definitionOf(resources, machineId);
   const states = [...allStates(definition)];
@@ -242,10 +277,6 @@ async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateR
 
   const functions = new Map<string, LambdaTask>();
   for (const id of new Set(taskFunctions.values())) functions.set(id, await lambdaTask(resources, id));
-  if (options.config) process.env[ESTATE_CONFIG_ENV] = JSON.stringify(options.config);
-  // No X-Ray daemon in the lab; the steps' INFO logs would bury the test output.
-  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const handlers = new Map<string, LambdaHandler>();
   for (const fn of functions.values()) handlers.set(fn.logicalId, await importHandler(fn));
   const localHandlers = (timeouts: Record<string, number> = {}) => {

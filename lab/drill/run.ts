@@ -1,0 +1,272 @@
+// The DR drill on the lab: a sample estate with a ledger of every acknowledged record, the
+// probes on a short schedule, then the disaster (dc1 killed) or a planned switchover. The
+// alarms are evaluated exactly as synthesized; the synthesized failover state machine runs
+// locally with the real handlers; consumers move through the repointed bootstrap record.
+// Everything is measured and every promise checked record by record.
+import { randomUUID } from 'node:crypto';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import type { Kafka } from 'kafkajs';
+import { ConnectClient } from '../../functions/shared/connect/client';
+import { clusterOf, readBootstrapRecord, repointBootstrapRecord } from '../../functions/shared/dns/bootstrap-record';
+import { failoverExecutionName } from '../../functions/shared/failover/trigger';
+import { estateKafka } from '../../functions/shared/kafka/connection';
+import { readRanges } from '../../functions/shared/kafka/topic-reader';
+import { ensureTopic } from '../../functions/shared/kafka/topics';
+import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
+import { ReplicationPolicy } from '../../functions/shared/mm2/replication-policy';
+import { SecretReader } from '../../functions/shared/secrets';
+import { primaryDownAlarmName } from '../../lib/alarm-names';
+import { flowName, type EstateConfig } from '../../lib/config/schema';
+import type { AlarmEvaluation } from '../alarm-evaluator';
+import { killLabComponent, labEstate } from '../estate';
+import { localControlPlane } from '../local-control-plane';
+import { eventually } from '../sample-estate';
+import { consumeCommitting, produceContinuously, type Consumed, type Consuming } from '../traffic';
+import type { Display } from './display';
+import { checkPromises, type DataOutcome, type PromiseCheck } from './promises';
+import { backupBeforeDisaster, verifyRestore, type BackupCheck } from './backup-check';
+
+export interface DrillOptions {
+  mode: 'unplanned' | 'planned';
+  withBackup: boolean;
+  /** CI's form: a smaller warm-up. */
+  short: boolean;
+}
+
+export interface DrillReport {
+  mode: DrillOptions['mode'];
+  startedAt: string;
+  finishedAt: string;
+  estate: { flow: string; topic: string; replica: string; group: string };
+  timeline: Record<string, string>;
+  /** Seconds from the disaster (or the switchover's start) to each milestone. */
+  seconds: { detect?: number; failover: number; consumersResumed: number; rto: number };
+  /** Real DNS propagation is not part of the lab's RTO (the emulator serves no DNS). */
+  dnsPropagation: string;
+  failover: { executionName: string; status: string; stepsMs: Record<string, number>; summary: string };
+  probes: { runs: number; lastBeforeDisaster?: { at: string; rpoMs: number | null; unreplicated: number } };
+  alarms: AlarmEvaluation[];
+  data: DataOutcome;
+  backup?: BackupCheck;
+  promises: PromiseCheck[];
+  ok: boolean;
+}
+
+const PROBE_EVERY_MS = 5000;
+const BANDWIDTH_EVERY = 3;
+const DETECT_TIMEOUT_MS = 5 * 60_000;
+
+interface ProbeReading {
+  at: number;
+  /** Ledger length when the probe started: later acknowledgements were not counted. */
+  ledgerAtStart: number;
+  reachable: { source: boolean; target: boolean };
+  rpoMs: number | null;
+  unreplicated: number | null;
+  heartbeatAgeMs: number | null;
+}
+
+/** Runs the drill; the lab must be up. Returns the report; `ok` is false when a promise was broken. */
+export async function runDrill(options: DrillOptions, show: Display): Promise<DrillReport> {
+  const startedAt = new Date();
+  const timeline: Record<string, string> = { started: startedAt.toISOString() };
+  const mark = (what: string, line: string) => {
+    timeline[what] = new Date().toISOString();
+    show.event(line);
+  };
+  const config = await labEstate();
+  const flow = config.flows[0]!;
+  const name = flowName(flow);
+  const plane = await localControlPlane(config);
+  const kafkaFor = estateKafka(config.clusters, new SecretReader());
+  const route53 = new Route53Client({});
+  const cloudwatch = new CloudWatchClient({});
+  await resetLab(config, route53);
+
+  const run = randomUUID().slice(0, 6);
+  const topic = `drill-orders-${run}`;
+  const group = `drill-app-${run}`;
+  const replica = new ReplicationPolicy(flow.replicationPolicy.type, flow.replicationPolicy.separator).remoteTopic(flow.source, topic);
+  const behindRecord = async (): Promise<{ cluster: string; kafka: Kafka }> => {
+    const cluster = clusterOf(config.dns, await readBootstrapRecord(route53, config.dns));
+    if (!cluster) throw new Error(`the bootstrap record ${config.dns.recordName} points at no cluster of the estate`);
+    return { cluster, kafka: await kafkaFor(cluster) };
+  };
+
+  const dc1 = await kafkaFor(flow.source);
+  await ensureTopic(dc1, topic, 3);
+  mark('estate', `sample estate: topic ${topic} (3 partitions) on ${flow.source}, group ${group} reading through ${config.dns.recordName}`);
+  const producing = await produceContinuously(dc1, topic, `drill-${run}`, { batch: 10, intervalMs: 100 });
+  const before = await behindRecord();
+  const reading = await consumeCommitting(before.kafka, group, [topic]);
+
+  // The probes on a short schedule, shown live.
+  const readings: ProbeReading[] = [];
+  let alarms: AlarmEvaluation[] = [];
+  let probeRuns = 0;
+  let headroom: number | undefined;
+  const probeOnce = async () => {
+    const ledgerAtStart = producing.ledger.length;
+    const report = (await plane.invoke('lag-probe', { flow: name })) as any;
+    if (probeRuns++ % BANDWIDTH_EVERY === 0) headroom = ((await plane.invoke('bandwidth-probe', { flow: name }).catch(() => null)) as any)?.headroom ?? headroom;
+    const topicLag = report.lag?.topics?.find((t: { topic: string }) => t.topic === topic);
+    readings.push({
+      at: report.at,
+      ledgerAtStart,
+      reachable: report.reachable,
+      rpoMs: report.lag?.rpoMs ?? null,
+      unreplicated: topicLag ? Number(topicLag.unreplicatedRecords) : null,
+      heartbeatAgeMs: report.heartbeatAgeMs,
+    });
+    alarms = await plane.alarms.evaluate(cloudwatch);
+    const r = readings.at(-1)!;
+    const firing = alarms.filter((a) => a.state === 'ALARM').map((a) => a.name.replace(`${config.estate}-kafka-dr-${name}-`, ''));
+    show.live([
+      `${name}: ${flow.source} ${r.reachable.source ? 'up' : 'UNREACHABLE'}, ${flow.target} ${r.reachable.target ? 'up' : 'UNREACHABLE'}` +
+        ` | RPO ${r.rpoMs === null ? '?' : `${(r.rpoMs / 1000).toFixed(1)} s`} | unreplicated ${r.unreplicated ?? '?'}` +
+        ` | heartbeat age ${r.heartbeatAgeMs === null ? '?' : `${(r.heartbeatAgeMs / 1000).toFixed(1)} s`} | headroom ${headroom === undefined ? '?' : headroom.toFixed(1)}`,
+      `acknowledged ${producing.ledger.length} | consumed ${reading.consumed.length} | alarms firing: ${firing.length ? firing.join(', ') : 'none'}`,
+    ]);
+  };
+  let probing = true;
+  const probeLoop = (async () => {
+    while (probing) {
+      await probeOnce().catch((err: Error) => show.event(`probe run failed: ${err.message}`));
+      await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
+    }
+  })();
+
+  // Steady state: replicated, checkpointed, consumed, probed.
+  const warmRecords = options.short ? 200 : 1000;
+  await producing.atLeast(warmRecords);
+  await reading.until(warmRecords / 2, 120_000);
+  await eventually(`MM2 checkpoints of ${group} for all 3 partitions`, async () => {
+    const checkpoints = [...(await readCheckpoints(await kafkaFor(flow.target), `${flow.source}.checkpoints.internal`)).values()].filter((c) => c.group === group);
+    return checkpoints.length === 3 ? true : undefined;
+  }, 120_000, 1000);
+  await eventually('a probe run that measured the sample topic', async () => (readings.some((r) => r.unreplicated !== null) ? true : undefined), 60_000, 500);
+  mark('steadyState', `steady state: ${producing.ledger.length} acknowledged, ${reading.consumed.length} consumed, replicated to ${replica} on ${flow.target}`);
+
+  const backup = options.withBackup ? await backupBeforeDisaster(plane, dc1, topic, show) : undefined;
+
+  let disasterAt: number;
+  let detectedAt: number | undefined;
+  let lastBeforeDisaster: ProbeReading | undefined;
+  let executionName: string;
+  if (options.mode === 'unplanned') {
+    // Right after a probe run, as an operator's last look at the dashboard before the lights go out.
+    const probed = readings.length;
+    await eventually('the next probe run', async () => (readings.length > probed ? true : undefined), 60_000, 50);
+    lastBeforeDisaster = readings.at(-1);
+    killLabComponent('dc1');
+    disasterAt = Date.now();
+    mark('disaster', `DISASTER: ${flow.source}'s broker killed (SIGKILL)`);
+    const primaryDown = primaryDownAlarmName(config.estate, flow);
+    await eventually(`${primaryDown} in ALARM`, async () => (alarms.find((a) => a.name === primaryDown)?.state === 'ALARM' ? true : undefined), DETECT_TIMEOUT_MS, 500);
+    detectedAt = Date.now();
+    mark('detected', `DETECTED: ${primaryDown} in ALARM after ${((detectedAt - disasterAt) / 1000).toFixed(1)} s`);
+    executionName = failoverExecutionName(primaryDown, new Date(detectedAt).toISOString());
+  } else {
+    await producing.stop();
+    disasterAt = Date.now();
+    mark('switchover', `PLANNED SWITCHOVER: producers stopped after ${producing.ledger.length} acknowledged records`);
+    executionName = `drill-planned-${run}`;
+  }
+  probing = false;
+  await probeLoop;
+  show.done();
+  await producing.stop();
+  await stopWithin(reading, 10_000);
+
+  const failoverStarted = Date.now();
+  const execution = await plane.failover.run({ flow: name, mode: options.mode, reason: `kafka-dr drill ${run}` }, { name: executionName, waitTimeMs: 1000 });
+  const failoverMs = Date.now() - failoverStarted;
+  const failoverReport = execution.output as any;
+  mark('failedOver', `FAILOVER ${execution.status} in ${(failoverMs / 1000).toFixed(1)} s${execution.error ? `: ${execution.error} ${execution.cause}` : ''}`);
+  if (execution.status !== 'SUCCEEDED') throw new Error(`the failover execution ${executionName} ended ${execution.status}: ${execution.error}: ${execution.cause}`);
+
+  // Consumers follow the record to the target and read what they had not.
+  const after = await behindRecord();
+  const onTarget = await topicContents(after.kafka, replica);
+  const readBefore = new Set(reading.consumed.map((c) => c.value));
+  const toRead = [...onTarget.keys()].filter((v) => !readBefore.has(v)).length;
+  const resumed = await consumeCommitting(after.kafka, group, [replica]);
+  let consumersResumedAt: number | undefined;
+  try {
+    await resumed.until(1, 60_000).then(() => (consumersResumedAt = Date.now()));
+    await resumed.until(toRead, 60_000);
+  } catch (err) {
+    show.event(`consumer on ${after.cluster}: ${(err as Error).message}`);
+  }
+  await resumed.stop();
+  mark('consumersResumed', `consumers on ${after.cluster}: ${resumed.consumed.length} records read from ${replica}`);
+
+  const asRecords = (consumed: Consumed[]) => consumed.map((c) => ({ group, partition: c.partition, offset: Number(c.offset), value: c.value }));
+  const windows = ((failoverReport?.steps?.syncOffsets?.duplicateWindows ?? []) as Array<{ group: string; partition: number; from: number; to: number }>).filter((w) => w.group === group);
+  const { outcome, checks } = checkPromises({
+    mode: options.mode,
+    acknowledged: producing.ledger,
+    acknowledgedAfterLastProbe: lastBeforeDisaster ? producing.ledger.length - lastBeforeDisaster.ledgerAtStart : 0,
+    reportedUnreplicated: lastBeforeDisaster?.unreplicated ?? 0,
+    onTarget: new Set(onTarget.keys()),
+    readBefore: asRecords(reading.consumed),
+    readAfter: asRecords(resumed.consumed),
+    windows,
+    groups: [group],
+  });
+  const backupCheck = backup ? await verifyRestore(plane, backup, after.cluster, after.kafka, show) : undefined;
+  const promises = [...checks, ...(backupCheck ? [backupCheck.promise] : [])];
+  const finishedAt = new Date();
+  const seconds = (at: number | undefined) => (at === undefined ? undefined : Number(((at - disasterAt) / 1000).toFixed(1)));
+  return {
+    mode: options.mode,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    estate: { flow: name, topic, replica, group },
+    timeline,
+    seconds: {
+      ...(detectedAt ? { detect: seconds(detectedAt) } : {}),
+      failover: Number((failoverMs / 1000).toFixed(1)),
+      consumersResumed: seconds(consumersResumedAt) ?? -1,
+      rto: seconds(consumersResumedAt ?? finishedAt.getTime())!,
+    },
+    dnsPropagation: `not in the RTO: the lab's emulator serves no DNS. In AWS add Route 53 propagation (the workflow waits for INSYNC, usually under 60 s) and the record's TTL (${config.dns.ttl} s) for resolvers to drop the old answer.`,
+    failover: { executionName, status: execution.status, stepsMs: failoverReport?.durationsMs ?? {}, summary: failoverReport?.summary ?? '' },
+    probes: {
+      runs: probeRuns,
+      ...(lastBeforeDisaster ? { lastBeforeDisaster: { at: new Date(lastBeforeDisaster.at).toISOString(), rpoMs: lastBeforeDisaster.rpoMs, unreplicated: lastBeforeDisaster.unreplicated ?? 0 } } : {}),
+    },
+    alarms,
+    data: outcome,
+    ...(backupCheck ? { backup: backupCheck } : {}),
+    promises,
+    ok: promises.every((p) => p.kept),
+  };
+}
+
+/** Every value in the topic, with where it is. */
+async function topicContents(kafka: Kafka, topic: string): Promise<Map<string, { partition: number; offset: bigint }>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const contents = new Map<string, { partition: number; offset: bigint }>();
+  await readRanges(kafka, topic, ends.map((e) => ({ partition: e.partition, from: BigInt(e.low), to: BigInt(e.high) })), (partition, m) =>
+    contents.set(m.value!.toString(), { partition, offset: BigInt(m.offset) }),
+  );
+  return contents;
+}
+
+/** A consumer of a dead cluster may never finish leaving its group: give up waiting after a while. */
+async function stopWithin(consuming: Consuming, ms: number): Promise<void> {
+  await Promise.race([consuming.stop().catch(() => undefined), new Promise((r) => setTimeout(r, ms))]);
+}
+
+/** Puts back what an earlier drill left: MM2 connectors resumed, the record on the source. */
+async function resetLab(config: EstateConfig, route53: Route53Client): Promise<void> {
+  for (const flow of config.flows) {
+    const connect = new ConnectClient(flow.mm2.connectUrl);
+    for (const connector of Object.values(flow.mm2.connectors)) await connect.resume(connector).catch(() => undefined);
+  }
+  await repointBootstrapRecord(route53, config.dns, config.flows[0]!.source, 'kafka-dr drill: start on the primary');
+}
