@@ -129,7 +129,7 @@ export async function finishBackup(event: unknown, kit: BackupKit): Promise<Back
     consumerGroups: snapshot.consumerGroups,
   };
   await kit.bucket.putManifest(manifest);
-  for (const t of topics) await kit.state.setHead(t.name, backupId);
+  for (const t of topics) await kit.state.setHead(t.name, backupId, manifest.startedAt);
   await kit.state.endRun(progress);
   const summary = summarize(manifest);
   logger.info('backup finished', { ...summary, inheritedLocksExtended: extended });

@@ -11,7 +11,7 @@ import { topicConfigs } from '../kafka/topic-configs';
 import type { BackupRun, PartitionId, PartitionProgress } from './backup-state';
 import { logger, parseBackupInput, type BackupKit } from './backup-step';
 import type { BackupBucket } from './bucket';
-import { backupIdSchema, groupOffsetsSchema, type Manifest, type TopicBackup } from './manifest';
+import { backupIdSchema, groupOffsetsSchema, manifestKey, type Manifest, type TopicBackup } from './manifest';
 
 const topicPattern = z
   .string()
@@ -118,7 +118,11 @@ async function snapshot(run: BackupRun, topics: string[], kit: BackupKit): Promi
     applicationGroups(admin).then((g) => committedOffsetList(admin, g)),
   ]);
   const parents = new Map<string, Manifest>();
-  for (const id of new Set(heads.values())) parents.set(id, await kit.bucket.readManifest(id));
+  for (const id of new Set(heads.values())) {
+    // A parent whose manifest is gone (deleted after its retention) cannot be extended: the topic is copied in full.
+    if (await kit.bucket.get(manifestKey(id))) parents.set(id, await kit.bucket.readManifest(id));
+    else logger.warn('the head backup of topics has no manifest: copying them in full', { backupId: id, topics: [...heads].filter(([, b]) => b === id).map(([t]) => t) });
+  }
 
   const progress: PartitionProgress[] = [];
   const snapshotTopics: BackupSnapshot['topics'] = [];

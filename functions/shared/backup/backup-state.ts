@@ -179,15 +179,18 @@ export class BackupState {
     return new Map(items.map((item) => [(item.pk as string).slice(headKey('').length), item.backupId as string]));
   }
 
-  /** Makes `backupId` the topic's head unless a newer backup already is (ids sort by time). */
-  async setHead(topic: string, backupId: string): Promise<void> {
+  /**
+   * Makes the backup the topic's head unless one that started later already is (ids order
+   * by the second only; `startedAt` is ISO-8601 in UTC to the millisecond, so it orders as text).
+   */
+  async setHead(topic: string, backupId: string, startedAt: string): Promise<void> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: headKey(topic), backupId },
-          ConditionExpression: 'attribute_not_exists(pk) OR backupId <= :id',
-          ExpressionAttributeValues: { ':id': backupId },
+          Item: { pk: headKey(topic), backupId, startedAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(startedAt) OR startedAt <= :startedAt',
+          ExpressionAttributeValues: { ':startedAt': startedAt },
         }),
       );
     } catch (err) {

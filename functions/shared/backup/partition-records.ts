@@ -3,6 +3,7 @@
 // leads), keeping each record as the backup stores it, and accounting for every offset
 // that holds no record: a backup must say why an offset is missing, never skip it silently.
 import { FetchIsolationLevels, IS_CONTROL, IS_TRANSACTIONAL, type Consumer, type KafkaRecord, type RecordsBatch } from '@platformatic/kafka';
+import { TransientStepError } from '../workflow-step';
 import type { Gap } from './manifest';
 import type { BackupRecord } from './segment';
 
@@ -147,6 +148,9 @@ export class PartitionReader {
         // A partition whose log start passed its offset fails the whole response; its partitions still say which.
         const partial = (err as { response?: Awaited<ReturnType<Consumer['fetch']>> }).response;
         if (partial?.responses.every((t) => t.partitions.every((p) => p.errorCode === 0 || p.errorCode === OFFSET_OUT_OF_RANGE))) return partial;
+        // Still failing after the client's own retries (a broker restarting, leadership moving): the state machine retries the step.
+        const { canRetry, errors } = err as { canRetry?: boolean; errors?: { canRetry?: boolean }[] };
+        if (canRetry === true || (errors?.length && errors.every((e) => e.canRetry === true))) throw new TransientStepError(err as Error);
         throw err;
       });
     const names = new Map([...this.topicIds].map(([name, id]) => [id, name]));
