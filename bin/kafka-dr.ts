@@ -1,9 +1,10 @@
 #!/usr/bin/env -S npx tsx
-// The operator CLI. Exit codes: 0 ok, 1 the check failed (bad config, unhealthy flow),
-// 2 usage error.
+// The operator CLI. Exit codes: 0 ok, 1 the check failed (bad config, unhealthy flow, an
+// invalid backup), 2 usage error.
 import { Command } from 'commander';
 import { estateJsonSchema } from '../lib/config/json-schema';
 import { EstateConfigError, loadEstateConfigFile } from '../lib/config/load';
+import { addBackupCommands } from './backups';
 import { printStatus, localStatus } from './status';
 
 const program = new Command('kafka-dr').description('Disaster recovery for Kafka estates replicated with MirrorMaker 2').exitOverride((err) => {
@@ -46,5 +47,7 @@ program
     else printStatus(statuses);
     if (statuses.some((s) => s.errors.length > 0)) process.exitCode = 1;
   });
+
+addBackupCommands(program);
 
 await program.parseAsync();

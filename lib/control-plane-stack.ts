@@ -1,6 +1,6 @@
 // The control plane: everything that must keep running when the primary datacenter is
 // gone. Deployed in the standby's region (controlPlane.region in the estate file).
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { estateSecretArns } from './config/estate';
 import type { EstateConfig } from './config/schema';
@@ -39,7 +39,11 @@ export class ControlPlaneStack extends Stack {
 
     this.probes = new ReplicationProbes(this, 'Probes', { config, network });
     this.failover = new FailoverWorkflow(this, 'Failover', { config, network });
-    if (config.backup) this.backup = new BackupWorkflows(this, 'Backup', { config: config as BackupEstate, network });
+    if (config.backup) {
+      this.backup = new BackupWorkflows(this, 'Backup', { config: config as BackupEstate, network });
+      // What operators pass to `kafka-dr backups ... --bucket`.
+      new CfnOutput(this, 'BackupBucketName', { value: this.backup.bucketName, description: 'the backup bucket: kafka-dr backups list --bucket <this>' });
+    }
 
     acknowledgeLambdaDefaults(this);
   }

@@ -25,6 +25,8 @@ export interface PreparedBackup {
 
 export interface BackupCheck {
   backupId: string;
+  /** The lab's backup bucket: kafka-dr backups list --local --bucket <this>. */
+  bucket: string;
   restoredTopic: string;
   pointInTime: string;
   expectedRecords: number;
@@ -89,6 +91,7 @@ export async function verifyRestore(plane: LocalControlPlane, backup: PreparedBa
   show.event(`RESTORE to ${cluster} as ${restoredTopic}: ${restoredRecords} records in ${restoreSeconds.toFixed(1)} s`);
   return {
     backupId: backup.backupId,
+    bucket: plane.bucket.name,
     restoredTopic,
     pointInTime: new Date(backup.pointInTime).toISOString(),
     expectedRecords,
