@@ -34,11 +34,31 @@ const BATCH_PAYLOAD = (idField: string) => ({ [`${idField}.$`]: `$.${idField}`, 
 const KMS_WRITE = ['kms:GenerateDataKey', 'kms:Encrypt'];
 const KMS_READ = ['kms:Decrypt'];
 
+const LAMBDA_MAX_MEMORY_MB = 10240;
+
+/**
+ * A copy holds one open segment per partition of its batch, as decoded records (about twice
+ * their encoded size), plus the encoded and compressed copies of the one it uploads, and
+ * room for the runtime and clients.
+ */
+function copyMemoryMb(config: BackupEstate): number {
+  const { segment, parallelism } = config.backup;
+  const needed = Math.ceil((2 * parallelism.partitionsPerInvocation * segment.maxBytes + 3 * segment.maxBytes) / 2 ** 20) + 512;
+  if (needed > LAMBDA_MAX_MEMORY_MB) {
+    throw new Error(
+      `backup.parallelism.partitionsPerInvocation (${parallelism.partitionsPerInvocation}) x backup.segment.maxBytes (${segment.maxBytes}) needs ${needed} MB in a copy Lambda, ` +
+        `above Lambda's ${LAMBDA_MAX_MEMORY_MB} MB: lower one of them`,
+    );
+  }
+  return Math.max(2048, needed);
+}
+
 /** What each function may do in the vault: no one deletes, no one bypasses governance retention. */
 const VAULT_ACCESS: Record<BackupStep, { objects: Record<string, string[]>; list?: true; kms: string[] }> = {
   // Object Lock headers on PutObject need s3:PutObjectRetention on the object too.
   'backup-plan': { objects: { 'runs/*': ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'], 'backups/*': ['s3:GetObject'] }, list: true, kms: [...KMS_WRITE, ...KMS_READ] },
-  'backup-copy': { objects: { 'segments/*': ['s3:PutObject', 's3:PutObjectRetention'] }, kms: KMS_WRITE },
+  // GetObject: a segment an interrupted invocation uploaded but did not record is read back and adopted.
+  'backup-copy': { objects: { 'segments/*': ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'] }, kms: [...KMS_WRITE, ...KMS_READ] },
   'backup-finish': {
     objects: { 'backups/*': ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'], 'runs/*': ['s3:GetObject'], 'segments/*': ['s3:PutObjectRetention'] },
     kms: [...KMS_WRITE, ...KMS_READ],
@@ -95,7 +115,7 @@ export class BackupWorkflows extends Construct {
         secretArns: handlerDir.startsWith('backup-') ? backupSecrets : restoreSecrets,
         // Copies work until their deadline nears and continue in the next invocation.
         timeout: copies ? Duration.minutes(15) : Duration.minutes(5),
-        memorySize: copies ? 2048 : 1024,
+        memorySize: copies ? copyMemoryMb(config) : 1024,
         environment,
       });
     this.steps = {

@@ -57,7 +57,7 @@ function expectedS3(bucketArn: string): Record<string, Record<string, string[]>>
   const reads = { [`${bucketArn}/backups/*`]: ['s3:GetObject'], [`${bucketArn}/segments/*`]: ['s3:GetObject'], [bucketArn]: ['s3:ListBucket'] };
   return {
     'backup-plan': { [`${bucketArn}/runs/*`]: ['s3:GetObject', 's3:PutObject', 's3:PutObjectRetention'], [`${bucketArn}/backups/*`]: ['s3:GetObject'], [bucketArn]: ['s3:ListBucket'] },
-    'backup-copy': { [`${bucketArn}/segments/*`]: ['s3:PutObject', 's3:PutObjectRetention'] },
+    'backup-copy': { [`${bucketArn}/segments/*`]: ['s3:GetObject', 's3:PutObject', 's3:PutObjectRetention'] },
     'backup-finish': {
       [`${bucketArn}/backups/*`]: ['s3:GetObject', 's3:PutObject', 's3:PutObjectRetention'],
       [`${bucketArn}/runs/*`]: ['s3:GetObject'],
@@ -71,7 +71,7 @@ function expectedS3(bucketArn: string): Record<string, Record<string, string[]>>
 
 const KMS: Record<string, string[]> = {
   'backup-plan': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-  'backup-copy': ['kms:Encrypt', 'kms:GenerateDataKey'],
+  'backup-copy': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
   'backup-finish': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
   'restore-plan': ['kms:Decrypt'],
   'restore-copy': ['kms:Decrypt'],
@@ -206,8 +206,14 @@ describe('backup and restore (example estate: the vault in a third region)', () 
     it.each(STEPS)('runs %s told the vault bucket by name and the state table, sized for its work', (handlerDir) => {
       const [, fn] = functionOf(template, handlerDir);
       const copies = handlerDir.endsWith('-copy');
-      expect(fn.Properties).toMatchObject({ Timeout: copies ? 900 : 300, MemorySize: copies ? 2048 : 1024, Runtime: 'nodejs22.x' });
+      // Copies: 2 x 16 partitions x 64 MiB held, 3 x 64 MiB for the segment in flight, 512 MB for the runtime.
+      expect(fn.Properties).toMatchObject({ Timeout: copies ? 900 : 300, MemorySize: copies ? 2752 : 1024, Runtime: 'nodejs22.x' });
       expect(fn.Properties.Environment.Variables).toMatchObject({ BACKUP_BUCKET: bucketName, BACKUP_STATE_TABLE: { Ref: tableId } });
+    });
+
+    it('refuses, at synth, a batch of partitions whose open segments would not fit in a copy Lambda', () => {
+      const tooBig = { ...config, backup: { ...config.backup!, parallelism: { ...config.backup!.parallelism, partitionsPerInvocation: 128 } } };
+      expect(() => buildApp(tooBig, new App({ context: { 'aws:cdk:bundling-stacks': [] } }))).toThrow(/partitionsPerInvocation \(128\) x backup.segment.maxBytes \(67108864\) needs 17088 MB in a copy Lambda, above Lambda's 10240 MB: lower one of them/);
     });
 
     it('keeps unfinished runs and restores in a table that outlives the stack', () => {
@@ -252,7 +258,7 @@ describe('backup and restore (example estate: the vault in a third region)', () 
     it('acknowledges each vault wildcard on the function\'s own policy: another wildcard still fails synth', () => {
       const { app: bad, controlPlane: stack } = buildApp(config, new App({ outdir: mkdtempSync(path.join(tmpdir(), 'kafka-dr-backup-')), context: { 'aws:cdk:bundling-stacks': [] } }));
       const copy = stack.backup!.steps['backup-copy'];
-      new iam.Policy(copy, 'Extra', { roles: [copy.role], statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [`arn:aws:s3:::${bucketName}/segments/*`] })] });
+      new iam.Policy(copy, 'Extra', { roles: [copy.role], statements: [new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [`arn:aws:s3:::${bucketName}/segments/*`] })] });
       expect(() => bad.synth()).toThrow(/AwsSolutions-IAM5\[Resource::arn:aws:s3:::payments-kafka-dr-backups-111122223333-eu-north-1\/segments\/\*\]/);
     });
   });

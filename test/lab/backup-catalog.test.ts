@@ -69,7 +69,7 @@ async function writeBackup(bucket: BackupBucket, backupId: string, topics: Topic
       const segments = [...(p.inherited ?? [])];
       for (const batch of p.write ?? []) {
         const key = segmentKey(CLUSTER, topic.name, p.partition, Number(batch[0]!.offset), backupId);
-        const body = encodeSegment(batch, 'zstd');
+        const body = await encodeSegment(batch, 'zstd');
         const retainUntil = await bucket.put(key, body, 'application/octet-stream');
         const timestamps = batch.map((r) => Number(r.timestamp));
         segments.push({

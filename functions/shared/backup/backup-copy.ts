@@ -9,8 +9,8 @@ import { topicConfigs } from '../kafka/topic-configs';
 import type { BackupRun, PartitionId, PartitionProgress } from './backup-state';
 import { logger, parseBackupInput, type BackupKit } from './backup-step';
 import { backupIdSchema, segmentKey, type Gap, type SegmentRef } from './manifest';
-import { PartitionReader, positionKey, type OffsetGap, type PartitionRead } from './partition-records';
-import { decodeSegment, encodeSegment, encodedRecordSize, type BackupRecord } from './segment';
+import { PartitionReader, positionKey, type OffsetGap, type PartitionPosition, type PartitionRead } from './partition-records';
+import { decodeSegment, encodedRecordSize, SegmentWriter } from './segment';
 
 export const copyEventSchema = z
   .object({
@@ -41,10 +41,8 @@ class PartitionCopy {
   /** Where the next read starts. */
   private position: bigint;
   private readonly end: bigint;
-  private held: BackupRecord[] = [];
-  private heldBytes = 0;
-  private minTimestamp = 0n;
-  private maxTimestamp = 0n;
+  /** The open segment: records read and encoded, not yet uploaded. */
+  private writer = new SegmentWriter();
   private gaps: OffsetGap[] = [];
   readonly copied = { records: 0, bytes: 0, segments: 0 };
 
@@ -91,20 +89,14 @@ class PartitionCopy {
         return;
       }
       const size = encodedRecordSize(record);
-      if (this.held.length > 0) {
-        const min = record.timestamp < this.minTimestamp ? record.timestamp : this.minTimestamp;
-        const max = record.timestamp > this.maxTimestamp ? record.timestamp : this.maxTimestamp;
+      const span = this.writer.span;
+      if (span) {
+        const min = record.timestamp < span.minTimestamp ? record.timestamp : span.minTimestamp;
+        const max = record.timestamp > span.maxTimestamp ? record.timestamp : span.maxTimestamp;
         // An adopted segment moved the read position: the rest of this read is read again.
-        if ((this.heldBytes + size > maxBytes || max - min >= maxSpan) && (await this.record(record.offset)) === 'adopted') return;
+        if ((this.writer.bytes + size > maxBytes || max - min >= maxSpan) && (await this.record(record.offset)) === 'adopted') return;
       }
-      if (this.held.length === 0) {
-        this.minTimestamp = record.timestamp;
-        this.maxTimestamp = record.timestamp;
-      }
-      if (record.timestamp < this.minTimestamp) this.minTimestamp = record.timestamp;
-      if (record.timestamp > this.maxTimestamp) this.maxTimestamp = record.timestamp;
-      this.held.push(record);
-      this.heldBytes += size;
+      this.writer.add(record, size);
     }
     this.position = read.next;
   }
@@ -116,28 +108,27 @@ class PartitionCopy {
 
   /** Uploads the held records as a segment, then moves the progress to `next` with the gaps below it. */
   private async record(next: bigint): Promise<'recorded' | 'adopted'> {
-    if (this.held.length === 0 && next === this.recorded) return 'recorded';
+    const span = this.writer.span;
+    if (!span && next === this.recorded) return 'recorded';
     let segment: SegmentRef | undefined;
-    const first = this.held[0];
-    const last = this.held[this.held.length - 1];
-    if (first && last) {
-      const key = segmentKey(this.run.cluster, this.progress.topic, this.progress.partition, Number(first.offset), this.run.backupId);
-      const body = encodeSegment(this.held, this.kit.backup.compression);
+    if (span) {
+      const key = segmentKey(this.run.cluster, this.progress.topic, this.progress.partition, Number(span.firstOffset), this.run.backupId);
+      const body = await this.writer.finish(this.kit.backup.compression);
       const retainUntil = await this.kit.bucket.putIfAbsent(key, body, SEGMENT_CONTENT_TYPE);
       if (!retainUntil) {
-        await this.adopt(key, first.offset);
+        await this.adopt(key, span.firstOffset);
         return 'adopted';
       }
       segment = {
         key,
         backupId: this.run.backupId,
-        firstOffset: Number(first.offset),
-        lastOffset: Number(last.offset),
-        minTimestamp: Number(this.minTimestamp),
-        maxTimestamp: Number(this.maxTimestamp),
-        recordCount: this.held.length,
+        firstOffset: Number(span.firstOffset),
+        lastOffset: Number(span.lastOffset),
+        minTimestamp: Number(span.minTimestamp),
+        maxTimestamp: Number(span.maxTimestamp),
+        recordCount: this.writer.recordCount,
         bytes: body.length,
-        uncompressedBytes: this.heldBytes,
+        uncompressedBytes: this.writer.bytes,
         retainUntil: retainUntil.toISOString(),
       };
     }
@@ -146,8 +137,7 @@ class PartitionCopy {
     this.gaps = this.gaps.filter((g) => g.from >= next);
     this.recorded = next;
     this.count(segment);
-    this.held = [];
-    this.heldBytes = 0;
+    this.writer = new SegmentWriter();
     return 'recorded';
   }
 
@@ -189,8 +179,7 @@ class PartitionCopy {
     this.count(segment);
     // Read again from after the adopted segment: what was held or found past it is found again.
     this.position = next;
-    this.held = [];
-    this.heldBytes = 0;
+    this.writer = new SegmentWriter();
     this.gaps = [];
   }
 
@@ -200,6 +189,12 @@ class PartitionCopy {
     this.copied.bytes += segment.bytes;
     this.copied.segments += 1;
   }
+}
+
+function readOf(reads: Map<string, PartitionRead>, c: PartitionCopy): PartitionRead {
+  const read = reads.get(positionKey(c.id.topic, c.id.partition));
+  if (!read) throw new Error(`no read of partition ${c.id.topic}-${c.id.partition} came back; retry the backup`);
+  return read;
 }
 
 export async function copyPartitions(event: unknown, kit: BackupKit): Promise<CopyResult> {
@@ -218,18 +213,24 @@ export async function copyPartitions(event: unknown, kit: BackupKit): Promise<Co
   if (copies.length > 0) {
     const reader = await PartitionReader.open(await kit.fetcher(run.cluster), topics, new Set(topics.filter((t) => configs.get(t)?.compacted)));
     // At least one round per invocation, however short: every invocation makes progress.
+    // The next round's Fetch is in flight while this round's records are encoded and uploaded.
     let reading = copies;
-    do {
-      const reads = await reader.read(reading.map((c) => c.nextRead()));
-      await Promise.all(
-        reading.map((c) => {
-          const read = reads.get(positionKey(c.id.topic, c.id.partition));
-          if (!read) throw new Error(`backup ${backupId}: no read of partition ${c.id.topic}-${c.id.partition} came back; retry the backup`);
-          return c.take(read, stopAt);
-        }),
-      );
+    let fetching = reader.read(reading.map((c) => c.nextRead()));
+    for (;;) {
+      const reads = await fetching;
+      const after = reading.map((c) => ({ ...c.nextRead(), offset: readOf(reads, c).next })).filter((p) => p.offset < p.end);
+      const prefetch = after.length > 0 && Date.now() < stopAt ? reader.read(after) : undefined;
+      // A rejected prefetch that is never awaited (the loop stops) must not crash the process.
+      prefetch?.catch(() => undefined);
+      await Promise.all(reading.map((c) => c.take(readOf(reads, c), stopAt)));
       reading = copies.filter((c) => !c.readDone);
-    } while (reading.length > 0 && Date.now() < stopAt);
+      if (reading.length === 0 || Date.now() >= stopAt) break;
+      const positions = reading.map((c) => c.nextRead());
+      // A take that stopped early or adopted a segment moved its partition elsewhere: read afresh.
+      const where = (list: PartitionPosition[]) => list.map((p) => `${positionKey(p.topic, p.partition)}@${p.offset}`).join(' ');
+      const prefetched = prefetch && where(positions) === where(after);
+      fetching = prefetched ? prefetch : reader.read(positions);
+    }
     await Promise.all(copies.map((c) => c.flush()));
   }
   const result = {

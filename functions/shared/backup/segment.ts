@@ -9,12 +9,15 @@
 //            | per header: key (u16 length + UTF-8) | value
 //            where key and value are: length i32 (-1 = null) + bytes
 //   trailer  CRC32 u32 over header and payload as stored
-import { crc32, zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { constants, crc32, zstdCompress, zstdDecompressSync } from 'node:zlib';
 
 export const SEGMENT_MAGIC = 'KDRS';
 export const SEGMENT_VERSION = 1;
 const HEADER_BYTES = 4 + 1 + 1 + 2 + 4 + 8 * 4 + 4;
 const TRAILER_BYTES = 4;
+/** Level 1: on record payloads about three times faster than the default 3, at a similar ratio (bench/backup.bench.ts). */
+const ZSTD_OPTIONS = { params: { [constants.ZSTD_c_compressionLevel]: 1 } };
 
 export type Compression = 'none' | 'zstd';
 const COMPRESSION_CODES: Record<Compression, number> = { none: 0, zstd: 1 };
@@ -41,6 +44,9 @@ export interface SegmentHeader {
   minTimestamp: bigint;
   maxTimestamp: bigint;
 }
+
+/** Where a segment's records lie: offsets and timestamps. */
+export type SegmentSpan = Omit<SegmentHeader, 'version' | 'compression' | 'recordCount'>;
 
 /** A segment that fails a check: which object, and what is wrong with it. Nothing from it may be used. */
 export class CorruptSegmentError extends Error {
@@ -85,7 +91,7 @@ function writeRecord(buf: Buffer, at: number, record: BackupRecord): number {
 }
 
 /** The offsets and timestamp range of records in offset order, as a header states them; undefined for no records. */
-function recordSpan(records: readonly BackupRecord[]): Omit<SegmentHeader, 'version' | 'compression' | 'recordCount'> | undefined {
+function recordSpan(records: readonly BackupRecord[]): SegmentSpan | undefined {
   const first = records[0];
   const last = records.at(-1);
   if (!first || !last) return undefined;
@@ -98,34 +104,79 @@ function recordSpan(records: readonly BackupRecord[]): Omit<SegmentHeader, 'vers
   return { firstOffset: first.offset, lastOffset: last.offset, minTimestamp, maxTimestamp };
 }
 
-/** Encodes records (in offset order, at least one) as one segment object. */
-export function encodeSegment(records: readonly BackupRecord[], compression: Compression = 'zstd'): Buffer {
-  const span = recordSpan(records);
-  if (!span) throw new Error('a segment holds at least one record');
-  let previous = -1n;
-  for (const [i, { offset }] of records.entries()) {
-    // The decoder refuses anything else: refuse it here, before an unreadable object is uploaded.
-    if (offset <= previous) throw new Error(`a segment holds records of increasing offsets >= 0: record ${i} has offset ${offset}${i > 0 ? ` after ${previous}` : ''}`);
-    previous = offset;
+const compress = promisify(zstdCompress);
+/** Records are encoded into chunks of this size as they are added (a larger record gets a chunk of its own). */
+const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * A segment built record by record: each record is encoded as it is added, so a copy holds
+ * the segment's bytes rather than record objects, and encoding overlaps the next read.
+ */
+export class SegmentWriter {
+  private readonly chunks: Buffer[] = [];
+  private chunk = Buffer.allocUnsafe(0);
+  private at = 0;
+  private range: SegmentSpan | undefined;
+  recordCount = 0;
+  /** Payload bytes before compression (what rotation counts). */
+  bytes = 0;
+
+  /** The offsets and timestamps of the records added so far; undefined before the first. */
+  get span(): Readonly<SegmentSpan> | undefined {
+    return this.range;
   }
-  const plain = Buffer.allocUnsafe(records.reduce((n, r) => n + encodedRecordSize(r), 0));
-  let at = 0;
-  for (const record of records) at = writeRecord(plain, at, record);
-  const payload = compression === 'zstd' ? zstdCompressSync(plain) : plain;
-  const out = Buffer.allocUnsafe(HEADER_BYTES + payload.length + TRAILER_BYTES);
-  let h = out.write(SEGMENT_MAGIC, 0, 'latin1');
-  h = out.writeUInt8(SEGMENT_VERSION, h);
-  h = out.writeUInt8(COMPRESSION_CODES[compression], h);
-  h = out.writeUInt16BE(0, h);
-  h = out.writeUInt32BE(records.length, h);
-  h = out.writeBigInt64BE(span.firstOffset, h);
-  h = out.writeBigInt64BE(span.lastOffset, h);
-  h = out.writeBigInt64BE(span.minTimestamp, h);
-  h = out.writeBigInt64BE(span.maxTimestamp, h);
-  h = out.writeUInt32BE(payload.length, h);
-  payload.copy(out, h);
-  out.writeUInt32BE(crc32(out.subarray(0, HEADER_BYTES + payload.length)), HEADER_BYTES + payload.length);
-  return out;
+
+  add(record: BackupRecord, size = encodedRecordSize(record)): void {
+    const previous = this.range?.lastOffset ?? -1n;
+    // The decoder refuses anything else: refuse it here, before an unreadable object is uploaded.
+    if (record.offset <= previous) {
+      throw new Error(`a segment holds records of increasing offsets >= 0: record ${this.recordCount} has offset ${record.offset}${this.recordCount > 0 ? ` after ${previous}` : ''}`);
+    }
+    if (this.at + size > this.chunk.length) {
+      if (this.at > 0) this.chunks.push(this.chunk.subarray(0, this.at));
+      this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, size));
+      this.at = 0;
+    }
+    this.at = writeRecord(this.chunk, this.at, record);
+    const { timestamp, offset } = record;
+    if (!this.range) this.range = { firstOffset: offset, lastOffset: offset, minTimestamp: timestamp, maxTimestamp: timestamp };
+    else {
+      this.range.lastOffset = offset;
+      if (timestamp < this.range.minTimestamp) this.range.minTimestamp = timestamp;
+      if (timestamp > this.range.maxTimestamp) this.range.maxTimestamp = timestamp;
+    }
+    this.recordCount++;
+    this.bytes += size;
+  }
+
+  /** The segment object; compression runs on libuv's thread pool, off the event loop. */
+  async finish(compression: Compression): Promise<Buffer> {
+    const span = this.range;
+    if (!span) throw new Error('a segment holds at least one record');
+    const plain = Buffer.concat([...this.chunks, this.chunk.subarray(0, this.at)]);
+    const payload = compression === 'zstd' ? await compress(plain, ZSTD_OPTIONS) : plain;
+    const out = Buffer.allocUnsafe(HEADER_BYTES + payload.length + TRAILER_BYTES);
+    let h = out.write(SEGMENT_MAGIC, 0, 'latin1');
+    h = out.writeUInt8(SEGMENT_VERSION, h);
+    h = out.writeUInt8(COMPRESSION_CODES[compression], h);
+    h = out.writeUInt16BE(0, h);
+    h = out.writeUInt32BE(this.recordCount, h);
+    h = out.writeBigInt64BE(span.firstOffset, h);
+    h = out.writeBigInt64BE(span.lastOffset, h);
+    h = out.writeBigInt64BE(span.minTimestamp, h);
+    h = out.writeBigInt64BE(span.maxTimestamp, h);
+    h = out.writeUInt32BE(payload.length, h);
+    payload.copy(out, h);
+    out.writeUInt32BE(crc32(out.subarray(0, HEADER_BYTES + payload.length)), HEADER_BYTES + payload.length);
+    return out;
+  }
+}
+
+/** Encodes records (in offset order, at least one) as one segment object. */
+export async function encodeSegment(records: readonly BackupRecord[], compression: Compression = 'zstd'): Promise<Buffer> {
+  const writer = new SegmentWriter();
+  for (const record of records) writer.add(record);
+  return writer.finish(compression);
 }
 
 /** The header alone (no CRC check: the header is checked again when the whole object is decoded). */
