@@ -9,7 +9,7 @@ import { BackupBucket } from '../functions/shared/backup/bucket';
 import { buildApp } from '../lib/app';
 import type { EstateConfig } from '../lib/config/schema';
 import type { ControlPlaneStack } from '../lib/control-plane-stack';
-import { localStack, type LocalWorkflow } from '../test/support/local-state-machine';
+import { localStack, type LocalWorkflow } from './local-state-machine';
 import { TemplateAlarms } from './alarm-evaluator';
 
 export interface LocalControlPlane {
@@ -21,6 +21,8 @@ export interface LocalControlPlane {
   bucket: BackupBucket;
   alarms: TemplateAlarms;
   invoke(handlerDir: string, event: unknown): Promise<unknown>;
+  /** The name a resource of the stack got in the emulator (tables, buckets, topics). */
+  nameInLab(construct: { node: { defaultChild?: unknown } }, what: string): string;
 }
 
 export async function localControlPlane(config: EstateConfig): Promise<LocalControlPlane> {
@@ -32,9 +34,13 @@ export async function localControlPlane(config: EstateConfig): Promise<LocalCont
   if (!backup?.vault) throw new Error(`estate ${config.estate} keeps its backup vault in another region or account: the lab needs it in the control plane stack`);
   const local = await localStack(controlPlane, [controlPlane.failover.stateMachine, backup.backup, backup.restore], { config });
   const [failover, backupWorkflow, restore] = local.workflows as [LocalWorkflow, LocalWorkflow, LocalWorkflow];
-  const bucketId = controlPlane.getLogicalId(backup.vault.bucket.node.defaultChild as CfnElement);
-  const bucketName = local.resources[bucketId]?.name;
-  if (!bucketName) throw new Error(`the backup bucket ${bucketId} was not created in the lab`);
+  const nameInLab = (construct: { node: { defaultChild?: unknown } }, what: string) => {
+    const id = controlPlane.getLogicalId(construct.node.defaultChild as CfnElement);
+    const name = local.resources[id]?.name;
+    if (!name) throw new Error(`the ${what} ${id} was not created in the lab`);
+    return name;
+  };
+  const bucketName = nameInLab(backup.vault.bucket, 'backup bucket');
   return {
     stack: controlPlane,
     failover,
@@ -43,5 +49,6 @@ export async function localControlPlane(config: EstateConfig): Promise<LocalCont
     bucket: new BackupBucket(new S3Client({ forcePathStyle: true }), bucketName, { mode: config.backup.objectLockMode, retentionDays: config.backup.retentionDays }),
     alarms: new TemplateAlarms(Template.fromStack(controlPlane).toJSON() as never),
     invoke: (handlerDir, event) => local.invoke(handlerDir, event),
+    nameInLab,
   };
 }

@@ -19,7 +19,7 @@ import { projectRoot } from '../../lib/paths';
 import { backupRig, type BackupRig } from '../support/backup';
 import { backupByHandlers } from '../support/backup-handlers';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName, type LabContext } from '../support/lab';
-import type { LocalExecution } from '../support/local-state-machine';
+import type { LocalExecution } from '../../lab/local-state-machine';
 
 jest.setTimeout(240_000);
 

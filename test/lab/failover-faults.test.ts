@@ -26,7 +26,7 @@ import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
 import { parseEstateConfig } from '../../lib/config/load';
 import { eventually, ensureTopic, labContext, uniqueName } from '../support/lab';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
-import type { LocalExecution } from '../support/local-state-machine';
+import type { LocalExecution } from '../../lab/local-state-machine';
 import { consumeCommitting, produceContinuously } from '../../lab/traffic';
 
 const FLOW = 'dc1->dc2';

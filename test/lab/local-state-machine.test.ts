@@ -17,7 +17,7 @@ import { estateSecretArns } from '../../lib/config/estate';
 import type { EstateConfig } from '../../lib/config/schema';
 import { importEstateNetwork, KafkaDrFunction } from '../../lib/constructs/kafka-dr-function';
 import { labContext } from '../support/lab';
-import { localWorkflow, type LocalExecution, type LocalWorkflow } from '../support/local-state-machine';
+import { localWorkflow, type LocalExecution, type LocalWorkflow } from '../../lab/local-state-machine';
 
 const REPORT = 'Report replication';
 const WAIT = 'Let MM2 settle';

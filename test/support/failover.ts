@@ -14,7 +14,7 @@ import { buildApp } from '../../lib/app';
 import type { EstateConfig } from '../../lib/config/schema';
 import { partitionCounts } from '../../functions/shared/kafka/partition-state';
 import { eventually, labContext, type LabContext } from './lab';
-import { localWorkflow, type LocalExecution, type LocalWorkflow } from './local-state-machine';
+import { localWorkflow, type LocalExecution, type LocalWorkflow } from '../../lab/local-state-machine';
 
 /** Waits until MM2 has created the topic's replica (default policy) on the target with all its partitions. */
 export async function replicaCreated(ctx: LabContext, topic: string, partitions: number, flow = { source: 'dc1', target: 'dc2' }): Promise<void> {

@@ -15,7 +15,7 @@ import {
   type ObjectLockConfiguration,
   type ServerSideEncryptionConfiguration,
 } from '@aws-sdk/client-s3';
-import { LAB_REGION } from '../../lab/estate';
+import { LAB_REGION } from './estate';
 
 /** The emulator's account: ARNs it returns carry it, so the stand-ins do too. */
 const LAB_ACCOUNT = '123456789012';

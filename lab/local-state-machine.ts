@@ -10,10 +10,10 @@ import { CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { StateMachine, type RunOptions as LibraryRunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { readLabInfo, useLabAws } from '../../lab/estate';
-import { ESTATE_CONFIG_ENV } from '../../lib/config/env';
-import type { EstateConfig } from '../../lib/config/schema';
-import { projectRoot } from '../../lib/paths';
+import { readLabInfo, useLabAws } from './estate';
+import { ESTATE_CONFIG_ENV } from '../lib/config/env';
+import type { EstateConfig } from '../lib/config/schema';
+import { projectRoot } from '../lib/paths';
 import { labArn, TemplateResources, type CfnTemplate, type ResourceInLab } from './template-resources';
 
 type RunInput = Parameters<StateMachine['run']>[0];
