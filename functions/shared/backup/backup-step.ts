@@ -10,6 +10,7 @@ import { requiredEnv } from '../env';
 import { tracer, workflowStep, type StepClients } from '../workflow-step';
 import { BackupState } from './backup-state';
 import { BackupBucket } from './bucket';
+import { inputProblems } from '../input-problems';
 
 export { logger } from '../workflow-step';
 
@@ -28,7 +29,7 @@ export class InvalidBackupInput extends Error {
 export function parseBackupInput<S extends z.ZodType>(schema: S, event: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
-    throw new InvalidBackupInput(`${what} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new InvalidBackupInput(`${what} is invalid: ${inputProblems(parsed.error, '(root)').join('; ')}`);
   }
   return parsed.data;
 }

@@ -10,6 +10,7 @@
 //   backups/<backupId>/manifest.json
 //   segments/<cluster>/<topic>/<partition>/<first offset, 20 digits>-<backupId>.kdrs
 import { z } from 'zod';
+import { inputProblems } from '../input-problems';
 
 export const MANIFEST_FORMAT_VERSION = 1;
 
@@ -121,6 +122,6 @@ export function parseManifest(object: string, text: string): Manifest {
     throw new CorruptManifestError(object, `not JSON (${(err as Error).message})`);
   }
   const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) throw new CorruptManifestError(object, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  if (!parsed.success) throw new CorruptManifestError(object, inputProblems(parsed.error, '(root)').join('; '));
   return parsed.data;
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { EstateConfig } from '../../../lib/config/schema';
 import { backupIdSchema } from './manifest';
+import { inputProblems } from '../input-problems';
 
 /** Kafka's rule for topic names (kafka.common.internals.Topic). */
 const topicName = z
@@ -95,7 +96,7 @@ export class RestoreRefused extends Error {
 
 export function parseRestoreRequest(raw: unknown, config: EstateConfig): RestoreRequest {
   const parsed = inputSchema.safeParse(raw);
-  if (!parsed.success) throw new InvalidRestoreInput(parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`));
+  if (!parsed.success) throw new InvalidRestoreInput(inputProblems(parsed.error));
   const input = parsed.data;
   if (!config.clusters.some((c) => c.name === input.targetCluster)) {
     throw new RestoreRefused([`targetCluster: unknown cluster "${input.targetCluster}": the estate has ${config.clusters.map((c) => c.name).join(', ')}`]);

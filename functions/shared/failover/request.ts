@@ -2,6 +2,7 @@
 // is typed by a person under pressure, so every problem is reported at once, by field.
 import { z } from 'zod';
 import { flowName, type EstateConfig } from '../../../lib/config/schema';
+import { inputProblems } from '../input-problems';
 
 const inputSchema = z
   .object({
@@ -34,7 +35,7 @@ export class InvalidFailoverInput extends Error {
 export function parseFailoverRequest(raw: unknown, config: EstateConfig, execution: { name: string; startedAt: string }): FailoverRequest {
   const parsed = inputSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new InvalidFailoverInput(parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`));
+    throw new InvalidFailoverInput(inputProblems(parsed.error));
   }
   const input = parsed.data;
   const flow = config.flows.find((f) => flowName(f) === input.flow);
