@@ -113,15 +113,19 @@ export class BackupVault extends Construct {
     });
 
     // Another account's control plane: its account may use the bucket and key as far as its
-    // own IAM policies allow (they grant each function only what it needs). No delete, no
-    // governance bypass, no configuration changes.
+    // own IAM policies allow (they grant each function only what it needs). Deleting only what
+    // Object Lock has released (pruning): no governance bypass, no configuration changes.
     for (const account of trustedAccounts) {
       const principal = new iam.AccountPrincipal(account);
       this.bucket.addToResourcePolicy(
-        new iam.PolicyStatement({ principals: [principal], actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
+        new iam.PolicyStatement({ principals: [principal], actions: ['s3:ListBucket', 's3:ListBucketVersions'], resources: [this.bucket.bucketArn] }),
       );
       this.bucket.addToResourcePolicy(
-        new iam.PolicyStatement({ principals: [principal], actions: ['s3:GetObject', 's3:PutObject', 's3:PutObjectRetention'], resources: [this.bucket.arnForObjects('*')] }),
+        new iam.PolicyStatement({
+          principals: [principal],
+          actions: ['s3:GetObject', 's3:PutObject', 's3:PutObjectRetention', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+          resources: [this.bucket.arnForObjects('*')],
+        }),
       );
       this.key.addToResourcePolicy(
         new iam.PolicyStatement({ principals: [principal], actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: ['*'] }),

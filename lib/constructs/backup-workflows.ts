@@ -4,7 +4,7 @@
 // Interface the backup and restore handlers honour (functions/backup-*, functions/restore-*):
 //   env  BACKUP_BUCKET (the vault bucket; its region is config.backup.bucket.region or the
 //        function's own), BACKUP_STATE_TABLE (partition key "pk")
-//   backup:  Plan (backup-plan) -> Map CopyPartitions: Copy (backup-copy) until done -> Finish (backup-finish)
+//   backup:  Plan (backup-plan) -> Map CopyPartitions: Copy (backup-copy) until done -> Finish (backup-finish) -> Prune (backup-prune)
 //   restore: Plan (restore-plan) -> DryRun? -> Map RestorePartitions: Restore (restore-copy) until done -> Finish (restore-finish)
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -25,7 +25,7 @@ export interface BackupWorkflowsProps {
   network: EstateNetwork;
 }
 
-export type BackupStep = 'backup-plan' | 'backup-copy' | 'backup-finish' | 'restore-plan' | 'restore-copy' | 'restore-finish';
+export type BackupStep = 'backup-plan' | 'backup-copy' | 'backup-finish' | 'backup-prune' | 'restore-plan' | 'restore-copy' | 'restore-finish';
 
 /** A long backup or restore is continued by running it again; a day bounds one stuck on a dead cluster. */
 const EXECUTION_TIMEOUT = Duration.hours(24);
@@ -33,6 +33,7 @@ const EXECUTION_TIMEOUT = Duration.hours(24);
 const BATCH_PAYLOAD = (idField: string) => ({ [`${idField}.$`]: `$.${idField}`, 'partitions.$': '$.partitions' });
 const KMS_WRITE = ['kms:GenerateDataKey', 'kms:Encrypt'];
 const KMS_READ = ['kms:Decrypt'];
+const LIST = ['s3:ListBucket'];
 
 const LAMBDA_MAX_MEMORY_MB = 10240;
 
@@ -54,18 +55,24 @@ function copyMemoryMb(config: BackupEstate): number {
 }
 
 /** What each function may do in the vault: no one deletes, no one bypasses governance retention. */
-const VAULT_ACCESS: Record<BackupStep, { objects: Record<string, string[]>; list?: true; kms: string[] }> = {
+const VAULT_ACCESS: Record<BackupStep, { objects: Record<string, string[]>; bucket?: string[]; kms: string[] }> = {
   // Object Lock headers on PutObject need s3:PutObjectRetention on the object too.
-  'backup-plan': { objects: { 'runs/*': ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'], 'backups/*': ['s3:GetObject'] }, list: true, kms: [...KMS_WRITE, ...KMS_READ] },
+  'backup-plan': { objects: { 'runs/*': ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'], 'backups/*': ['s3:GetObject'] }, bucket: LIST, kms: [...KMS_WRITE, ...KMS_READ] },
   // GetObject: a segment an interrupted invocation uploaded but did not record is read back and adopted.
   'backup-copy': { objects: { 'segments/*': ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'] }, kms: [...KMS_WRITE, ...KMS_READ] },
   'backup-finish': {
     objects: { 'backups/*': ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'], 'runs/*': ['s3:GetObject'], 'segments/*': ['s3:PutObjectRetention'] },
     kms: [...KMS_WRITE, ...KMS_READ],
   },
-  'restore-plan': { objects: { 'backups/*': ['s3:GetObject'], 'segments/*': ['s3:GetObject'] }, list: true, kms: KMS_READ },
-  'restore-copy': { objects: { 'backups/*': ['s3:GetObject'], 'segments/*': ['s3:GetObject'] }, list: true, kms: KMS_READ },
-  'restore-finish': { objects: { 'backups/*': ['s3:GetObject'], 'segments/*': ['s3:GetObject'] }, list: true, kms: KMS_READ },
+  // Deletes versions Object Lock has released (never bypassing it): expired manifests, their runs' snapshots, segments no live manifest lists.
+  'backup-prune': {
+    objects: { 'backups/*': ['s3:GetObject', 's3:DeleteObject', 's3:DeleteObjectVersion'], 'runs/*': ['s3:DeleteObject', 's3:DeleteObjectVersion'], 'segments/*': ['s3:DeleteObject', 's3:DeleteObjectVersion'] },
+    bucket: ['s3:ListBucket', 's3:ListBucketVersions'],
+    kms: KMS_READ,
+  },
+  'restore-plan': { objects: { 'backups/*': ['s3:GetObject'], 'segments/*': ['s3:GetObject'] }, bucket: LIST, kms: KMS_READ },
+  'restore-copy': { objects: { 'backups/*': ['s3:GetObject'], 'segments/*': ['s3:GetObject'] }, bucket: LIST, kms: KMS_READ },
+  'restore-finish': { objects: { 'backups/*': ['s3:GetObject'], 'segments/*': ['s3:GetObject'] }, bucket: LIST, kms: KMS_READ },
 };
 
 /** Why a wildcard resource of a vault policy is as narrow as it can be (cdk-nag AwsSolutions-IAM5). */
@@ -122,6 +129,7 @@ export class BackupWorkflows extends Construct {
       'backup-plan': step('backup-plan', 'Backup: snapshots the partitions\' end offsets, configs and group offsets, or resumes the unfinished run'),
       'backup-copy': step('backup-copy', 'Backup: copies a batch of partitions into segment objects until its deadline nears', true),
       'backup-finish': step('backup-finish', 'Backup: writes the manifest, extends the retention of inherited segments, moves the head'),
+      'backup-prune': step('backup-prune', 'Backup: deletes expired backups through their manifests, and segments no live manifest lists'),
       'restore-plan': step('restore-plan', 'Restore: checks the request against the manifest, creates the target topics, records where they started'),
       'restore-copy': step('restore-copy', 'Restore: produces a batch of partitions\' backed-up records to the target until its deadline nears', true),
       'restore-finish': step('restore-finish', 'Restore: restores consumer group offsets if asked, reads the restored counts back'),
@@ -137,7 +145,7 @@ export class BackupWorkflows extends Construct {
       definition: this.backupDefinition(maxConcurrency),
       timeout: EXECUTION_TIMEOUT,
       config,
-      steps: [this.steps['backup-plan'], this.steps['backup-copy'], this.steps['backup-finish']],
+      steps: [this.steps['backup-plan'], this.steps['backup-copy'], this.steps['backup-finish'], this.steps['backup-prune']],
     });
     this.restore = workflowStateMachine(this, 'Restore', {
       stateMachineName: `${config.estate}-kafka-dr-restore`,
@@ -162,7 +170,7 @@ export class BackupWorkflows extends Construct {
       byActions.set(key, [...(byActions.get(key) ?? []), access.bucket.arnForObjects(prefix)]);
     }
     const statements = [...byActions].map(([actions, resources]) => new iam.PolicyStatement({ actions: actions.split(','), resources }));
-    if (grants.list) statements.push(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [access.bucket.bucketArn] }));
+    if (grants.bucket) statements.push(new iam.PolicyStatement({ actions: grants.bucket, resources: [access.bucket.bucketArn] }));
     statements.push(access.keyStatement(...grants.kms));
     const policy = new iam.Policy(fn, 'VaultPolicy', { roles: [fn.role], statements });
 
@@ -201,7 +209,10 @@ export class BackupWorkflows extends Construct {
 
     const finish = lambdaStep(scope, 'Finish', this.steps['backup-finish'], { 'backupId.$': '$.plan.backupId' }, '$.backup');
     finish.addCatch(new sfn.Fail(scope, 'FinishFailed', { error: 'FinishFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
-    return plan.next(copyPartitions).next(finish).next(new sfn.Succeed(scope, 'BackupSucceeded', { outputPath: '$.backup' }));
+    // After the manifest: a prune that fails leaves the backup whole, and says so in its own state.
+    const prune = lambdaStep(scope, 'Prune', this.steps['backup-prune'], {}, '$.backup.prune');
+    prune.addCatch(new sfn.Fail(scope, 'PruneFailed', { error: 'PruneFailed', causePath: '$.Cause' }), { errors: ['States.ALL'] });
+    return plan.next(copyPartitions).next(finish).next(prune).next(new sfn.Succeed(scope, 'BackupSucceeded', { outputPath: '$.backup' }));
   }
 
   private restoreDefinition(maxConcurrency: number): sfn.IChainable {

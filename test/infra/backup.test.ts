@@ -19,7 +19,7 @@ const config = loadEstateConfigFile('config/estate.example.yaml');
 const backup = config.backup!;
 const withBucket = (bucket: Record<string, string>, label: string) => parseEstateConfig({ ...config, backup: { ...backup, bucket } }, label);
 
-const BACKUP_STEPS = ['backup-plan', 'backup-copy', 'backup-finish'];
+const BACKUP_STEPS = ['backup-plan', 'backup-copy', 'backup-finish', 'backup-prune'];
 const RESTORE_STEPS = ['restore-plan', 'restore-copy', 'restore-finish'];
 const STEPS = [...BACKUP_STEPS, ...RESTORE_STEPS];
 const TRANSIENT = ['TransientStepError', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
@@ -63,6 +63,12 @@ function expectedS3(bucketArn: string): Record<string, Record<string, string[]>>
       [`${bucketArn}/runs/*`]: ['s3:GetObject'],
       [`${bucketArn}/segments/*`]: ['s3:PutObjectRetention'],
     },
+    'backup-prune': {
+      [`${bucketArn}/backups/*`]: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject'],
+      [`${bucketArn}/runs/*`]: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+      [`${bucketArn}/segments/*`]: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+      [bucketArn]: ['s3:ListBucket', 's3:ListBucketVersions'],
+    },
     'restore-plan': reads,
     'restore-copy': reads,
     'restore-finish': reads,
@@ -73,13 +79,16 @@ const KMS: Record<string, string[]> = {
   'backup-plan': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
   'backup-copy': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
   'backup-finish': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  'backup-prune': ['kms:Decrypt'],
   'restore-plan': ['kms:Decrypt'],
   'restore-copy': ['kms:Decrypt'],
   'restore-finish': ['kms:Decrypt'],
 };
 
-/** Deleting or un-protecting anything in a bucket, or configuring it. */
-const DESTRUCTIVE = ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:BypassGovernanceRetention', 's3:PutBucketObjectLockConfiguration', 's3:PutLifecycleConfiguration', 's3:PutBucketPolicy', 's3:DeleteBucket'];
+/** Deleting what Object Lock released: the prune step's job alone. */
+const DELETES = ['s3:DeleteObject', 's3:DeleteObjectVersion'];
+/** Un-protecting anything in a bucket, or configuring it. */
+const DESTRUCTIVE = ['s3:BypassGovernanceRetention', 's3:PutBucketObjectLockConfiguration', 's3:PutLifecycleConfiguration', 's3:PutBucketPolicy', 's3:DeleteBucket'];
 
 function cfnLint(directory: string, templates: string[]): string {
   const lint = spawnSync(labPythonTool('cfn-lint'), templates.map((t) => path.join(directory, t)), { encoding: 'utf8' });
@@ -250,9 +259,10 @@ describe('backup and restore (example estate: the vault in a third region)', () 
       expect(statements[0].Condition).toEqual({ 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/payments-kafka-dr-backups' } });
     });
 
-    it('lets nothing in the stack delete objects, bypass governance retention or reconfigure a bucket', () => {
+    it('lets only the prune step delete objects, and nothing bypass governance retention or reconfigure a bucket', () => {
       const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(statementsOf);
       for (const action of DESTRUCTIVE) expect([action, statements.filter((s) => allows(s, action))]).toEqual([action, []]);
+      for (const action of DELETES) expect([action, principalsAllowed(template, action, () => true)]).toEqual([action, ['backup-prune']]);
     });
 
     it('acknowledges each vault wildcard on the function\'s own policy: another wildcard still fails synth', () => {
@@ -291,17 +301,22 @@ describe('backup and restore (example estate: the vault in a third region)', () 
     });
 
     it('finishes with the backup id and succeeds with the finish result; a finish error ends in FinishFailed', () => {
-      expect(states.Finish).toMatchObject({ Type: 'Task', Resource: lambda('backup-finish'), Parameters: { 'backupId.$': '$.plan.backupId' }, ResultPath: '$.backup', Next: 'BackupSucceeded' });
+      expect(states.Finish).toMatchObject({ Type: 'Task', Resource: lambda('backup-finish'), Parameters: { 'backupId.$': '$.plan.backupId' }, ResultPath: '$.backup', Next: 'Prune' });
       expect(states.Finish!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'FinishFailed' }]);
       expect(states.BackupSucceeded).toEqual({ Type: 'Succeed', OutputPath: '$.backup' });
     });
 
-    it.each(['InvalidInput', 'PlanFailed', 'CopyFailed', 'FinishFailed'])('ends in Fail %s with that error and the cause', (name) => {
+    it('prunes after the manifest is written, its result in the backup\'s; a prune error ends in PruneFailed', () => {
+      expect(states.Prune).toMatchObject({ Type: 'Task', Resource: lambda('backup-prune'), ResultPath: '$.backup.prune', Next: 'BackupSucceeded' });
+      expect(states.Prune!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'PruneFailed' }]);
+    });
+
+    it.each(['InvalidInput', 'PlanFailed', 'CopyFailed', 'FinishFailed', 'PruneFailed'])('ends in Fail %s with that error and the cause', (name) => {
       expect(states[name]).toEqual({ Type: 'Fail', Error: name, CausePath: '$.Cause' });
     });
 
     it('retries every step on transient errors with backoff', () => {
-      expectTransientRetries(backupAsl, ['Plan', 'Copy', 'Finish']);
+      expectTransientRetries(backupAsl, ['Plan', 'Copy', 'Finish', 'Prune']);
     });
   });
 
@@ -379,13 +394,13 @@ describe('backup and restore (the vault in another account)', () => {
   const { backupVault } = synth(withBucket({ region: 'eu-north-1', account: '444455556666' }, 'vault in another account'));
   const vault = Template.fromStack(backupVault!);
 
-  it('names the bucket for its account and region, and lets the control plane\'s account read, write and extend retention, never delete', () => {
+  it('names the bucket for its account and region, and lets the control plane\'s account read, write, extend retention and delete what Object Lock released', () => {
     const [bucketId] = only(vault.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'payments-kafka-dr-backups-444455556666-eu-north-1' } }), 'backup bucket');
     expect(backupVault!.account).toBe('444455556666');
     const [, policy] = only(vault.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: bucketId } } }), 'bucket policy');
     const allowed = statementsOf(policy).filter((s) => s.Effect === 'Allow');
     expect(allowed.map((s) => joined(s.Principal.AWS))).toEqual(['arn:{AWS::Partition}:iam::111122223333:root', 'arn:{AWS::Partition}:iam::111122223333:root']);
-    expect(allowed.flatMap((s) => [s.Action].flat()).sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:PutObjectRetention']);
+    expect(allowed.flatMap((s) => [s.Action].flat()).sort()).toEqual(['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:GetObject', 's3:ListBucket', 's3:ListBucketVersions', 's3:PutObject', 's3:PutObjectRetention']);
     const [, key] = only(vault.findResources('AWS::KMS::Key'), 'vault key');
     const trusted = key.Properties.KeyPolicy.Statement.filter((s: any) => joined(s.Principal.AWS).includes('111122223333'));
     expect(trusted.flatMap((s: any) => [s.Action].flat()).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);

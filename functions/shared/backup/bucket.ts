@@ -1,6 +1,7 @@
 // The backup bucket as kafka-dr uses it: every object written once, under Object Lock until
 // its retain-until date; manifests are the only index (see manifest.ts for the layout).
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
@@ -95,16 +96,36 @@ export class BackupBucket {
 
   /** Every version of the object, newest first (a locked original survives as an older version when the key is overwritten). */
   async versions(key: string): Promise<Array<{ versionId: string; lastModified?: Date; size?: number }>> {
-    const versions: Array<{ versionId: string; lastModified?: Date; size?: number }> = [];
+    return (await this.versionsUnder(key)).filter((v) => v.key === key && !v.deleteMarker).map(({ versionId, lastModified, size }) => ({ versionId, lastModified, size }));
+  }
+
+  /** Every version (delete markers included) of every object under the prefix. */
+  async versionsUnder(prefix: string): Promise<Array<{ key: string; versionId: string; lastModified?: Date; size?: number; deleteMarker: boolean }>> {
+    const versions: Array<{ key: string; versionId: string; lastModified?: Date; size?: number; deleteMarker: boolean }> = [];
     let keyMarker: string | undefined;
     let versionIdMarker: string | undefined;
     do {
-      const page = await this.s3.send(new ListObjectVersionsCommand({ Bucket: this.name, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
-      for (const v of page.Versions ?? []) if (v.Key === key && v.VersionId) versions.push({ versionId: v.VersionId, lastModified: v.LastModified, size: v.Size });
+      const page = await this.s3.send(new ListObjectVersionsCommand({ Bucket: this.name, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
+      for (const v of page.Versions ?? []) if (v.Key && v.VersionId) versions.push({ key: v.Key, versionId: v.VersionId, lastModified: v.LastModified, size: v.Size, deleteMarker: false });
+      for (const v of page.DeleteMarkers ?? []) if (v.Key && v.VersionId) versions.push({ key: v.Key, versionId: v.VersionId, lastModified: v.LastModified, deleteMarker: true });
       keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
       versionIdMarker = page.NextVersionIdMarker;
     } while (keyMarker);
     return versions;
+  }
+
+  /**
+   * Deletes one version for good. Object Lock refuses a version still locked (never bypassed
+   * here): false then, and the version stays.
+   */
+  async deleteVersion(key: string, versionId: string): Promise<boolean> {
+    try {
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.name, Key: key, VersionId: versionId }));
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'AccessDenied') return false;
+      throw err;
+    }
   }
 
   /** Pushes an object's retain-until date out (Object Lock never allows shortening it). */
