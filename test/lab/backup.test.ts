@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Kafka } from 'kafkajs';
 import { fetcherFor, producerFor } from '../../functions/shared/kafka/connection';
-import { PartitionReader } from '../../functions/shared/backup/partition-records';
+import { PartitionReader } from '../../functions/shared/kafka/partition-records';
 import { SecretReader } from '../../functions/shared/secrets';
 import { BackupBucket } from '../../functions/shared/backup/bucket';
 import { manifestKey, type Manifest, type PartitionBackup } from '../../functions/shared/backup/manifest';

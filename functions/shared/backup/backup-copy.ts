@@ -9,7 +9,7 @@ import { topicConfigs } from '../kafka/topic-configs';
 import type { BackupRun, PartitionId, PartitionProgress } from './backup-state';
 import { logger, parseBackupInput, type BackupKit } from './backup-step';
 import { backupIdSchema, segmentKey, type Gap, type SegmentRef } from './manifest';
-import { PartitionReader, positionKey, type OffsetGap, type PartitionPosition, type PartitionRead } from './partition-records';
+import { PartitionReader, positionKey, type OffsetGap, type PartitionPosition, type PartitionRead } from '../kafka/partition-records';
 import { decodeSegment, encodedRecordSize, SegmentWriter } from './segment';
 
 export const copyEventSchema = z

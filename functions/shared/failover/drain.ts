@@ -1,20 +1,21 @@
 // Planned switchover: producers on the source have been stopped by the operator; the
 // workflow waits (a Step Functions Wait loop around this check) until MM2 has copied every
-// record and every group's newest checkpoint carries its final position on the source.
-import type { Admin } from '@platformatic/kafka';
+// record. Groups whose newest checkpoint lags their final position are reported.
+import type { Admin, Consumer } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
 import type { FlowConfig } from '../../../lib/config/schema';
 import { committedOffsetList, groupPartitionKey } from '../kafka/group-offsets';
 import { readCheckpoints } from '../mm2/internal-topics';
 import { ReplicationPolicy, topicFilter } from '../mm2/replication-policy';
-import { measureFlowLag } from '../probes/lag-probe';
+import { PartitionReader, positionKey } from '../kafka/partition-records';
+import { measureFlowLag, type PartitionLag } from '../probes/lag-probe';
 
 export interface DrainStatus {
   drained: boolean;
   unreplicatedRecords: number;
   /** Partitions still behind (the first 20), "topic-partition: N records". */
   behind: string[];
-  /** Group partitions whose checkpoint is not at the group's committed offset on the source (the first 20). */
+  /** Group partitions whose checkpoint is not at the group's committed offset on the source (the first 20): reported, not waited for. */
   uncoveredCheckpoints: string[];
   deadline: string;
 }
@@ -23,7 +24,7 @@ export class DrainTimedOut extends Error {
   constructor(status: DrainStatus, timeoutSeconds: number) {
     super(
       `replication did not drain within ${timeoutSeconds} s (failover.drainTimeoutSeconds): ${status.unreplicatedRecords} records unreplicated` +
-        `${status.behind.length ? ` (${status.behind.join(', ')})` : ''}${status.uncoveredCheckpoints.length ? `; checkpoints behind for ${status.uncoveredCheckpoints.join(', ')}` : ''}. ` +
+        `${status.behind.length ? ` (${status.behind.join(', ')})` : ''}. ` +
         'Check that producers on the source have stopped and MM2 is running, then start the switchover again (or fail over unplanned)',
     );
     this.name = 'DrainTimedOut';
@@ -34,7 +35,7 @@ const FIRST = 20;
 
 export async function drainStatus(
   flow: FlowConfig,
-  clients: { admin: (cluster: string) => Promise<Admin>; kafka: (cluster: string) => Promise<Kafka> },
+  clients: { admin: (cluster: string) => Promise<Admin>; kafka: (cluster: string) => Promise<Kafka>; fetcher: (cluster: string) => Promise<Consumer> },
   deadline: Date,
 ): Promise<DrainStatus> {
   const policy = ReplicationPolicy.of(flow);
@@ -43,8 +44,13 @@ export async function drainStatus(
     measureFlowLag(flow, { admin: sourceAdmin, kafka: sourceKafka }, { admin: targetAdmin, kafka: targetKafka }),
     readCheckpoints(targetKafka, policy.checkpointsTopic(flow.source)),
   ]);
-  // Each group MM2 checkpoints must have its checkpoint at its final position. Groups it does
-  // not checkpoint (its groups filter, or not seen yet) are translated exactly without one.
+  // MM2 copies records, not transaction markers: a partition whose only offsets left are
+  // markers (a transactional producer's last commit) is drained.
+  const lagging = lag.partitions.filter((p) => p.lagRecords > 0n);
+  const markersOnly = lagging.length ? await holdNoRecords(await clients.fetcher(flow.source), lagging) : new Set<string>();
+  const behind = lagging.filter((p) => !markersOnly.has(positionKey(p.topic, p.partition)));
+  // Reported, not waited for: planned translation does not need a checkpoint, and MM2 never
+  // refreshes the checkpoint of a group that stopped consuming once it cannot translate its offset.
   const groups = [...new Set([...checkpoints.values()].map((c) => c.group))];
   const committed = await committedOffsetList(sourceAdmin, groups);
   const replicated = topicFilter(flow);
@@ -55,13 +61,31 @@ export async function drainStatus(
       const at = checkpointed.get(groupPartitionKey(c.group, c.topic, c.partition));
       return `${c.group} ${c.topic}-${c.partition} at ${c.offset} (${at === undefined ? 'no checkpoint yet' : `checkpoint at ${at}`})`;
     });
-  const behind = lag.partitions.filter((p) => p.lagRecords > 0n).map((p) => `${p.topic}-${p.partition}: ${p.lagRecords}`);
-  const unreplicatedRecords = Number(lag.unreplicatedRecords);
   return {
-    drained: unreplicatedRecords === 0 && uncovered.length === 0,
-    unreplicatedRecords,
-    behind: behind.slice(0, FIRST),
+    drained: behind.length === 0,
+    unreplicatedRecords: Number(behind.reduce((n, p) => n + p.lagRecords, 0n)),
+    behind: behind.slice(0, FIRST).map((p) => `${p.topic}-${p.partition}: ${p.lagRecords}`),
     uncoveredCheckpoints: uncovered.slice(0, FIRST),
     deadline: deadline.toISOString(),
   };
+}
+
+/** Partitions whose offsets from `replicatedTo` to the end hold no committed record (read_committed). */
+async function holdNoRecords(fetcher: Consumer, partitions: readonly PartitionLag[]): Promise<Set<string>> {
+  const topics = [...new Set(partitions.map((p) => p.topic))];
+  const reader = await PartitionReader.open(fetcher, topics, new Set());
+  const empty = new Set<string>();
+  let pending = partitions.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.replicatedTo, end: p.sourceEnd }));
+  while (pending.length > 0) {
+    const reads = await reader.read(pending);
+    const next: typeof pending = [];
+    for (const p of pending) {
+      const read = reads.get(positionKey(p.topic, p.partition));
+      if (!read || read.records.length > 0) continue;
+      if (read.next >= p.end) empty.add(positionKey(p.topic, p.partition));
+      else next.push({ ...p, offset: read.next });
+    }
+    pending = next;
+  }
+  return empty;
 }

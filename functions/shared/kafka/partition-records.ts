@@ -4,8 +4,8 @@
 // that holds no record: a backup must say why an offset is missing, never skip it silently.
 import { FetchIsolationLevels, IS_CONTROL, IS_TRANSACTIONAL, type Consumer, type KafkaRecord, type RecordsBatch } from '@platformatic/kafka';
 import { TransientStepError } from '../workflow-step';
-import type { Gap } from './manifest';
-import type { BackupRecord } from './segment';
+import type { Gap } from '../backup/manifest';
+import type { BackupRecord } from '../backup/segment';
 
 /** Batch attribute bit 3: the broker stamped the batch's records with its log append time. */
 const LOG_APPEND_TIME = 0x08;
