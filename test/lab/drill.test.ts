@@ -11,10 +11,11 @@ import type { DrillReport } from '../../lab/drill/run';
 import { labSh, labStateDir } from '../../lab/estate';
 import { failoverRig } from '../support/failover';
 
+// Restarting a killed broker and waiting for it to be healthy takes more than a test's default on a loaded machine.
 afterAll(async () => {
   await labSh('up'); // dc1 comes back with its data
   await (await failoverRig()).restore();
-});
+}, 300_000);
 
 it('the short drill with a backup exits 0 and reports every promise kept', async () => {
   const report = path.join(mkdtempSync(path.join(tmpdir(), 'kafka-dr-drill-')), 'report.json');

@@ -20,10 +20,11 @@ beforeAll(async () => {
   await rig.restore();
 });
 
+// Restarting a killed broker and waiting for it to be healthy takes more than a test's default on a loaded machine.
 afterAll(async () => {
   await labSh('up'); // dc1 comes back with its data
   await rig.restore();
-});
+}, 300_000);
 
 async function lagProbe(): Promise<any> {
   const { handler } = await import('../../functions/lag-probe/handler');
