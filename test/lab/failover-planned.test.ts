@@ -22,6 +22,13 @@ afterEach(async () => {
   await setMm2GroupOffsetSync(rig.ctx.lab, false);
 });
 
+/**
+ * Which connectors have a paused or stopped connector or task: what a failover would change.
+ * Task states themselves churn (MM2's checkpoint connector reassigns its tasks when it finds
+ * new groups, passing through UNASSIGNED), so they are not compared as they are.
+ */
+const halted = (states: Record<string, string>) => Object.fromEntries(Object.entries(states).map(([connector, s]) => [connector, s.split(' ').some((t) => t === 'PAUSED' || t === 'STOPPED')]));
+
 async function activeSide(rig: FailoverRig) {
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
   return (await documents.send(new GetCommand({ TableName: rig.stateTable, Key: { pk: 'active' } }))).Item;
@@ -102,7 +109,7 @@ it('dry run: reads everything, returns the plan, changes nothing', async () => {
   expect(report.steps.syncOffsets.groups).toBeGreaterThan(0);
   expect(report.steps.repointDns).toMatchObject({ dryRun: true, changeId: null, after: { values: rig.config.dns.values.dc2 } });
 
-  expect(await rig.connectorStates()).toEqual(connectorsBefore);
+  expect(halted(await rig.connectorStates())).toEqual(halted(connectorsBefore));
   expect(await dc2Admin.listConsumerGroupOffsets({ groups: [group] })).toEqual(offsetsBefore);
   expect(await rig.recordCluster()).toBe('dc1');
   expect(await activeSide(rig)).toBeUndefined();
@@ -113,7 +120,7 @@ it('bad input ends in InvalidInput with every problem, before anything is touche
   const result = await rig.run({ flow: 'dc1->dc9', mode: 'soon', reason: '' });
   expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidInput', states: ['Begin', 'InvalidInput'] });
   expect(result.cause).toMatch(/mode: .*reason: say why/);
-  expect(await rig.connectorStates()).toEqual(connectorsBefore);
+  expect(halted(await rig.connectorStates())).toEqual(halted(connectorsBefore));
   expect(await rig.recordCluster()).toBe('dc1');
   expect(await activeSide(rig)).toBeUndefined();
 });
