@@ -9,6 +9,9 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 
+/** GetMetricData's limit of queries per request. */
+const MAX_QUERIES = 500;
+
 interface CfnResource {
   Type: string;
   Properties?: Record<string, any>;
@@ -200,9 +203,10 @@ export class TemplateAlarms {
 
   /** Every alarm's state now: metric alarms from the emulator's datapoints, then the composites. */
   async evaluate(cloudwatch: CloudWatchClient, now = new Date()): Promise<AlarmEvaluation[]> {
+    const periods = await this.periods(cloudwatch, now);
     const evaluations: AlarmEvaluation[] = [];
     for (const alarm of this.metricAlarms) {
-      const evaluation = evaluateMetricAlarm(alarm, await this.periods(cloudwatch, alarm, now), this.states.get(alarm.name));
+      const evaluation = evaluateMetricAlarm(alarm, periods.get(alarm)!, this.states.get(alarm.name));
       this.states.set(alarm.name, evaluation.state);
       evaluations.push(evaluation);
     }
@@ -214,29 +218,45 @@ export class TemplateAlarms {
     return evaluations;
   }
 
-  /** The statistic of each of the alarm's N periods ending at `now`, oldest first. */
-  private async periods(cloudwatch: CloudWatchClient, alarm: MetricAlarmDefinition, now: Date): Promise<Array<number | undefined>> {
-    const periodMs = alarm.periodSeconds * 1000;
+  /**
+   * The statistic of each alarm's N periods ending at `now`, oldest first: one GetMetricData
+   * per evaluation window (alarms sharing period and N share it), at most 500 queries each.
+   */
+  private async periods(cloudwatch: CloudWatchClient, now: Date): Promise<Map<MetricAlarmDefinition, Array<number | undefined>>> {
     const end = Math.floor(now.getTime() / 1000) * 1000;
-    const start = end - alarm.evaluationPeriods * periodMs;
-    const result = await cloudwatch.send(
-      new GetMetricDataCommand({
-        StartTime: new Date(start),
-        EndTime: new Date(end),
-        MetricDataQueries: [
-          {
-            Id: 'm',
-            MetricStat: { Metric: { Namespace: alarm.namespace, MetricName: alarm.metricName, Dimensions: alarm.dimensions }, Period: alarm.periodSeconds, Stat: alarm.statistic },
-          },
-        ],
-      }),
-    );
-    const periods: Array<number | undefined> = Array.from({ length: alarm.evaluationPeriods });
-    const series = result.MetricDataResults?.[0];
-    (series?.Timestamps ?? []).forEach((timestamp, i) => {
-      const index = Math.floor((timestamp.getTime() - start) / periodMs);
-      if (index >= 0 && index < periods.length) periods[index] = series!.Values![i];
-    });
-    return periods;
+    const windows = new Map<string, MetricAlarmDefinition[]>();
+    for (const alarm of this.metricAlarms) {
+      const key = `${alarm.periodSeconds}x${alarm.evaluationPeriods}`;
+      windows.set(key, [...(windows.get(key) ?? []), alarm]);
+    }
+    const out = new Map<MetricAlarmDefinition, Array<number | undefined>>();
+    for (const alarms of windows.values()) {
+      const { periodSeconds, evaluationPeriods } = alarms[0]!;
+      const periodMs = periodSeconds * 1000;
+      const start = end - evaluationPeriods * periodMs;
+      for (let i = 0; i < alarms.length; i += MAX_QUERIES) {
+        const chunk = alarms.slice(i, i + MAX_QUERIES);
+        const result = await cloudwatch.send(
+          new GetMetricDataCommand({
+            StartTime: new Date(start),
+            EndTime: new Date(end),
+            MetricDataQueries: chunk.map((alarm, q) => ({
+              Id: `m${q}`,
+              MetricStat: { Metric: { Namespace: alarm.namespace, MetricName: alarm.metricName, Dimensions: alarm.dimensions }, Period: periodSeconds, Stat: alarm.statistic },
+            })),
+          }),
+        );
+        chunk.forEach((alarm, q) => {
+          const periods: Array<number | undefined> = Array.from({ length: evaluationPeriods });
+          const series = result.MetricDataResults?.find((r) => r.Id === `m${q}`);
+          (series?.Timestamps ?? []).forEach((timestamp, t) => {
+            const index = Math.floor((timestamp.getTime() - start) / periodMs);
+            if (index >= 0 && index < periods.length) periods[index] = series!.Values![t];
+          });
+          out.set(alarm, periods);
+        });
+      }
+    }
+    return out;
   }
 }
