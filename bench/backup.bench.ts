@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Kafka, Message } from 'kafkajs';
-import { partitionEnds } from '../functions/shared/kafka/topic-reader';
+import { recordCount as recordsIn } from '../lab/traffic';
 import { backupRig } from '../test/support/backup';
 import { closeLabContext, ensureTopic, labContext } from '../test/support/lab';
 
@@ -33,17 +33,6 @@ function record(i: number): Message & { partition: number } {
     headers: { 'trace-id': `t-${i}` },
     timestamp: String(Date.now()),
   };
-}
-
-async function recordsIn(kafka: Kafka, name: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(name)) return 0;
-    return (await partitionEnds(admin, name)).reduce((n, p) => n + Number(p.latest - p.earliest), 0);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 /** The plain producer: batches of records to their partitions, acks=all, one request at a time per batch. */

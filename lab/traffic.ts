@@ -1,7 +1,9 @@
 // Live traffic for failover tests and the drill: a producer that keeps a ledger of every record the
-// cluster acknowledged, and a consumer group member that records what it processed and
-// commits after each batch, so "lost" and "read twice" can be counted record by record.
+// cluster acknowledged, a consumer group member that records what it processed and commits
+// after each batch, and what a topic holds, so "lost" and "read twice" can be counted record
+// by record.
 import type { Kafka } from 'kafkajs';
+import { partitionEnds, readRanges, wholeTopic } from '../functions/shared/kafka/topic-reader';
 
 export interface Consumed {
   topic: string;
@@ -87,4 +89,34 @@ export async function consumeCommitting(kafka: Kafka, groupId: string, topics: s
       }
     },
   };
+}
+
+export interface StoredRecord {
+  partition: number;
+  offset: bigint;
+  value: string;
+  timestamp: number;
+}
+
+/** Every record the topic holds, or per partition up to `ends` (exclusive). */
+export async function topicRecords(kafka: Kafka, topic: string, ends?: ReadonlyMap<number, bigint>): Promise<StoredRecord[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const held = await partitionEnds(admin, topic).finally(() => admin.disconnect());
+  const read: StoredRecord[] = [];
+  const ranges = wholeTopic(held).map((r) => ({ ...r, to: ends?.get(r.partition) ?? r.to }));
+  await readRanges(kafka, topic, ranges, (partition, m) => read.push({ partition, offset: BigInt(m.offset), value: m.value!.toString(), timestamp: Number(m.timestamp) }));
+  return read;
+}
+
+/** How many records the topic holds; 0 when it does not exist. */
+export async function recordCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) return 0;
+    return (await partitionEnds(admin, topic)).reduce((n, p) => n + Number(p.latest - p.earliest), 0);
+  } finally {
+    await admin.disconnect();
+  }
 }

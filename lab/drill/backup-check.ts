@@ -2,16 +2,10 @@
 // then, on the side that survived, a restore of it to a point in time chosen between two
 // records, compared record by record with what the topic held at or before that instant.
 import type { Kafka } from 'kafkajs';
-import { readRanges } from '../../functions/shared/kafka/topic-reader';
 import type { LocalControlPlane } from '../local-control-plane';
+import { topicRecords, type StoredRecord } from '../traffic';
 import type { Display } from './display';
 import type { PromiseCheck } from './promises';
-
-interface TimedRecord {
-  partition: number;
-  value: string;
-  timestamp: number;
-}
 
 export interface PreparedBackup {
   backupId: string;
@@ -36,17 +30,7 @@ export interface BackupCheck {
   promise: PromiseCheck;
 }
 
-async function records(kafka: Kafka, topic: string, ends?: Map<number, bigint>): Promise<TimedRecord[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const read: TimedRecord[] = [];
-  const ranges = offsets.map((o) => ({ partition: o.partition, from: BigInt(o.low), to: ends?.get(o.partition) ?? BigInt(o.high) }));
-  await readRanges(kafka, topic, ranges, (partition, m) => read.push({ partition, value: m.value!.toString(), timestamp: Number(m.timestamp) }));
-  return read;
-}
-
-const byPartition = (list: TimedRecord[]) => {
+const byPartition = (list: StoredRecord[]) => {
   const map = new Map<number, string[]>();
   for (const r of list) map.set(r.partition, [...(map.get(r.partition) ?? []), r.value]);
   return map;
@@ -59,7 +43,7 @@ export async function backupBeforeDisaster(plane: LocalControlPlane, source: Kaf
   const { backupId } = execution.output as { backupId: string };
   const manifest = await plane.bucket.readManifest(backupId);
   const partitions = manifest.topics.find((t) => t.name === topic)!.partitions;
-  const held = await records(source, topic, new Map(partitions.map((p) => [p.partition, BigInt(p.endOffset)])));
+  const held = await topicRecords(source, topic, new Map(partitions.map((p) => [p.partition, BigInt(p.endOffset)])));
   // Between two records: the restore must include the first and exclude the second.
   const times = [...new Set(held.map((r) => r.timestamp))].sort((a, b) => a - b);
   const pointInTime = times[Math.floor(times.length / 2)]!;
@@ -82,7 +66,7 @@ export async function verifyRestore(plane: LocalControlPlane, backup: PreparedBa
   });
   const restoreSeconds = (Date.now() - started) / 1000;
   if (execution.status !== 'SUCCEEDED') throw new Error(`the restore of ${backup.topic} ended ${execution.status}: ${execution.error}: ${execution.cause}`);
-  const restored = byPartition(await records(target, restoredTopic));
+  const restored = byPartition(await topicRecords(target, restoredTopic));
   const expectedRecords = [...backup.expected.values()].reduce((n, v) => n + v.length, 0);
   const restoredRecords = [...restored.values()].reduce((n, v) => n + v.length, 0);
   const differing = [...new Set([...backup.expected.keys(), ...restored.keys()])].filter(

@@ -1,20 +1,8 @@
 // Pausing MM2's source connector through our Connect REST client stops replication for
 // real; resuming starts it again.
 import { ConnectClient, ConnectError } from '../../functions/shared/connect/client';
-import { partitionEnds } from '../../functions/shared/kafka/topic-reader';
-import type { Kafka } from 'kafkajs';
+import { recordCount } from '../../lab/traffic';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
-
-async function recordCount(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await partitionEnds(admin, topic)).reduce((n, p) => n + Number(p.latest - p.earliest), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 it('pause stops replication and resume restarts it', async () => {
   const { lab, kafkaFor } = await labContext();
