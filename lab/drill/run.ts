@@ -7,22 +7,20 @@ import { randomUUID } from 'node:crypto';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { Kafka } from 'kafkajs';
-import { ConnectClient } from '../../functions/shared/connect/client';
-import { clusterOf, readBootstrapRecord, repointBootstrapRecord } from '../../functions/shared/dns/bootstrap-record';
 import { failoverExecutionName } from '../../functions/shared/failover/trigger';
 import { estateKafka } from '../../functions/shared/kafka/connection';
-import { readRanges } from '../../functions/shared/kafka/topic-reader';
 import { ensureTopic } from '../../functions/shared/kafka/topics';
 import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
 import { ReplicationPolicy } from '../../functions/shared/mm2/replication-policy';
 import { SecretReader } from '../../functions/shared/secrets';
 import { primaryDownAlarmName } from '../../lib/alarm-names';
-import { flowName, type EstateConfig } from '../../lib/config/schema';
+import { flowName } from '../../lib/config/schema';
 import type { AlarmEvaluation } from '../alarm-evaluator';
+import { recordCluster, resetReplication } from '../bootstrap-record';
 import { killLabComponent, labEstate } from '../estate';
 import { localControlPlane } from '../local-control-plane';
 import { eventually } from '../sample-estate';
-import { consumeCommitting, produceContinuously, type Consumed, type Consuming } from '../traffic';
+import { consumeCommitting, produceContinuously, topicRecords, type Consumed, type Consuming } from '../traffic';
 import type { Display } from './display';
 import { checkPromises, type DataOutcome, type PromiseCheck } from './promises';
 import { backupBeforeDisaster, verifyRestore, type BackupCheck } from './backup-check';
@@ -82,14 +80,15 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   const kafkaFor = estateKafka(config.clusters, new SecretReader());
   const route53 = new Route53Client({});
   const cloudwatch = new CloudWatchClient({});
-  await resetLab(config, route53);
+  await resetReplication(route53, config, flow.source, 'kafka-dr drill: start on the primary');
 
   const run = randomUUID().slice(0, 6);
   const topic = `drill-orders-${run}`;
   const group = `drill-app-${run}`;
-  const replica = new ReplicationPolicy(flow.replicationPolicy.type, flow.replicationPolicy.separator).remoteTopic(flow.source, topic);
+  const policy = ReplicationPolicy.of(flow);
+  const replica = policy.remoteTopic(flow.source, topic);
   const behindRecord = async (): Promise<{ cluster: string; kafka: Kafka }> => {
-    const cluster = clusterOf(config.dns, await readBootstrapRecord(route53, config.dns));
+    const cluster = await recordCluster(route53, config);
     if (!cluster) throw new Error(`the bootstrap record ${config.dns.recordName} points at no cluster of the estate`);
     return { cluster, kafka: await kafkaFor(cluster) };
   };
@@ -142,7 +141,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   await producing.atLeast(warmRecords);
   await reading.until(warmRecords / 2, 120_000);
   await eventually(`MM2 checkpoints of ${group} for all 3 partitions`, async () => {
-    const checkpoints = [...(await readCheckpoints(await kafkaFor(flow.target), `${flow.source}.checkpoints.internal`)).values()].filter((c) => c.group === group);
+    const checkpoints = [...(await readCheckpoints(await kafkaFor(flow.target), policy.checkpointsTopic(flow.source))).values()].filter((c) => c.group === group);
     return checkpoints.length === 3 ? true : undefined;
   }, 120_000, 1000);
   await eventually('a probe run that measured the sample topic', async () => (readings.some((r) => r.unreplicated !== null) ? true : undefined), 60_000, 500);
@@ -188,9 +187,9 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
 
   // Consumers follow the record to the target and read what they had not.
   const after = await behindRecord();
-  const onTarget = await topicContents(after.kafka, replica);
+  const onTarget = new Set((await topicRecords(after.kafka, replica)).map((r) => r.value));
   const readBefore = new Set(reading.consumed.map((c) => c.value));
-  const toRead = [...onTarget.keys()].filter((v) => !readBefore.has(v)).length;
+  const toRead = [...onTarget].filter((v) => !readBefore.has(v)).length;
   const resumed = await consumeCommitting(after.kafka, group, [replica]);
   let consumersResumedAt: number | undefined;
   try {
@@ -209,7 +208,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     acknowledged: producing.ledger,
     acknowledgedAfterLastProbe: lastBeforeDisaster ? producing.ledger.length - lastBeforeDisaster.ledgerAtStart : 0,
     reportedUnreplicated: lastBeforeDisaster?.unreplicated ?? 0,
-    onTarget: new Set(onTarget.keys()),
+    onTarget,
     readBefore: asRecords(reading.consumed),
     readAfter: asRecords(resumed.consumed),
     windows,
@@ -245,28 +244,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   };
 }
 
-/** Every value in the topic, with where it is. */
-async function topicContents(kafka: Kafka, topic: string): Promise<Map<string, { partition: number; offset: bigint }>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
-  const contents = new Map<string, { partition: number; offset: bigint }>();
-  await readRanges(kafka, topic, ends.map((e) => ({ partition: e.partition, from: BigInt(e.low), to: BigInt(e.high) })), (partition, m) =>
-    contents.set(m.value!.toString(), { partition, offset: BigInt(m.offset) }),
-  );
-  return contents;
-}
-
 /** A consumer of a dead cluster may never finish leaving its group: give up waiting after a while. */
 async function stopWithin(consuming: Consuming, ms: number): Promise<void> {
   await Promise.race([consuming.stop().catch(() => undefined), new Promise((r) => setTimeout(r, ms))]);
-}
-
-/** Puts back what an earlier drill left: MM2 connectors resumed, the record on the source. */
-async function resetLab(config: EstateConfig, route53: Route53Client): Promise<void> {
-  for (const flow of config.flows) {
-    const connect = new ConnectClient(flow.mm2.connectUrl);
-    for (const connector of Object.values(flow.mm2.connectors)) await connect.resume(connector).catch(() => undefined);
-  }
-  await repointBootstrapRecord(route53, config.dns, config.flows[0]!.source, 'kafka-dr drill: start on the primary');
 }

@@ -1,20 +1,19 @@
-// The failover workflow as the CDK app synthesizes it, run locally against the lab (the
-// real handlers in-process), plus what tests read back: where the bootstrap record points,
+// The failover workflow of the local control plane (lab/local-control-plane.ts: as the CDK
+// app synthesizes it, the real handlers in-process), plus what tests read back: where the bootstrap record points,
 // the connectors' states, and a client of the cluster a consumer reaching the record would
 // get. `restore` puts the lab back for the next test: connectors resumed, record on dc1,
 // no active side or lock recorded.
-import { App, type CfnElement } from 'aws-cdk-lib';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Kafka } from 'kafkajs';
 import { ConnectClient } from '../../functions/shared/connect/client';
-import { clusterOf, readBootstrapRecord, repointBootstrapRecord } from '../../functions/shared/dns/bootstrap-record';
-import { buildApp } from '../../lib/app';
+import { recordCluster as recordClusterOf, resetReplication } from '../../lab/bootstrap-record';
 import type { EstateConfig } from '../../lib/config/schema';
 import { partitionCounts } from '../../functions/shared/kafka/partition-state';
 import { eventually, labContext, type LabContext } from './lab';
-import { localWorkflow, type LocalExecution, type LocalWorkflow } from '../../lab/local-state-machine';
+import { localControlPlane } from '../../lab/local-control-plane';
+import type { LocalExecution, LocalWorkflow } from '../../lab/local-state-machine';
 
 /** Waits until MM2 has created the topic's replica (default policy) on the target with all its partitions. */
 export async function replicaCreated(ctx: LabContext, topic: string, partitions: number, flow = { source: 'dc1', target: 'dc2' }): Promise<void> {
@@ -41,16 +40,12 @@ export interface FailoverRig {
 export async function failoverRig(config?: EstateConfig): Promise<FailoverRig> {
   const ctx = await labContext();
   const estate = config ?? ctx.config;
-  // No esbuild and no template validation: the harness imports the handlers' sources.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
-  const { controlPlane } = buildApp(estate, app);
-  const workflow = await localWorkflow(controlPlane, controlPlane.failover.stateMachine, { config: estate });
-  const tableId = controlPlane.getLogicalId(controlPlane.failover.stateTable.node.defaultChild as CfnElement);
-  const stateTable = workflow.resources[tableId]?.name;
-  if (!stateTable) throw new Error(`the failover state table ${tableId} was not created in the lab`);
+  const plane = await localControlPlane(estate);
+  const workflow = plane.failover;
+  const stateTable = plane.nameInLab(plane.stack.failover.stateTable, 'failover state table');
   const route53 = new Route53Client({});
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-  const recordCluster = async () => clusterOf(estate.dns, await readBootstrapRecord(route53, estate.dns));
+  const recordCluster = () => recordClusterOf(route53, estate);
   const connects = estate.flows.map((f) => ({ client: new ConnectClient(f.mm2.connectUrl), names: Object.values(f.mm2.connectors) }));
   return {
     ctx,
@@ -76,8 +71,7 @@ export async function failoverRig(config?: EstateConfig): Promise<FailoverRig> {
       return states;
     },
     async restore() {
-      for (const { client, names } of connects) for (const name of names) await client.resume(name).catch(() => undefined);
-      await repointBootstrapRecord(route53, estate.dns, 'dc1', 'kafka-dr lab test: back to dc1');
+      await resetReplication(route53, estate, 'dc1', 'kafka-dr lab test: back to dc1');
       for (const pk of ['active', 'lock']) await documents.send(new DeleteCommand({ TableName: stateTable, Key: { pk } }));
     },
   };

@@ -1,0 +1,20 @@
+// Where the lab's clients are sent, and putting the lab back where a rehearsal starts. The
+// emulator serves no DNS: the record is read through the Route 53 API, as a resolver would.
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import { ConnectClient } from '../functions/shared/connect/client';
+import { clusterOf, readBootstrapRecord, repointBootstrapRecord } from '../functions/shared/dns/bootstrap-record';
+import type { EstateConfig } from '../lib/config/schema';
+
+/** The cluster the bootstrap record points at; null when it points at none of the estate's. */
+export async function recordCluster(route53: Route53Client, config: EstateConfig): Promise<string | null> {
+  return clusterOf(config.dns, await readBootstrapRecord(route53, config.dns));
+}
+
+/** Every flow's MM2 connectors resumed (a failover paused or stopped them) and the record back on `cluster`. */
+export async function resetReplication(route53: Route53Client, config: EstateConfig, cluster: string, comment: string): Promise<void> {
+  for (const flow of config.flows) {
+    const connect = new ConnectClient(flow.mm2.connectUrl);
+    for (const connector of Object.values(flow.mm2.connectors)) await connect.resume(connector).catch(() => undefined);
+  }
+  await repointBootstrapRecord(route53, config.dns, cluster, comment);
+}
