@@ -1,15 +1,22 @@
 #!/usr/bin/env -S npx tsx
-// The operator CLI. Exit codes: 0 ok, 1 the check failed (bad config, unhealthy flow, an
-// invalid backup), 2 usage error.
+// The operator CLI, against a deployed control plane (--config FILE, AWS credentials as
+// usual) or the local lab's (--local). Exit codes: 0 ok; 1 the check or the workflow failed
+// (bad config, a problem in status, an invalid backup, an execution that did not succeed);
+// 2 usage error.
 import { Command } from 'commander';
 import { estateJsonSchema } from '../lib/config/json-schema';
 import { EstateConfigError, loadEstateConfigFile } from '../lib/config/load';
-import { addBackupCommands } from './backups';
-import { printStatus, localStatus } from './status';
+import { addBackupCommands } from './cli/backups';
+import { controlPlaneOf, UsageError } from './cli/control-plane';
+import { estateStatus, printStatus } from './cli/status';
+import { addWorkflowCommands, controlPlaneOptions } from './cli/workflows';
 
-const program = new Command('kafka-dr').description('Disaster recovery for Kafka estates replicated with MirrorMaker 2').exitOverride((err) => {
-  process.exit(err.exitCode === 0 ? 0 : 2);
-});
+const program = new Command('kafka-dr')
+  .description('Disaster recovery for Kafka estates replicated with MirrorMaker 2')
+  .addHelpText('after', '\nExit codes: 0 ok; 1 the check or workflow failed (bad config, a problem in status, an invalid backup, an execution that did not succeed); 2 usage error.')
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
 
 const config = program.command('config').description('check and document the estate configuration');
 config
@@ -32,22 +39,31 @@ config
   .description('print the JSON Schema of the estate file')
   .action(() => console.log(JSON.stringify(estateJsonSchema(), null, 2)));
 
-program
-  .command('status')
-  .description('per flow: mirrored topics, newest heartbeat and checkpoint ages')
-  .option('--local', 'against the local lab (npm run lab:up)')
-  .option('--json', 'print JSON')
-  .action(async (opts: { local?: boolean; json?: boolean }) => {
-    if (!opts.local) {
-      console.error('status against a deployed stack arrives with the probes; use --local for the lab');
-      process.exit(2);
-    }
-    const statuses = await localStatus();
-    if (opts.json) console.log(JSON.stringify(statuses, null, 2));
-    else printStatus(statuses);
-    if (statuses.some((s) => s.errors.length > 0)) process.exitCode = 1;
-  });
+controlPlaneOptions(program.command('status').description('where clients are (the bootstrap record), the last failover, and per flow the RPO, lag, heartbeat age and headroom the probes last published, with the alarms in ALARM; exit 1 on any problem')).action(
+  async (opts: { config?: string; local?: boolean; json?: boolean }) => {
+    const status = await estateStatus(await controlPlaneOf(opts));
+    if (opts.json) console.log(JSON.stringify(status, null, 2));
+    else printStatus(status);
+    if (status.problems.length) process.exitCode = 1;
+  },
+);
 
+addWorkflowCommands(program);
 addBackupCommands(program);
 
-await program.parseAsync();
+try {
+  await program.parseAsync();
+} catch (err) {
+  if (err instanceof UsageError) {
+    console.error(`kafka-dr: ${err.message}`);
+    process.exit(2);
+  }
+  if (err instanceof EstateConfigError) {
+    console.error(err.message);
+    process.exit(1);
+  }
+  console.error(`kafka-dr: ${(err as Error).message}`);
+  process.exit(1);
+}
+// The local control plane's clients keep sockets open; the command is done.
+process.exit(process.exitCode ?? 0);

@@ -25,14 +25,15 @@ export interface LocalControlPlane {
   nameInLab(construct: { node: { defaultChild?: unknown } }, what: string): string;
 }
 
-export async function localControlPlane(config: EstateConfig): Promise<LocalControlPlane> {
+/** `standing`: the lab's one deployment, kept across processes (the CLI's --local), instead of fresh resources for this run. */
+export async function localControlPlane(config: EstateConfig, { standing = false } = {}): Promise<LocalControlPlane> {
   if (!config.backup) throw new Error(`estate ${config.estate} configures no backup: the local control plane runs the backup workflows too`);
   // No esbuild and no template validation: the harness imports the handlers' sources.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
   const { controlPlane } = buildApp(config, app);
   const backup = controlPlane.backup;
   if (!backup?.vault) throw new Error(`estate ${config.estate} keeps its backup vault in another region or account: the lab needs it in the control plane stack`);
-  const local = await localStack(controlPlane, [controlPlane.failover.stateMachine, backup.backup, backup.restore], { config });
+  const local = await localStack(controlPlane, [controlPlane.failover.stateMachine, backup.backup, backup.restore], { config, standing });
   const [failover, backupWorkflow, restore] = local.workflows as [LocalWorkflow, LocalWorkflow, LocalWorkflow];
   const nameInLab = (construct: { node: { defaultChild?: unknown } }, what: string) => {
     const id = controlPlane.getLogicalId(construct.node.defaultChild as CfnElement);

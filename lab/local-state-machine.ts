@@ -37,6 +37,8 @@ export interface RunOptions {
   name?: string;
   /** How long every Wait state waits, in milliseconds, whatever its definition says. */
   waitTimeMs?: number;
+  /** Wait states and retry intervals as the definition says (real time, as deployed), instead of the short test defaults; waitTimeMs and retryIntervalMs still apply. */
+  asDefined?: boolean;
   /** Retry pauses of the named states, in milliseconds, where a test needs real time to pass (default 10 ms for every state). */
   retryIntervalMs?: Record<string, number>;
   /**
@@ -45,6 +47,8 @@ export interface RunOptions {
    * of the template's: forces the work that continues in the next invocation.
    */
   functionTimeoutSeconds?: Record<string, number>;
+  /** Called with each event as the execution goes (the CLI's progress). */
+  onEvent?: (event: ExecutionEvent) => void;
 }
 
 export interface LocalWorkflow {
@@ -57,6 +61,8 @@ export interface LocalWorkflow {
 export interface LocalWorkflowOptions {
   /** The estate the functions run with (deployed bundles carry it; here it goes in KAFKA_DR_CONFIG). */
   config?: EstateConfig;
+  /** The lab's standing deployment: tables, buckets and topics kept across runs and processes (the CLI's --local), not fresh ones. */
+  standing?: boolean;
 }
 
 const DEFAULT_WAIT_MS = 50;
@@ -226,7 +232,7 @@ export interface LocalStack {
 export async function localStack(stack: Stack, stateMachines: (sfn.StateMachine | string)[], options: LocalWorkflowOptions = {}): Promise<LocalStack> {
   useLabAws(readLabInfo());
   const template = Template.fromStack(stack).toJSON() as CfnTemplate;
-  const resources = new TemplateResources(template, stack.stackName);
+  const resources = new TemplateResources(template, stack.stackName, options.standing);
   if (options.config) process.env[ESTATE_CONFIG_ENV] = JSON.stringify(options.config);
   // No X-Ray daemon in the lab; the steps' INFO logs would bury the test output.
   process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
@@ -303,15 +309,18 @@ async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateR
       const execution = machine.run(input as RunInput, {
         overrides: {
           taskResourceLocalHandlers: localHandlers(runOptions.functionTimeoutSeconds),
-          waitTimeOverrides: Object.fromEntries(waitStates.map((s) => [s, runOptions.waitTimeMs ?? DEFAULT_WAIT_MS])),
-          retryIntervalOverrides: { ...retryIntervalOverrides, ...runOptions.retryIntervalMs },
+          waitTimeOverrides: runOptions.asDefined && runOptions.waitTimeMs === undefined ? {} : Object.fromEntries(waitStates.map((s) => [s, runOptions.waitTimeMs ?? DEFAULT_WAIT_MS])),
+          retryIntervalOverrides: { ...(runOptions.asDefined ? {} : retryIntervalOverrides), ...runOptions.retryIntervalMs },
         },
         // The library sets Execution.Input and StartTime itself.
         context: { Execution: { Id: labArn('states', `execution:${machineName}:${name}`), Name: name }, StateMachine: { Id: machineArn, Name: machineName } },
       });
       const events: ExecutionEvent[] = [];
       const logged = (async () => {
-        for await (const event of execution.eventLogs) events.push(event);
+        for await (const event of execution.eventLogs) {
+          events.push(event);
+          runOptions.onEvent?.(event);
+        }
       })();
       const outcome = await execution.result.then(
         (output) => ({ output }),

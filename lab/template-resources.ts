@@ -1,13 +1,15 @@
 // A synthesized stack's resources as the lab can hold them: tables, topics, event buses and
-// buckets created in the emulator (named per run so runs never collide), Lambda functions,
+// buckets created in the emulator (named per run so runs never collide, or once per lab for
+// the lab's standing deployment that the CLI's --local reaches from process to process), Lambda functions,
 // state machines and KMS keys as stand-in names and ARNs. Resolves the CloudFormation intrinsics CDK writes
 // (Ref, Fn::GetAtt, Fn::Join, Fn::Sub) against them, and refuses anything else by name.
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateEventBusCommand, EventBridgeClient, ResourceAlreadyExistsException } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateBucketCommand,
+  HeadBucketCommand,
   PutBucketEncryptionCommand,
   PutBucketVersioningCommand,
   PutObjectLockConfigurationCommand,
@@ -40,7 +42,7 @@ interface ResourceKind {
   ref: keyof ResourceInLab;
   attributes: Record<string, keyof ResourceInLab>;
   /**
-   * Creates it in the emulator, or makes its stand-in. `name` is unique to this run;
+   * Creates it in the emulator (or finds it there, for the standing deployment), or makes its stand-in. `name` is unique to this run or to the standing deployment;
    * `resolve` resolves the resource's own properties (materialising what they reference).
    */
   materialise(resource: TemplateResource, name: string, logicalId: string, resolve: (value: unknown) => Promise<any>): Promise<ResourceInLab>;
@@ -65,8 +67,14 @@ async function createTable(resource: TemplateResource, name: string): Promise<Re
     GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
     LocalSecondaryIndexes: p.LocalSecondaryIndexes,
   };
-  const created = await new DynamoDBClient({}).send(new CreateTableCommand(input));
-  return { name, arn: created.TableDescription!.TableArn! };
+  const dynamodb = new DynamoDBClient({});
+  try {
+    const created = await dynamodb.send(new CreateTableCommand(input));
+    return { name, arn: created.TableDescription!.TableArn! };
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+    return { name, arn: (await dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table!.TableArn! };
+  }
 }
 
 const table: ResourceKind = { ref: 'name', attributes: { Arn: 'arn' }, materialise: createTable };
@@ -85,6 +93,12 @@ async function createBucket(resource: TemplateResource, runName: string, resolve
   const p = resource.Properties ?? {};
   const name = bucketNameFrom(runName);
   const s3 = new S3Client({ forcePathStyle: true });
+  // The standing deployment's bucket was configured when it was created (us-east-1 answers a second CreateBucket with success).
+  const exists = await s3.send(new HeadBucketCommand({ Bucket: name })).then(
+    () => true,
+    (err: Error) => (err.name === 'NotFound' ? false : Promise.reject(err)),
+  );
+  if (exists) return { name, arn: `arn:aws:s3:::${name}` };
   await s3.send(new CreateBucketCommand({ Bucket: name, ObjectLockEnabledForBucket: p.ObjectLockEnabled === true }));
   if (p.VersioningConfiguration) await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: p.VersioningConfiguration.Status } }));
   if (p.ObjectLockConfiguration) {
@@ -117,8 +131,13 @@ const kinds: Record<string, ResourceKind> = {
     ref: 'name',
     attributes: { Arn: 'arn', Name: 'name' },
     async materialise(_, name) {
-      const created = await new EventBridgeClient({}).send(new CreateEventBusCommand({ Name: name }));
-      return { name, arn: created.EventBusArn! };
+      try {
+        const created = await new EventBridgeClient({}).send(new CreateEventBusCommand({ Name: name }));
+        return { name, arn: created.EventBusArn! };
+      } catch (err) {
+        if (!(err instanceof ResourceAlreadyExistsException)) throw err;
+        return { name, arn: labArn('events', `event-bus/${name}`) };
+      }
     },
   },
   'AWS::S3::Bucket': { ref: 'name', attributes: { Arn: 'arn' }, materialise: (resource, name, _, resolve) => createBucket(resource, name, resolve) },
@@ -186,12 +205,15 @@ export class TemplateResources {
   /** Every resource materialised so far, by logical id. */
   readonly inLab: Record<string, ResourceInLab> = {};
   private readonly pseudoParameters: Record<string, string>;
-  private readonly runId = randomUUID().slice(0, 8);
+  private readonly nameSuffix: string;
 
+  /** `standing`: one set of resources per lab (created when missing, else reused), not one per run. */
   constructor(
     private readonly template: CfnTemplate,
     private readonly stackName: string,
+    standing = false,
   ) {
+    this.nameSuffix = standing ? 'lab' : randomUUID().slice(0, 8);
     this.pseudoParameters = { ...PSEUDO_PARAMETERS, 'AWS::StackName': stackName };
   }
 
@@ -220,7 +242,7 @@ export class TemplateResources {
     }
     try {
       const resolve = (value: unknown) => this.resolve(value, `properties of ${logicalId} (for ${where})`);
-      this.inLab[logicalId] = await kind.materialise(resource, `${this.stackName}-${logicalId}-${this.runId}`, logicalId, resolve);
+      this.inLab[logicalId] = await kind.materialise(resource, `${this.stackName}-${logicalId}-${this.nameSuffix}`, logicalId, resolve);
     } catch (err) {
       throw new Error(`${where}: could not create ${resource.Type} ${logicalId} in the lab's emulator: ${(err as Error).message}`, { cause: err });
     }

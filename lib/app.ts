@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { EstateConfig } from './config/schema';
 import { BackupVault, backupBucketName, backupVaultPlacement, backupVaultStackName, type BackupEstate } from './constructs/backup-vault';
 import { ControlPlaneStack } from './control-plane-stack';
+import { controlPlaneStackName } from './stack-outputs';
 
 export interface KafkaDrApp {
   app: App;
@@ -15,7 +16,7 @@ export interface KafkaDrApp {
 
 export function buildApp(config: EstateConfig, app: App = new App()): KafkaDrApp {
   const env = { account: config.controlPlane.account, region: config.controlPlane.region };
-  const controlPlane = new ControlPlaneStack(app, `${config.estate}-kafka-dr-control-plane`, {
+  const controlPlane = new ControlPlaneStack(app, controlPlaneStackName(config.estate), {
     env,
     config,
     description: `kafka-dr control plane for estate ${config.estate}: replication probes and DR workflows`,

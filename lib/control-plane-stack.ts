@@ -2,6 +2,7 @@
 // gone. Deployed in the standby's region (controlPlane.region in the estate file).
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ControlPlaneOutput } from './stack-outputs';
 import { estateSecretArns } from './config/estate';
 import type { EstateConfig } from './config/schema';
 import { acknowledgeLambdaDefaults, importEstateNetwork, KafkaDrFunction } from './constructs/kafka-dr-function';
@@ -39,10 +40,15 @@ export class ControlPlaneStack extends Stack {
 
     this.probes = new ReplicationProbes(this, 'Probes', { config, network });
     this.failover = new FailoverWorkflow(this, 'Failover', { config, network });
+    // What the operator CLI (`kafka-dr status|failover|failback|backup|restore`) reads.
+    const output = (id: keyof typeof ControlPlaneOutput, value: string, description: string) => new CfnOutput(this, ControlPlaneOutput[id], { value, description });
+    output('FailoverStateMachineArn', this.failover.stateMachine.stateMachineArn, 'the failover workflow: kafka-dr failover / failback start it');
+    output('FailoverStateTableName', this.failover.stateTable.tableName, 'the failover lock and the active side: kafka-dr status reads it');
     if (config.backup) {
       this.backup = new BackupWorkflows(this, 'Backup', { config: config as BackupEstate, network });
-      // What operators pass to `kafka-dr backups ... --bucket`.
-      new CfnOutput(this, 'BackupBucketName', { value: this.backup.bucketName, description: 'the backup bucket: kafka-dr backups list --bucket <this>' });
+      output('BackupStateMachineArn', this.backup.backup.stateMachineArn, 'the backup workflow: kafka-dr backup now starts it');
+      output('RestoreStateMachineArn', this.backup.restore.stateMachineArn, 'the restore workflow: kafka-dr restore starts it');
+      output('BackupBucketName', this.backup.bucketName, 'the backup bucket: kafka-dr backups list --bucket <this>');
     }
 
     acknowledgeLambdaDefaults(this);

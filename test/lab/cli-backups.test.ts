@@ -1,23 +1,10 @@
 // The operator CLI's backup commands, run as an operator runs them (a process of their own)
 // against a real backup in the lab's bucket: list, describe, validate — and validate's
 // exit code and report when a segment is damaged.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { labStateDir } from '../../lab/estate';
 import { backupRig } from '../support/backup';
+import { cli } from '../support/cli';
 import { ensureTopic, sendRecords, spacedRecords, uniqueName } from '../support/lab';
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    const { stdout } = await promisify(execFile)('npx', ['tsx', 'bin/kafka-dr.ts', ...args], { env: { ...process.env, LAB_STATE: labStateDir() } });
-    return { code: 0, stdout };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw err;
-    return { code: e.code, stdout: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
 
 it('lists, describes and validates a backup; a flipped byte fails validate with exit 1 naming the object', async () => {
   const rig = await backupRig();
@@ -39,7 +26,7 @@ it('lists, describes and validates a backup; a flipped byte fails validate with 
   expect(described.stdout).toContain(`${topic}-1: offsets [0, 20), 20 records`);
 
   const valid = await cli('backups', 'validate', backupId, ...bucket);
-  expect(valid).toEqual({ code: 0, stdout: expect.stringContaining(`${backupId}: valid; checked 2 segments, 40 records`) });
+  expect(valid).toMatchObject({ code: 0, stdout: expect.stringContaining(`${backupId}: valid; checked 2 segments, 40 records`) });
 
   const manifest = await rig.bucket.readManifest(backupId);
   const segment = manifest.topics[0]!.partitions[1]!.segments[0]!;

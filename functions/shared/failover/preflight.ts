@@ -5,7 +5,7 @@ import type { Admin } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
 import type { EstateConfig, FlowConfig } from '../../../lib/config/schema';
 import { Metric } from '../../../lib/metrics';
-import { latestPublished } from '../cloudwatch/latest';
+import { latestPublishedEach } from '../cloudwatch/latest';
 import { ConnectError, type ConnectClient } from '../connect/client';
 import { clusterOf, type BootstrapRecord } from '../dns/bootstrap-record';
 import { partitionCounts, partitionStates } from '../kafka/partition-state';
@@ -138,10 +138,11 @@ export async function preflight(request: FailoverRequest, flow: FlowConfig, conf
 
 /** The probes' newest Rpo and UnreplicatedRecords of the flow published since `since`. */
 export async function publishedRpo(cloudwatch: CloudWatchClient, flow: string, since: Date): Promise<RpoEstimate> {
-  const [rpo, unreplicated] = await Promise.all([
-    latestPublished(cloudwatch, Metric.Rpo, { Flow: flow }, since),
-    latestPublished(cloudwatch, Metric.UnreplicatedRecords, { Flow: flow }, since),
-  ]);
+  const [rpo, unreplicated] = await latestPublishedEach(
+    cloudwatch,
+    [Metric.Rpo, Metric.UnreplicatedRecords].map((metric) => ({ metric, dimensions: { Flow: flow } })),
+    since,
+  );
   if (!rpo && !unreplicated) return { method: 'unknown', rpoMs: null, unreplicatedRecords: null, at: null };
   return {
     method: 'published',

@@ -3,9 +3,9 @@
 // s3:GetObject and s3:GetObjectRetention on the bucket, and kms:Decrypt on its key).
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
-import { describeBackup, listBackups, validateBackup, type BackupDescription, type TimeRange } from '../functions/shared/backup/catalog';
-import { BackupBucket } from '../functions/shared/backup/bucket';
-import { readLabInfo, useLabAws } from '../lab/estate';
+import { describeBackup, listBackups, validateBackup, type BackupDescription, type TimeRange } from '../../functions/shared/backup/catalog';
+import { BackupBucket } from '../../functions/shared/backup/bucket';
+import { readLabInfo, useLabAws } from '../../lab/estate';
 
 interface BucketOptions {
   bucket: string;

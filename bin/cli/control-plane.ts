@@ -1,0 +1,64 @@
+// What the operator commands need from a control plane: the deployed one (AWS, found through
+// the stack's outputs) or the lab's standing one (--local). Commands are written once
+// against this; only how an execution runs and where alarms come from differ.
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { FailoverState } from '../../functions/shared/failover/failover-state';
+import type { EstateConfig } from '../../lib/config/schema';
+
+export type WorkflowName = 'failover' | 'backup' | 'restore';
+
+/** A Task or Map state of an execution entered, left, or an attempt of it failed (then retried, or left through a catcher). */
+export interface StepEvent {
+  state: string;
+  event: 'entered' | 'exited' | 'failed' | 'retried';
+  /** Epoch milliseconds. */
+  at: number;
+  error?: string;
+}
+
+export interface ExecutionOutcome {
+  executionName: string;
+  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+}
+
+export interface AlarmState {
+  name: string;
+  state: string;
+  reason: string;
+}
+
+export interface ControlPlane {
+  config: EstateConfig;
+  /** For messages: "stack payments-kafka-dr-control-plane in eu-west-1", "the local lab". */
+  where: string;
+  cloudwatch: CloudWatchClient;
+  route53: Route53Client;
+  failoverState: FailoverState;
+  /** Every kafka-dr alarm of the estate and its state. */
+  alarms(): Promise<AlarmState[]>;
+  /** The lab has no schedule: its probes run once before status reads their metrics. Absent when deployed. */
+  probe?(): Promise<string[]>;
+  /** Starts the workflow's execution (or finds the one of that name and input) and follows it to its end. */
+  execute(workflow: WorkflowName, input: unknown, executionName: string, onStep: (step: StepEvent) => void): Promise<ExecutionOutcome>;
+}
+
+export interface ControlPlaneOptions {
+  config?: string;
+  local?: boolean;
+}
+
+/** The control plane the options name: `--local`, or the stack deployed from `--config FILE`. */
+export async function controlPlaneOf(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  if (opts.local) return (await import('./local')).localControlPlaneAccess();
+  if (!opts.config) throw new UsageError('name the estate file the control plane was deployed from (--config FILE), or use --local for the lab');
+  return (await import('./deployed')).deployedControlPlane(opts.config);
+}
+
+/** Bad command-line use: exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -1,0 +1,66 @@
+// The control plane as deployed: found through its stack's outputs in the control plane's
+// region (controlPlane.region of the estate file), with the operator's AWS credentials.
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FailoverState } from '../../functions/shared/failover/failover-state';
+import { loadEstateConfigFile } from '../../lib/config/load';
+import { ControlPlaneOutput, controlPlaneStackName, type ControlPlaneOutputs } from '../../lib/stack-outputs';
+import type { AlarmState, ControlPlane, WorkflowName } from './control-plane';
+import { startAndFollow } from './execution-history';
+
+const WORKFLOW_OUTPUT: Record<WorkflowName, keyof typeof ControlPlaneOutput> = {
+  failover: 'FailoverStateMachineArn',
+  backup: 'BackupStateMachineArn',
+  restore: 'RestoreStateMachineArn',
+};
+
+async function stackOutputs(region: string, stackName: string, configFile: string): Promise<ControlPlaneOutputs> {
+  const cfn = new CloudFormationClient({ region });
+  const stack = await cfn.send(new DescribeStacksCommand({ StackName: stackName })).then(
+    (out) => out.Stacks?.[0],
+    (err: Error) => {
+      if (err.name === 'ValidationError') throw new Error(`stack ${stackName} does not exist in ${region}: deploy it (npx cdk deploy -c config=${configFile} --all), or use --local for the lab`);
+      throw err;
+    },
+  );
+  return Object.fromEntries((stack?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue])) as ControlPlaneOutputs;
+}
+
+export async function deployedControlPlane(configFile: string): Promise<ControlPlane> {
+  const config = loadEstateConfigFile(configFile);
+  const { region } = config.controlPlane;
+  const stackName = controlPlaneStackName(config.estate);
+  const outputs = await stackOutputs(region, stackName, configFile);
+  const output = (key: keyof typeof ControlPlaneOutput) => {
+    const value = outputs[key];
+    if (!value) {
+      const why = key === 'BackupStateMachineArn' || key === 'RestoreStateMachineArn' ? 'the estate file configures no backup' : 'it was deployed by an older kafka-dr';
+      throw new Error(`stack ${stackName} in ${region} has no output ${key} (${why}): redeploy it (npx cdk deploy -c config=${configFile} --all)`);
+    }
+    return value;
+  };
+  const cloudwatch = new CloudWatchClient({ region });
+  const sfn = new SFNClient({ region });
+  return {
+    config,
+    where: `stack ${stackName} in ${region}`,
+    cloudwatch,
+    route53: new Route53Client({ region }),
+    failoverState: new FailoverState(DynamoDBDocumentClient.from(new DynamoDBClient({ region })), output('FailoverStateTableName')),
+    async alarms() {
+      const alarms: AlarmState[] = [];
+      let NextToken: string | undefined;
+      do {
+        const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${config.estate}-kafka-dr-`, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken }));
+        for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) alarms.push({ name: a.AlarmName ?? '?', state: a.StateValue ?? '?', reason: a.StateReason ?? '' });
+        NextToken = page.NextToken;
+      } while (NextToken);
+      return alarms;
+    },
+    execute: (workflow, input, name, onStep) => startAndFollow(sfn, output(WORKFLOW_OUTPUT[workflow]), input, name, onStep),
+  };
+}

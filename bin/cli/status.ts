@@ -1,0 +1,112 @@
+// `kafka-dr status`: where clients are, the last failover, and per flow what the probes
+// last published (RPO, lag, heartbeat, headroom) with the alarms in ALARM.
+import { latestPublishedEach, type PublishedMetric } from '../../functions/shared/cloudwatch/latest';
+import { clusterOf, readBootstrapRecord } from '../../functions/shared/dns/bootstrap-record';
+import type { ActiveSide, LockHolder } from '../../functions/shared/failover/failover-state';
+import { flowName } from '../../lib/config/schema';
+import { Metric, NEVER_SECONDS } from '../../lib/metrics';
+import type { AlarmState, ControlPlane } from './control-plane';
+
+/** What status reads per flow, by the name it reports it under. */
+const FLOW_METRICS = {
+  rpoSeconds: Metric.Rpo,
+  unreplicatedRecords: Metric.UnreplicatedRecords,
+  maxPartitionLag: Metric.MaxPartitionLag,
+  heartbeatAgeSeconds: Metric.HeartbeatAge,
+  headroom: Metric.Headroom,
+  catchUpEtaSeconds: Metric.CatchUpEta,
+} as const;
+
+export interface FlowStatus {
+  flow: string;
+  source: { cluster: string; reachable: boolean | null };
+  target: { cluster: string; reachable: boolean | null };
+  /** The newest published value of each, null when none was published in the window. */
+  metrics: Record<keyof typeof FLOW_METRICS, number | null>;
+  /** ISO-8601: the newest of those values, null when the probes published nothing. */
+  publishedAt: string | null;
+}
+
+export interface EstateStatus {
+  estate: string;
+  where: string;
+  /** The cluster the bootstrap record points at now; null when it points at none of the estate's. */
+  activeCluster: string | null;
+  record: { name: string; values: string[] };
+  lastFailover: ActiveSide | null;
+  failoverRunning: LockHolder | null;
+  flows: FlowStatus[];
+  alarmsInAlarm: AlarmState[];
+  alarmsTotal: number;
+  /** What makes the exit code 1: unreachable clusters, alarms in ALARM, no metrics, failed probe runs. */
+  problems: string[];
+}
+
+export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
+  const { config } = plane;
+  const problems = plane.probe ? await plane.probe() : [];
+  // Three probe periods, at least 15 minutes: older values say nothing about now.
+  const since = new Date(Date.now() - Math.max(15, 3 * config.probes.rateMinutes) * 60_000);
+  const wanted: PublishedMetric[] = config.flows.flatMap((f) => [
+    ...Object.values(FLOW_METRICS).map((metric) => ({ metric, dimensions: { Flow: flowName(f) } })),
+    { metric: Metric.ClusterReachable, dimensions: { Cluster: f.source } },
+    { metric: Metric.ClusterReachable, dimensions: { Cluster: f.target } },
+  ]);
+  const [values, record, lastFailover, failoverRunning, alarms] = await Promise.all([
+    latestPublishedEach(plane.cloudwatch, wanted, since),
+    readBootstrapRecord(plane.route53, config.dns),
+    plane.failoverState.activeSide(),
+    plane.failoverState.lockHolder(),
+    plane.alarms(),
+  ]);
+  const perFlow = Object.keys(FLOW_METRICS).length + 2;
+  const flows = config.flows.map((f, i): FlowStatus => {
+    const mine = values.slice(i * perFlow, (i + 1) * perFlow);
+    const [sourceUp, targetUp] = mine.slice(-2).map((v) => (v === undefined ? null : v.value === 1));
+    const metrics = Object.fromEntries(Object.keys(FLOW_METRICS).map((k, j) => [k, mine[j]?.value ?? null])) as FlowStatus['metrics'];
+    const newest = mine.reduce<Date | null>((n, v) => (v && (!n || v.at > n) ? v.at : n), null);
+    return { flow: flowName(f), source: { cluster: f.source, reachable: sourceUp ?? null }, target: { cluster: f.target, reachable: targetUp ?? null }, metrics, publishedAt: newest?.toISOString() ?? null };
+  });
+  const activeCluster = clusterOf(config.dns, record);
+  if (!activeCluster) problems.push(`the bootstrap record ${config.dns.recordName} points at no cluster of the estate (${record?.values.join(', ') || 'no record'})`);
+  for (const f of flows) {
+    if (!f.publishedAt) problems.push(`flow ${f.flow}: the probes published nothing since ${since.toISOString()}: are they running?`);
+    else if (f.metrics.rpoSeconds === null) problems.push(`flow ${f.flow}: no RPO published since ${since.toISOString()}: the lag probe could not measure replication (its errors are in its logs)`);
+    for (const side of [f.source, f.target]) if (side.reachable === false) problems.push(`flow ${f.flow}: ${side.cluster} unreachable`);
+  }
+  const alarmsInAlarm = alarms.filter((a) => a.state === 'ALARM');
+  for (const a of alarmsInAlarm) problems.push(`alarm ${a.name} in ALARM`);
+  return {
+    estate: config.estate,
+    where: plane.where,
+    activeCluster,
+    record: { name: config.dns.recordName, values: record?.values ?? [] },
+    lastFailover,
+    failoverRunning,
+    flows,
+    alarmsInAlarm,
+    alarmsTotal: alarms.length,
+    problems,
+  };
+}
+
+const num = (v: number | null, unit = '', digits = 1) => (v === null ? '?' : `${v.toFixed(digits)}${unit}`);
+const eta = (v: number | null) => (v === null ? '?' : v >= NEVER_SECONDS ? 'never (demand exceeds capacity)' : `${v.toFixed(0)} s`);
+const reach = (side: FlowStatus['source']) => `${side.cluster} ${side.reachable === null ? '(no data)' : side.reachable ? 'up' : 'UNREACHABLE'}`;
+
+export function printStatus(s: EstateStatus): void {
+  console.log(`estate ${s.estate} (${s.where}): clients on ${s.activeCluster ?? 'NO CLUSTER OF THE ESTATE'} (${s.record.name} -> ${s.record.values.join(', ') || 'no record'})`);
+  const last = s.lastFailover;
+  console.log(`last failover: ${last ? `${last.flow} ${last.mode}, execution ${last.executionName}, since ${last.since}` : 'none recorded'}`);
+  if (s.failoverRunning) console.log(`failover RUNNING: ${s.failoverRunning.flow}, execution ${s.failoverRunning.executionName}, since ${s.failoverRunning.acquiredAt}`);
+  for (const f of s.flows) {
+    const m = f.metrics;
+    console.log(`flow ${f.flow}: ${reach(f.source)}, ${reach(f.target)}; published ${f.publishedAt ?? 'never'}`);
+    console.log(
+      `  RPO ${num(m.rpoSeconds, ' s')} | unreplicated ${num(m.unreplicatedRecords, '', 0)} | max partition lag ${num(m.maxPartitionLag, '', 0)}` +
+        ` | heartbeat age ${num(m.heartbeatAgeSeconds, ' s')} | headroom ${num(m.headroom)} | catch-up ${eta(m.catchUpEtaSeconds)}`,
+    );
+  }
+  console.log(`alarms: ${s.alarmsInAlarm.length} of ${s.alarmsTotal} in ALARM${s.alarmsInAlarm.length ? `: ${s.alarmsInAlarm.map((a) => a.name).join(', ')}` : ''}`);
+  for (const p of s.problems) console.log(`  ! ${p}`);
+}
