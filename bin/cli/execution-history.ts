@@ -38,19 +38,17 @@ export function stepEvents(events: HistoryEvent[], current: { state?: string; fa
   return steps;
 }
 
-/** Events after `afterId`, oldest first. */
+/** Events after `afterId`, oldest first (sorted by id: emulators may ignore reverseOrder). */
 async function newEvents(sfn: SFNClient, executionArn: string, afterId: number): Promise<HistoryEvent[]> {
   const fresh: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {
     const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1000, nextToken }));
-    for (const e of page.events ?? []) {
-      if ((e.id ?? 0) <= afterId) return fresh.reverse();
-      fresh.push(e);
-    }
-    nextToken = page.nextToken;
+    const events = page.events ?? [];
+    fresh.push(...events.filter((e) => (e.id ?? 0) > afterId));
+    nextToken = events.some((e) => (e.id ?? 0) <= afterId) ? undefined : page.nextToken;
   } while (nextToken);
-  return fresh.reverse();
+  return fresh.sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
 }
 
 /**

@@ -2,12 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildApp } from '../../lib/app';
 import { ESTATE_CONFIG_ENV } from '../../lib/config/env';
 import { loadEstateConfigFile } from '../../lib/config/load';
+import { ControlPlaneOutput } from '../../lib/stack-outputs';
 import { labPythonTool } from '../support/lab-tools';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');
@@ -21,6 +22,19 @@ describe('the CDK app', () => {
   it('deploys the control plane in the configured (standby) region and account', () => {
     expect(controlPlane.region).toBe('eu-central-1');
     expect(controlPlane.account).toBe('111122223333');
+  });
+
+  it('outputs what the operator CLI finds the control plane by: the state machines, the failover state table, the backup bucket', () => {
+    const ref = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: controlPlane.getLogicalId(construct.node.defaultChild as CfnElement) });
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.Value]))).toEqual({
+      FailoverStateMachineArn: ref(controlPlane.failover.stateMachine),
+      FailoverStateTableName: ref(controlPlane.failover.stateTable),
+      BackupStateMachineArn: ref(controlPlane.backup!.backup),
+      RestoreStateMachineArn: ref(controlPlane.backup!.restore),
+      BackupBucketName: expect.anything(),
+    });
+    expect(Object.keys(outputs).sort()).toEqual(Object.values(ControlPlaneOutput).sort());
   });
 
   it('gives every function the shared Lambda defaults', () => {
