@@ -1,8 +1,8 @@
 #!/usr/bin/env -S npx tsx
 // `npm start`: the DR drill on the built-in lab. Brings the lab up (two Kafka clusters, MM2
 // on Connect, the AWS emulator; nothing is deployed to AWS), runs a sample estate, kills
-// dc1 (or switches over, planned) and fails over with the synthesized workflow, then
-// reports times, loss and re-reads against what kafka-dr announced.
+// dc1 (or switches over, planned) and fails over with the synthesized workflow, optionally
+// fails back, then reports times, loss and re-reads against what kafka-dr announced.
 // Exit codes: 0 every promise kept, 1 a promise broken or the drill could not run, 2 usage.
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
@@ -15,19 +15,20 @@ const program = new Command('drill')
   .description('rehearse a Kafka DR failover on the local lab, end to end, and check its promises')
   .addOption(new Option('--planned', 'a planned switchover (drain, no loss, no re-read) instead of losing dc1'))
   .option('--with-backup', 'back up the sample topic before the disaster and restore it to a point in time after')
+  .option('--failback', 'after the failover, work on the target for a while, then fail back (planned, over the reverse flow) and check that too')
   .option('--short', 'a smaller warm-up (CI)')
   .option('--keep-lab', 'leave the lab up afterwards, as the drill left it (dc1 down after an unplanned drill)')
   .option('--report <file>', 'where to write the JSON report', 'drill-report.json')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .parse();
-const opts = program.opts<{ planned?: boolean; withBackup?: boolean; short?: boolean; keepLab?: boolean; report: string }>();
+const opts = program.opts<{ planned?: boolean; withBackup?: boolean; failback?: boolean; short?: boolean; keepLab?: boolean; report: string }>();
 
 const show = display();
 let exitCode = 1;
 try {
   show.event('bringing the lab up (first run downloads Kafka and moto, cached after)...');
   await labSh('up');
-  const report = await runDrill({ mode: opts.planned ? 'planned' : 'unplanned', withBackup: Boolean(opts.withBackup), short: Boolean(opts.short) }, show);
+  const report = await runDrill({ mode: opts.planned ? 'planned' : 'unplanned', withBackup: Boolean(opts.withBackup), failback: Boolean(opts.failback), short: Boolean(opts.short) }, show);
   writeFileSync(opts.report, `${JSON.stringify(report, null, 2)}\n`);
   console.log(drillSummary(report));
   console.log(`\nJSON report: ${opts.report}`);

@@ -59,11 +59,16 @@ export interface Consuming {
   stop(): Promise<void>;
   /** Resolves once `count` records in total have been processed. */
   until(count: number, timeoutMs?: number): Promise<void>;
+  /** Resolves once the member has joined the group and been given its partitions. */
+  joined: Promise<void>;
 }
 
 /** A group member reading `topics` from the group's committed offsets (earliest when none), committing after every batch. */
 export async function consumeCommitting(kafka: Kafka, groupId: string, topics: string[]): Promise<Consuming> {
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, retry: { retries: 1 } });
+  // A member whose cluster dies stays dead, as the application in a lost datacenter would:
+  // restarted, it would rejoin the group when the cluster comes back and hold its partitions.
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100, retry: { retries: 1, restartOnFailure: async () => false } });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
   const consumed: Consumed[] = [];
@@ -80,6 +85,7 @@ export async function consumeCommitting(kafka: Kafka, groupId: string, topics: s
   });
   return {
     consumed,
+    joined,
     stop: () => consumer.disconnect(),
     async until(count, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;

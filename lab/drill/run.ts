@@ -17,19 +17,24 @@ import { primaryDownAlarmName } from '../../lib/alarm-names';
 import { flowName } from '../../lib/config/schema';
 import type { AlarmEvaluation } from '../alarm-evaluator';
 import { recordCluster, resetReplication } from '../bootstrap-record';
-import { killLabComponent, labEstate } from '../estate';
+import { killLabComponent, labEstate, readLabInfo } from '../estate';
+import { reverseFlow } from '../reverse-flow';
+import { parseEstateConfig } from '../../lib/config/load';
 import { localControlPlane } from '../local-control-plane';
 import { eventually } from '../sample-estate';
 import { consumeCommitting, produceContinuously, topicRecords, type Consumed, type Consuming } from '../traffic';
 import type { Display } from './display';
 import { checkPromises, type DataOutcome, type PromiseCheck } from './promises';
 import { backupBeforeDisaster, verifyRestore, type BackupCheck } from './backup-check';
+import { failBack, type FailbackReport } from './failback';
 
 export interface DrillOptions {
   mode: 'unplanned' | 'planned';
   withBackup: boolean;
   /** CI's form: a smaller warm-up. */
   short: boolean;
+  /** After the failover, clients work on the target, then a planned failback over the reverse flow brings them home. */
+  failback: boolean;
 }
 
 export interface DrillReport {
@@ -47,6 +52,7 @@ export interface DrillReport {
   alarms: AlarmEvaluation[];
   data: DataOutcome;
   backup?: BackupCheck;
+  failback?: FailbackReport;
   promises: PromiseCheck[];
   ok: boolean;
 }
@@ -73,7 +79,10 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     timeline[what] = new Date().toISOString();
     show.event(line);
   };
-  const config = await labEstate();
+  const lab = readLabInfo();
+  const base = await labEstate(lab);
+  // Failback needs the reverse flow in the estate (its connectors start with the failback leg).
+  const config = options.failback ? parseEstateConfig({ ...base, flows: [...base.flows, reverseFlow(base, lab)] }, 'the lab estate with its reverse flow') : base;
   const flow = config.flows[0]!;
   const name = flowName(flow);
   const plane = await localControlPlane(config);
@@ -179,7 +188,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   await stopWithin(reading, 10_000);
 
   const failoverStarted = Date.now();
-  const execution = await plane.failover.run({ flow: name, mode: options.mode, reason: `kafka-dr drill ${run}` }, { name: executionName, waitTimeMs: 1000 });
+  const execution = await plane.failover.run({ flow: name, mode: options.mode, reason: `kafka-dr drill ${run}` }, { name: executionName, waitTimeMs: 1000, asDefined: true });
   const failoverMs = Date.now() - failoverStarted;
   const failoverReport = execution.output as any;
   mark('failedOver', `FAILOVER ${execution.status} in ${(failoverMs / 1000).toFixed(1)} s${execution.error ? `: ${execution.error} ${execution.cause}` : ''}`);
@@ -193,8 +202,10 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   const resumed = await consumeCommitting(after.kafka, group, [replica]);
   let consumersResumedAt: number | undefined;
   try {
-    await resumed.until(1, 60_000).then(() => (consumersResumedAt = Date.now()));
+    // Nothing left to read (a planned switchover after the consumer drained): resumed once it has its partitions.
+    await (toRead === 0 ? resumed.joined : resumed.until(1, 60_000)).then(() => (consumersResumedAt = Date.now()));
     await resumed.until(toRead, 60_000);
+    await new Promise((r) => setTimeout(r, 2000)); // re-reads, announced or not, show up now
   } catch (err) {
     show.event(`consumer on ${after.cluster}: ${(err as Error).message}`);
   }
@@ -215,7 +226,28 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     groups: [group],
   });
   const backupCheck = backup ? await verifyRestore(plane, backup, after.cluster, after.kafka, show) : undefined;
-  const promises = [...checks, ...(backupCheck ? [backupCheck.promise] : [])];
+  const failback = options.failback
+    ? await failBack(
+        {
+          config,
+          lab,
+          plane,
+          forward: flow,
+          mode: options.mode,
+          topic,
+          group,
+          kafkaFor,
+          route53,
+          readOnSource: readBefore,
+          readOnTarget: new Set(resumed.consumed.map((c) => c.value)),
+          lostAtFailover: new Set(producing.ledger.filter((v) => !onTarget.has(v))),
+          records: options.short ? 100 : 500,
+        },
+        show,
+        mark,
+      )
+    : undefined;
+  const promises = [...checks, ...(backupCheck ? [backupCheck.promise] : []), ...(failback?.checks ?? [])];
   const finishedAt = new Date();
   const seconds = (at: number | undefined) => (at === undefined ? undefined : Number(((at - disasterAt) / 1000).toFixed(1)));
   return {
@@ -239,6 +271,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     alarms,
     data: outcome,
     ...(backupCheck ? { backup: backupCheck } : {}),
+    ...(failback ? { failback: failback.report } : {}),
     promises,
     ok: promises.every((p) => p.kept),
   };

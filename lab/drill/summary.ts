@@ -16,6 +16,13 @@ export function drillSummary(r: DrillReport): string {
     `  records acknowledged ${r.data.acknowledged}, lost ${r.data.lost}` +
       (r.probes.lastBeforeDisaster ? ` (last probe before the disaster: ${r.probes.lastBeforeDisaster.unreplicated} unreplicated, RPO ${r.probes.lastBeforeDisaster.rpoMs === null ? '?' : `${(r.probes.lastBeforeDisaster.rpoMs / 1000).toFixed(1)} s`})` : ''),
     `  re-read after the switch ${r.data.duplicates} (announced windows: ${r.data.announcedWindowRecords} records; outside them: ${r.data.duplicatesOutsideWindows})`,
+    ...(r.failback
+      ? [
+          `  failback            ${r.failback.seconds.failback.toFixed(1)} s over ${r.failback.flow} (${r.failback.status}; ${Object.entries(r.failback.stepsMs).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(', ')})`,
+          `                      source back ${r.failback.seconds.sourceBack.toFixed(1)} s, reverse flow up ${r.failback.seconds.reverseFlow.toFixed(1)} s, consumers home ${r.failback.seconds.consumersHome.toFixed(1)} s`,
+          `  at home             ${r.failback.writtenOnTarget} written on the target; ${r.failback.readAfter} read after the failback: ${r.failback.reReadFromTarget} read on the target before, ${r.failback.recovered} lost at the failover and recovered, ${r.failback.reReadFromBeforeDisaster} read before the disaster and never replicated`,
+        ]
+      : []),
     ...(r.backup ? [`  backup ${r.backup.backupId} ${r.backup.backupSeconds.toFixed(1)} s; restore to ${r.backup.pointInTime}: ${r.backup.restoredRecords}/${r.backup.expectedRecords} records in ${r.backup.restoreSeconds.toFixed(1)} s`] : []),
     '',
     ...r.promises.map((p) => `  ${p.kept ? 'KEPT  ' : 'BROKEN'} ${p.promise}: ${p.detail}`),

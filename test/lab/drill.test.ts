@@ -1,7 +1,8 @@
 // `npm start`'s drill in its short CI form, run as a user runs it (a process of its own, on
 // this test run's lab): it must exit 0, and its report must hold what it promises — a
-// detected disaster, a successful failover, consumers resumed, every promise checked and
-// kept, the point-in-time restore identical.
+// detected disaster, a successful failover, consumers resumed, the point-in-time restore
+// identical, a failback with dc1 back that loses and re-reads nothing — every promise
+// checked and kept.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,17 +10,21 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { DrillReport } from '../../lab/drill/run';
 import { labSh, labStateDir } from '../../lab/estate';
+import { retireReverseTopics, stopReverseFlow } from '../../lab/reverse-flow';
 import { failoverRig } from '../support/failover';
 
 // Restarting a killed broker and waiting for it to be healthy takes more than a test's default on a loaded machine.
 afterAll(async () => {
-  await labSh('up'); // dc1 comes back with its data
-  await (await failoverRig()).restore();
+  await labSh('up'); // dc1 comes back with its data, if the drill did not get that far
+  const rig = await failoverRig();
+  await stopReverseFlow();
+  await retireReverseTopics(rig.ctx.config, rig.ctx.lab);
+  await rig.restore();
 }, 300_000);
 
-it('the short drill with a backup exits 0 and reports every promise kept', async () => {
+it('the short drill with a backup and a failback exits 0 and reports every promise kept', async () => {
   const report = path.join(mkdtempSync(path.join(tmpdir(), 'kafka-dr-drill-')), 'report.json');
-  const run = await promisify(execFile)('npx', ['tsx', 'bin/drill.ts', '--short', '--with-backup', '--keep-lab', '--report', report], {
+  const run = await promisify(execFile)('npx', ['tsx', 'bin/drill.ts', '--short', '--with-backup', '--failback', '--keep-lab', '--report', report], {
     env: { ...process.env, LAB_STATE: labStateDir() },
     timeout: 600_000,
   }).catch((err: { code?: number; stdout?: string; stderr?: string }) => ({ ...err, failed: true }));
@@ -33,7 +38,12 @@ it('the short drill with a backup exits 0 and reports every promise kept', async
     ['duplicates only inside the announced windows', true],
     ['every consumer resumed on the target', true],
     ['a point-in-time restore returns exactly the records at or before that instant', true],
+    ['a planned failback loses nothing', true],
+    ['a planned failback re-reads nothing read on the target', true],
+    ['every consumer resumed at home', true],
   ]);
+  expect(r.failback).toMatchObject({ flow: 'dc2->dc1', status: 'SUCCEEDED', reReadFromTarget: 0 });
+  expect(r.failback!.readAfter).toBeGreaterThanOrEqual(50); // the short drill writes its last 50 on dc2 while the group is away
   expect(r.seconds.detect).toBeGreaterThan(0);
   expect(r.seconds.consumersResumed).toBeGreaterThan(r.seconds.detect!);
   expect(r.alarms.find((a) => a.name.endsWith('-primary-down'))).toMatchObject({ state: 'ALARM' });
@@ -41,4 +51,5 @@ it('the short drill with a backup exits 0 and reports every promise kept', async
   expect(r.backup).toMatchObject({ expectedRecords: expect.any(Number), restoredRecords: r.backup!.expectedRecords });
   expect(Object.keys(r.failover.stepsMs)).toEqual(expect.arrayContaining(['preflight', 'haltReplication', 'syncOffsets', 'repointDns']));
   expect(output).toContain('time to detect');
+  expect(output).toContain('FAILBACK SUCCEEDED');
 }, 660_000);
