@@ -105,7 +105,10 @@ export function failoverReport(state: ExecutionState, failure: FailoverReport['f
     !failure && request.force && syncFailed ? `FORCED: the bootstrap record was repointed although the offset sync failed (${state.forcedPast?.Error ?? 'incomplete, see steps.syncOffsets'})` : undefined,
     failure ? `${request.flow} ${verb} FAILED in ${failure.state}: ${failure.cause}` : `${request.flow} ${verb} succeeded${request.dryRun ? ' (nothing changed)' : `: clients now on ${request.target}`}`,
     rpo ? `RPO estimate ${rpo.rpoMs === null ? 'unknown' : `${(rpo.rpoMs / 1000).toFixed(1)} s`}, ${rpo.unreplicatedRecords ?? 'unknown'} records unreplicated (${rpo.method})` : undefined,
-    offsets ? `${offsets.committedGroups} groups synced, ${offsets.skippedActiveGroups} skipped (active on ${request.target}), ${offsets.failedGroups} failed, ${offsets.duplicateRecords} records in duplicate windows` : undefined,
+    offsets && request.dryRun
+      ? `${offsets.groups - offsets.skippedActiveGroups} groups would be synced (partitions: ${offsets.partitions.exact} exact, ${offsets.partitions.checkpoint} from checkpoints; ${offsets.partitions.commit} offsets to change), ${offsets.skippedActiveGroups} would be skipped (active on ${request.target}), ${offsets.duplicateRecords} records in duplicate windows`
+      : undefined,
+    offsets && !request.dryRun ? `${offsets.committedGroups} groups synced, ${offsets.skippedActiveGroups} skipped (active on ${request.target}), ${offsets.failedGroups} failed, ${offsets.duplicateRecords} records in duplicate windows` : undefined,
   ];
   return {
     executionName: request.executionName,
