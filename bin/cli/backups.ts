@@ -16,8 +16,7 @@ interface BucketOptions {
 
 function bucketOf(opts: BucketOptions): BackupBucket {
   if (opts.local) useLabAws(readLabInfo());
-  // Reading needs no lock policy: only writers set one.
-  return new BackupBucket(new S3Client({ region: opts.region, forcePathStyle: Boolean(opts.local) }), opts.bucket, { mode: 'GOVERNANCE', retentionDays: 1 });
+  return new BackupBucket(new S3Client({ region: opts.region, forcePathStyle: Boolean(opts.local) }), opts.bucket);
 }
 
 const range = (r: TimeRange | null) => (r === null ? 'no records' : `${new Date(r.minTimestamp).toISOString()} .. ${new Date(r.maxTimestamp).toISOString()}`);

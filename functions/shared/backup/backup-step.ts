@@ -56,16 +56,23 @@ export function backupVault(config: EstateConfig): BackupVault {
   };
 }
 
-export interface BackupKit extends StepClients {
+/** What a backup or restore step gets on top of every workflow step's clients: the vault and its workflow's state. */
+export interface VaultKit<State> extends StepClients {
   backup: NonNullable<EstateConfig['backup']>;
   bucket: BackupBucket;
-  state: BackupState;
+  state: State;
 }
 
-/** A backup step's Lambda handler: `run` gets the event and the kit; its result is returned as JSON with `finishedAt`. */
-export function backupStep<E>(run: (event: E, kit: BackupKit) => Promise<object>) {
-  return workflowStep<E>('kafka-dr-backup', (event, clients) => {
+/** A vault workflow step's Lambda handler: `run` gets the event and the kit; its result is returned as JSON with `finishedAt`. */
+export function vaultStep<E, State>(service: string, stateOf: (documents: DynamoDBDocumentClient, table: string) => State, run: (event: E, kit: VaultKit<State>) => Promise<object>) {
+  return workflowStep<E>(service, (event, clients) => {
     const { backup, bucket, documents, stateTable } = backupVault(clients.config);
-    return run(event, { ...clients, backup, bucket, state: new BackupState(documents, stateTable) });
+    return run(event, { ...clients, backup, bucket, state: stateOf(documents, stateTable) });
   });
+}
+
+export type BackupKit = VaultKit<BackupState>;
+
+export function backupStep<E>(run: (event: E, kit: BackupKit) => Promise<object>) {
+  return vaultStep<E, BackupState>('kafka-dr-backup', (documents, table) => new BackupState(documents, table), run);
 }

@@ -30,8 +30,14 @@ export class BackupBucket {
   constructor(
     private readonly s3: S3Client,
     readonly name: string,
-    readonly lock: ObjectLockPolicy,
+    /** How objects are written; absent for a reader (the operator's `backups` commands), which then cannot write. */
+    private readonly lockPolicy?: ObjectLockPolicy,
   ) {}
+
+  get lock(): ObjectLockPolicy {
+    if (!this.lockPolicy) throw new Error(`backup bucket ${this.name} was opened for reading, without an Object Lock policy: it cannot write or extend locks`);
+    return this.lockPolicy;
+  }
 
   /** The retain-until date of an object written (or extended) now. */
   retainUntil(now = Date.now()): Date {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { EstateConfig } from '../../../lib/config/schema';
 import { backupIdSchema } from './manifest';
-import { inputProblems } from '../input-problems';
+import { inputProblems, InvalidWorkflowInput } from '../input-problems';
 
 /** Kafka's rule for topic names (kafka.common.internals.Topic). */
 const topicName = z
@@ -79,10 +79,9 @@ export interface RestoreRequest {
   dryRun: boolean;
 }
 
-export class InvalidRestoreInput extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid restore input, nothing was changed: ${problems.join('; ')}`);
-    this.name = 'InvalidRestoreInput';
+export class InvalidRestoreInput extends InvalidWorkflowInput {
+  constructor(problems: string[]) {
+    super('restore', 'InvalidRestoreInput', problems);
   }
 }
 

@@ -2,7 +2,7 @@
 // is typed by a person under pressure, so every problem is reported at once, by field.
 import { z } from 'zod';
 import { flowName, type EstateConfig } from '../../../lib/config/schema';
-import { inputProblems } from '../input-problems';
+import { inputProblems, InvalidWorkflowInput } from '../input-problems';
 
 const inputSchema = z
   .object({
@@ -25,10 +25,9 @@ export interface FailoverRequest extends FailoverInput {
   startedAt: string;
 }
 
-export class InvalidFailoverInput extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid failover input, nothing was changed: ${problems.join('; ')}`);
-    this.name = 'InvalidFailoverInput';
+export class InvalidFailoverInput extends InvalidWorkflowInput {
+  constructor(problems: string[]) {
+    super('failover', 'InvalidFailoverInput', problems);
   }
 }
 
