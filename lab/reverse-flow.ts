@@ -28,11 +28,12 @@ export function stopReverseFlow(): Promise<void> {
 }
 
 /**
- * The reverse flow as the estate file would describe it, validated like a deployment's flow.
- * Topics as the forward flow, minus benchmark fixtures "bench*" (lab/connectors/*-dc2-dc1.json);
+ * The lab estate with its reverse flow, as the estate file would describe it, validated like a
+ * deployment's: flows dc1 -> dc2 and dc2 -> dc1 (what failback needs). The reverse flow's
+ * topics are the forward flow's minus benchmark fixtures "bench*" (lab/connectors/*-dc2-dc1.json);
  * "dc1.*" is left out by MM2's cycle detection, which kafka-dr's topic filter applies too.
  */
-export function reverseFlow(config: EstateConfig, lab: LabInfo): FlowConfig {
+export function withReverseFlow(config: EstateConfig, lab: LabInfo): EstateConfig {
   const forward = config.flows.find((f) => f.source === 'dc1' && f.target === 'dc2');
   if (!forward) throw new Error('the lab estate has no dc1 -> dc2 flow to reverse');
   if (!lab.reverseConnect) {
@@ -46,7 +47,12 @@ export function reverseFlow(config: EstateConfig, lab: LabInfo): FlowConfig {
     replicationPolicy: { type: 'default', separator: '.' },
     mm2: { ...forward.mm2, connectUrl: lab.reverseConnect.url, connectors: lab.reverseConnect.connectors },
   };
-  return parseEstateConfig({ ...config, flows: [forward, reverse] }, 'the lab estate with its reverse flow').flows[1]!;
+  return parseEstateConfig({ ...config, flows: [forward, reverse] }, 'the lab estate with its reverse flow');
+}
+
+/** The reverse flow dc2 -> dc1 of withReverseFlow. */
+export function reverseFlow(config: EstateConfig, lab: LabInfo): FlowConfig {
+  return withReverseFlow(config, lab).flows[1]!;
 }
 
 /** Connect REST calls the shared ConnectClient has no use for: a connector's config and its tasks' configs. */

@@ -10,11 +10,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readBootstrapRecord, repointBootstrapRecord } from '../../functions/shared/dns/bootstrap-record';
 import { FailoverState } from '../../functions/shared/failover/failover-state';
 import { flowName } from '../../lib/config/schema';
-import { parseEstateConfig } from '../../lib/config/load';
 import { labEstate, readLabInfo } from '../../lab/estate';
 import { localControlPlane } from '../../lab/local-control-plane';
 import type { ExecutionEvent } from '../../lab/local-state-machine';
-import { reverseFlow } from '../../lab/reverse-flow';
+import { withReverseFlow } from '../../lab/reverse-flow';
 import type { ControlPlane, StepEvent } from './control-plane';
 
 function stepEvent(e: ExecutionEvent): StepEvent | undefined {
@@ -25,8 +24,7 @@ function stepEvent(e: ExecutionEvent): StepEvent | undefined {
 
 export async function localControlPlaneAccess(): Promise<ControlPlane> {
   const lab = readLabInfo();
-  const base = await labEstate(lab);
-  const config = parseEstateConfig({ ...base, flows: [...base.flows, reverseFlow(base, lab)] }, 'the lab estate with its reverse flow');
+  const config = withReverseFlow(await labEstate(lab), lab);
   const plane = await localControlPlane(config, { standing: true });
   const cloudwatch = new CloudWatchClient({});
   const route53 = new Route53Client({});

@@ -18,8 +18,7 @@ import { flowName } from '../../lib/config/schema';
 import type { AlarmEvaluation } from '../alarm-evaluator';
 import { recordCluster, resetReplication } from '../bootstrap-record';
 import { killLabComponent, labEstate, readLabInfo } from '../estate';
-import { reverseFlow } from '../reverse-flow';
-import { parseEstateConfig } from '../../lib/config/load';
+import { withReverseFlow } from '../reverse-flow';
 import { localControlPlane } from '../local-control-plane';
 import { eventually } from '../sample-estate';
 import { consumeCommitting, produceContinuously, topicRecords, type Consumed, type Consuming } from '../traffic';
@@ -82,7 +81,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   const lab = readLabInfo();
   const base = await labEstate(lab);
   // Failback needs the reverse flow in the estate (its connectors start with the failback leg).
-  const config = options.failback ? parseEstateConfig({ ...base, flows: [...base.flows, reverseFlow(base, lab)] }, 'the lab estate with its reverse flow') : base;
+  const config = options.failback ? withReverseFlow(base, lab) : base;
   const flow = config.flows[0]!;
   const name = flowName(flow);
   const plane = await localControlPlane(config);

@@ -11,8 +11,7 @@ import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { startAndFollow } from '../../bin/cli/execution-history';
 import type { StepEvent } from '../../bin/cli/control-plane';
 import { localControlPlane } from '../../lab/local-control-plane';
-import { reverseFlow } from '../../lab/reverse-flow';
-import { parseEstateConfig } from '../../lib/config/load';
+import { withReverseFlow } from '../../lab/reverse-flow';
 import { controlPlaneStackName, ControlPlaneOutput } from '../../lib/stack-outputs';
 import { cli } from '../support/cli';
 import { labContext, uniqueName } from '../support/lab';
@@ -62,7 +61,7 @@ it('follows an execution through its history: attempts failed, retried and caugh
 
 it('status --config FILE finds the control plane through its stack outputs, and says what to do when the stack is missing', async () => {
   const { config, lab } = await labContext();
-  const estate = { ...config, flows: [config.flows[0], reverseFlow(config, lab)] };
+  const estate = withReverseFlow(config, lab);
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'kafka-dr-cli-')), 'estate.json');
   writeFileSync(file, JSON.stringify(estate));
   const stackName = controlPlaneStackName(config.estate);
@@ -73,7 +72,7 @@ it('status --config FILE finds the control plane through its stack outputs, and 
   // The standing lab deployment's table (created by --local), published as the deployed stack would.
   const local = JSON.parse((await cli('status', '--local', '--json')).stdout);
   const cloudformation = new CloudFormationClient({});
-  const plane = await localControlPlane(parseEstateConfig(estate, 'the lab estate with its reverse flow'), { standing: true });
+  const plane = await localControlPlane(estate, { standing: true });
   const standingTable = plane.nameInLab(plane.stack.failover.stateTable, 'failover state table');
   await cloudformation.send(
     new CreateStackCommand({

@@ -5,9 +5,8 @@
 // committed offsets on both clusters, the restored records on dc2.
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { recordCluster, resetReplication } from '../../lab/bootstrap-record';
-import { retireReverseTopics, reverseFlow, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
+import { retireReverseTopics, withReverseFlow, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
 import { consumeCommitting, topicRecords } from '../../lab/traffic';
-import { parseEstateConfig } from '../../lib/config/load';
 import type { EstateConfig } from '../../lib/config/schema';
 import { cli } from '../support/cli';
 import { replicaCreated } from '../support/failover';
@@ -21,7 +20,7 @@ beforeAll(async () => {
   ctx = await labContext();
   await retireReverseTopics(ctx.config, ctx.lab); // no backlog from earlier runs on this lab
   await startReverseFlow();
-  estate = parseEstateConfig({ ...ctx.config, flows: [ctx.config.flows[0], reverseFlow(ctx.config, ctx.lab)] }, 'the lab estate with its reverse flow');
+  estate = withReverseFlow(ctx.config, ctx.lab);
   await resetReplication(route53, estate, 'dc1', 'kafka-dr CLI test: start on dc1');
 }, 300_000);
 

@@ -4,8 +4,7 @@
 // dc1 it resumes both dc1's own topic (through the forward flow's offset syncs, read
 // backwards) and the replica of dc2's writes. Every record is read exactly once overall.
 // Also: failback is refused, saying what to set up, while the reverse flow's connectors are missing.
-import { parseEstateConfig } from '../../lib/config/load';
-import { retireReverseTopics, reverseFlow, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
+import { retireReverseTopics, withReverseFlow, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
 import { ensureTopic, labContext, uniqueName } from '../support/lab';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
 import { consumeCommitting, produceContinuously } from '../../lab/traffic';
@@ -16,7 +15,7 @@ beforeAll(async () => {
   const ctx = await labContext();
   await retireReverseTopics(ctx.config, ctx.lab); // no backlog from earlier runs on this lab
   await startReverseFlow();
-  const config = parseEstateConfig({ ...ctx.config, flows: [ctx.config.flows[0], reverseFlow(ctx.config, ctx.lab)] }, 'the lab estate with its reverse flow');
+  const config = withReverseFlow(ctx.config, ctx.lab);
   rig = await failoverRig(config);
   await rig.restore();
 }, 300_000);
