@@ -338,9 +338,9 @@ def connector_config(name):
 
 def cmd_connectors_apply(args):
     """Bring each connector of the flow back to the lab's standard state: PUT its config
-    where it is missing or differs (an unchanged PUT would still restart it), resume it if
-    a test left it paused or stopped, restart it if it failed. Exit 1 (retry later) while
-    the worker is still joining its group and answers 409/500."""
+    where it is missing or differs (an unchanged PUT would still restart it), resume it in
+    case a test or a failover left it paused or stopped, restart it if it failed. Exit 1
+    (retry later) while the worker is still joining its group and answers 409/500."""
     component, connectors = FLOWS[args.flow]
     url = worker_url(component)
     for name, min_tasks in connectors.values():
@@ -354,10 +354,13 @@ def cmd_connectors_apply(args):
             print(f"connector {name}: {'created' if status == 201 else 'config updated'}", file=sys.stderr)
             continue
         st = connector_status(url, name, min_tasks)
+        # Resume whatever the status says: a connector stopped while its cluster was down
+        # can report RUNNING long after its target state became STOPPED, and resuming a
+        # started connector changes nothing.
+        status, body = http("PUT", f"{url}/connectors/{name}/resume")
         if st["state"] in ("PAUSED", "STOPPED"):
-            status, body = http("PUT", f"{url}/connectors/{name}/resume")
             print(f"connector {name}: was {st['state']}, resume -> HTTP {status}", file=sys.stderr)
-        elif st["failed"]:
+        if status < 300 and st["failed"]:
             status, body = http("POST", f"{url}/connectors/{name}/restart?includeTasks=true&onlyFailed=true")
             print(f"connector {name}: had FAILED, restart -> HTTP {status}", file=sys.stderr)
         if status >= 300:

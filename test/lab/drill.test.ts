@@ -29,7 +29,9 @@ it('the short drill with a backup and a failback exits 0 and reports every promi
     timeout: 600_000,
   }).catch((err: { code?: number; stdout?: string; stderr?: string }) => ({ ...err, failed: true }));
   const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
-  expect({ failed: 'failed' in run, tail: output.slice(-3000) }).toEqual({ failed: false, tail: expect.stringContaining('every promise kept.') });
+  // The report is on stdout; stderr carries progress and, when a lab command fails, its component's log.
+  const labLines = (run.stderr ?? '').split('\n').filter((line) => line.startsWith('lab: '));
+  expect({ failed: 'failed' in run, report: (run.stdout ?? '').slice(-3000), labLines }).toEqual({ failed: false, report: expect.stringContaining('every promise kept.'), labLines: expect.anything() });
 
   const r = JSON.parse(readFileSync(report, 'utf8')) as DrillReport;
   expect(r).toMatchObject({ mode: 'unplanned', ok: true, failover: { status: 'SUCCEEDED' } });
