@@ -48,7 +48,7 @@ export class ControlPlaneStack extends Stack {
       this.backup = new BackupWorkflows(this, 'Backup', { config: config as BackupEstate, network });
       output('BackupStateMachineArn', this.backup.backup.stateMachineArn, 'the backup workflow: kafka-dr backup now starts it');
       output('RestoreStateMachineArn', this.backup.restore.stateMachineArn, 'the restore workflow: kafka-dr restore starts it');
-      output('BackupBucketName', this.backup.bucketName, 'the backup bucket: kafka-dr backups list --bucket <this>');
+      output('BackupBucketName', this.backup.bucketName, 'the backup bucket: kafka-dr backups list|describe|validate read it');
     }
 
     acknowledgeLambdaDefaults(this);

@@ -6,17 +6,21 @@ import type { Command } from 'commander';
 import { describeBackup, listBackups, validateBackup, type BackupDescription, type TimeRange } from '../../functions/shared/backup/catalog';
 import { BackupBucket } from '../../functions/shared/backup/bucket';
 import { readLabInfo, useLabAws } from '../../lab/estate';
+import { controlPlaneOf, UsageError, type ControlPlaneOptions } from './control-plane';
+import { controlPlaneOptions } from './workflows';
 
-interface BucketOptions {
-  bucket: string;
+interface BucketOptions extends ControlPlaneOptions {
+  bucket?: string;
   region?: string;
-  local?: boolean;
   json?: boolean;
 }
 
-function bucketOf(opts: BucketOptions): BackupBucket {
+/** The bucket named, else the one the control plane's backup workflow writes (--config FILE, or --local). */
+async function bucketOf(opts: BucketOptions): Promise<BackupBucket> {
+  if (!opts.bucket && !opts.config && !opts.local) throw new UsageError('name the backup bucket (--bucket NAME), the estate file its control plane was deployed from (--config FILE), or use --local for the lab');
   if (opts.local) useLabAws(readLabInfo());
-  return new BackupBucket(new S3Client({ region: opts.region, forcePathStyle: Boolean(opts.local) }), opts.bucket);
+  const { name, region } = opts.bucket ? { name: opts.bucket } : (await controlPlaneOf(opts)).backupBucket();
+  return new BackupBucket(new S3Client({ region: opts.region ?? region, forcePathStyle: Boolean(opts.local) }), name);
 }
 
 const range = (r: TimeRange | null) => (r === null ? 'no records' : `${new Date(r.minTimestamp).toISOString()} .. ${new Date(r.maxTimestamp).toISOString()}`);
@@ -40,24 +44,23 @@ function printDescription(d: BackupDescription): void {
 export function addBackupCommands(program: Command): void {
   const backups = program.command('backups').description('list, describe and validate the backups in a backup bucket (the stack output BackupBucketName)');
   const bucketOptions = (command: Command) =>
-    command
-      .requiredOption('--bucket <name>', 'the backup bucket (stack output BackupBucketName; the drill report names the lab\'s)')
-      .option('--region <region>', 'the bucket\'s region (backup.bucket.region), else the SDK default')
-      .option('--local', 'the bucket in the local lab\'s emulator')
-      .option('--json', 'print JSON');
+    controlPlaneOptions(command)
+      .option('--bucket <name>', 'the backup bucket (stack output BackupBucketName), else the one the control plane of --config or --local writes')
+      .option('--region <region>', 'the bucket\'s region, else backup.bucket.region of --config, else the SDK default');
   bucketOptions(backups.command('list').description('every complete backup, newest first: topics, records, size, time range')).action(async (opts: BucketOptions) => {
-    const listing = await listBackups(bucketOf(opts));
+    const bucket = await bucketOf(opts);
+    const listing = await listBackups(bucket);
     if (opts.json) return console.log(JSON.stringify(listing, null, 2));
     for (const b of listing.backups) {
       console.log(`${b.backupId}  ${b.cluster}  ${b.topics.length} topics  ${b.records} records  ${mb(b.bytes)}  ${range(b.timeRange)}`);
     }
     for (const u of listing.unreadable) console.log(`${u.backupId}  UNREADABLE: ${u.problem}`);
-    if (listing.backups.length === 0 && listing.unreadable.length === 0) console.log(`no backups in ${opts.bucket}`);
+    if (listing.backups.length === 0 && listing.unreadable.length === 0) console.log(`no backups in ${bucket.name}`);
     if (listing.unreadable.length) process.exitCode = 1;
   });
   bucketOptions(backups.command('describe').argument('<backupId>').description('one backup: per topic and partition its offsets, gaps, configs and consumer group offsets')).action(
     async (backupId: string, opts: BucketOptions) => {
-      const description = await describeBackup(bucketOf(opts), backupId);
+      const description = await describeBackup(await bucketOf(opts), backupId);
       if (opts.json) console.log(JSON.stringify(description, null, 2));
       else printDescription(description);
     },
@@ -65,7 +68,7 @@ export function addBackupCommands(program: Command): void {
   bucketOptions(
     backups.command('validate').argument('<backupId>').description('read every segment: CRCs, headers against the manifest, Object Lock, and every offset a record or an explained gap. Exit 1 on any problem'),
   ).action(async (backupId: string, opts: BucketOptions) => {
-    const result = await validateBackup(bucketOf(opts), backupId);
+    const result = await validateBackup(await bucketOf(opts), backupId);
     if (opts.json) console.log(JSON.stringify(result, null, 2));
     else {
       console.log(`${backupId}: ${result.ok ? 'valid' : 'INVALID'}; checked ${result.checked.segments} segments, ${result.checked.records} records, ${mb(result.checked.bytes)}`);

@@ -42,6 +42,8 @@ export interface ControlPlane {
   alarms(): Promise<AlarmState[]>;
   /** The lab has no schedule: its probes run once before status reads their metrics. Absent when deployed. */
   probe?(): Promise<string[]>;
+  /** Where the backup workflow writes: the stack output BackupBucketName and the bucket's region. Throws when the estate configures no backup. */
+  backupBucket(): { name: string; region?: string };
   /** Starts the workflow's execution (or finds the one of that name and input) and follows it to its end. */
   execute(workflow: WorkflowName, input: unknown, executionName: string, onStep: (step: StepEvent) => void): Promise<ExecutionOutcome>;
 }

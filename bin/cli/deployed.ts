@@ -38,7 +38,7 @@ export async function deployedControlPlane(configFile: string): Promise<ControlP
   const output = (key: keyof typeof ControlPlaneOutput) => {
     const value = outputs[key];
     if (!value) {
-      const why = key === 'BackupStateMachineArn' || key === 'RestoreStateMachineArn' ? 'the estate file configures no backup' : 'it was deployed by an older kafka-dr';
+      const why = ['BackupStateMachineArn', 'RestoreStateMachineArn', 'BackupBucketName'].includes(key) ? 'the estate file configures no backup' : 'it was deployed by an older kafka-dr';
       throw new Error(`stack ${stackName} in ${region} has no output ${key} (${why}): redeploy it (npx cdk deploy -c config=${configFile} --all)`);
     }
     return value;
@@ -61,6 +61,7 @@ export async function deployedControlPlane(configFile: string): Promise<ControlP
       } while (NextToken);
       return alarms;
     },
+    backupBucket: () => ({ name: output('BackupBucketName'), region: config.backup?.bucket.region ?? region }),
     execute: (workflow, input, name, onStep) => startAndFollow(sfn, output(WORKFLOW_OUTPUT[workflow]), input, name, onStep),
   };
 }

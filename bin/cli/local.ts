@@ -49,6 +49,7 @@ export async function localControlPlaneAccess(): Promise<ControlPlane> {
       }
       return problems;
     },
+    backupBucket: () => ({ name: plane.bucket.name }),
     async execute(workflow, input, executionName, onStep) {
       const run = await workflows[workflow].run(input, {
         name: executionName,

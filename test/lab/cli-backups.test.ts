@@ -17,6 +17,7 @@ it('lists, describes and validates a backup; a flipped byte fails validate with 
   const { backupId } = run.output as { backupId: string };
   const bucket = ['--local', '--bucket', rig.bucketName];
 
+  expect(await cli('backups', 'list')).toMatchObject({ code: 2, stderr: expect.stringContaining('name the backup bucket (--bucket NAME), the estate file') });
   const list = await cli('backups', 'list', ...bucket, '--json');
   expect(list.code).toBe(0);
   expect(JSON.parse(list.stdout).backups).toEqual([expect.objectContaining({ backupId, topics: [topic], records: 40, partitions: 2 })]);

@@ -59,18 +59,21 @@ it('follows an execution through its history: attempts failed, retried and caugh
   expect((await dynamodb.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'followed' } } }))).Item).toEqual({ pk: { S: 'followed' } });
 }, 120_000);
 
-it('status --config FILE finds the control plane through its stack outputs, and says what to do when the stack is missing', async () => {
+it('status and backups --config FILE find the control plane through its stack outputs, and say what to do when the stack is missing', async () => {
   const { config, lab } = await labContext();
   const estate = withReverseFlow(config, lab);
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'kafka-dr-cli-')), 'estate.json');
   writeFileSync(file, JSON.stringify(estate));
   const stackName = controlPlaneStackName(config.estate);
 
-  const missing = await cli('status', '--config', file);
-  expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining(`stack ${stackName} does not exist in us-east-1: deploy it (npx cdk deploy -c config=${file} --all)`) });
+  const missing = `stack ${stackName} does not exist in us-east-1: deploy it (npx cdk deploy -c config=${file} --all)`;
+  expect(await cli('status', '--config', file)).toMatchObject({ code: 1, stderr: expect.stringContaining(missing) });
+  expect(await cli('backups', 'list', '--config', file)).toMatchObject({ code: 1, stderr: expect.stringContaining(missing) });
 
-  // The standing lab deployment's table (created by --local), published as the deployed stack would.
+  // The standing lab deployment's table and bucket (created by --local), published as the deployed stack would.
   const local = JSON.parse((await cli('status', '--local', '--json')).stdout);
+  const localBackups = await cli('backups', 'list', '--local', '--json');
+  expect(localBackups.code).toBe(0);
   const cloudformation = new CloudFormationClient({});
   const plane = await localControlPlane(estate, { standing: true });
   const standingTable = plane.nameInLab(plane.stack.failover.stateTable, 'failover state table');
@@ -79,7 +82,7 @@ it('status --config FILE finds the control plane through its stack outputs, and 
       StackName: stackName,
       TemplateBody: JSON.stringify({
         Resources: { Marker: { Type: 'AWS::SNS::Topic' } },
-        Outputs: { [ControlPlaneOutput.FailoverStateTableName]: { Value: standingTable } },
+        Outputs: { [ControlPlaneOutput.FailoverStateTableName]: { Value: standingTable }, [ControlPlaneOutput.BackupBucketName]: { Value: plane.bucket.name } },
       }),
     }),
   );
@@ -89,6 +92,7 @@ it('status --config FILE finds the control plane through its stack outputs, and 
     const status = JSON.parse(deployed.stdout);
     expect(status).toMatchObject({ where: `stack ${stackName} in us-east-1`, activeCluster: local.activeCluster, lastFailover: local.lastFailover, flows: local.flows });
     expect(deployed.code).toBe(status.problems.length ? 1 : 0);
+    expect(await cli('backups', 'list', '--config', file, '--json')).toMatchObject({ code: 0, stdout: localBackups.stdout });
   } finally {
     await cloudformation.send(new DeleteStackCommand({ StackName: stackName }));
   }

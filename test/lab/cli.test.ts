@@ -100,6 +100,10 @@ it('backup now, then restore to a point in time into dc2 under a new name; bad i
   const summary = json(backup).output;
   expect(summary).toMatchObject({ topics: 1, partitions: 2, records: 100 });
   expect(backup.stderr).toContain('ok  Finish');
+  // The standing control plane's bucket, found without naming it.
+  const described = await cli('backups', 'describe', summary.backupId, '--local', '--json');
+  expect(described.code).toBe(0);
+  expect(json(described)).toMatchObject({ backupId: summary.backupId, records: 100, topics: [{ name: topic, records: 100, partitionCount: 2 }] });
 
   const at = new Date(Number(records[39]!.timestamp)).toISOString();
   const restored = `${topic}-restored`;
