@@ -22,7 +22,7 @@ const executionName = (what: string) => `cli-${what}-${new Date().toISOString().
 /** Options every workflow command takes. */
 export function controlPlaneOptions(command: Command): Command {
   return command
-    .option('--config <file>', 'the estate file the control plane was deployed from (its stack outputs locate the workflows; AWS credentials as usual)')
+    .option('--config <file>', 'the estate file the control plane was deployed from (its stack outputs locate the workflows, the state table and the backup bucket; AWS credentials as usual)')
     .option('--local', 'the local lab\'s control plane (npm run lab:up), instead of a deployed one')
     .option('--json', 'print the outcome as JSON on stdout (progress stays on stderr)');
 }
