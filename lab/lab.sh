@@ -285,7 +285,7 @@ wait_ready() {
 # tasks run. The worker answers 409 while it is still joining its group: retry.
 # $1: forward (dc1 -> dc2, worker `connect`) or reverse (dc2 -> dc1, `reverse-connect`).
 ensure_connectors() {
-  local flow=$1 worker=connect deadline=$((SECONDS + READY_TIMEOUT)) rc failed_for=0 waiting=0
+  local flow=$1 worker=connect deadline=$((SECONDS + READY_TIMEOUT)) rc failed_for=0
   [[ $flow == forward ]] || worker=reverse-connect
   until labctl connectors-apply --flow "$flow"; do
     ((SECONDS < deadline)) || fail_component "$worker" "the Connect REST API kept refusing the MM2 connector configs"
@@ -302,8 +302,6 @@ ensure_connectors() {
     fi
     ((rc == 3)) || failed_for=0
     ((SECONDS < deadline)) || { labctl status || true; fail_component "$worker" "MM2 connectors not all RUNNING after ${READY_TIMEOUT}s"; }
-    # What the apply acted on may have been stale (a stop still under way while its cluster was down): apply again.
-    if ((rc == 1 && ++waiting % 15 == 0)); then labctl connectors-apply --flow "$flow" || true; fi
     sleep 1
   done
 }
