@@ -7,9 +7,9 @@ import { Command } from 'commander';
 import { estateJsonSchema } from '../lib/config/json-schema';
 import { EstateConfigError, loadEstateConfigFile } from '../lib/config/load';
 import { addBackupCommands } from './cli/backups';
-import { controlPlaneOf, UsageError } from './cli/control-plane';
+import { controlPlaneOf, controlPlaneOptions, UsageError } from './cli/control-plane';
 import { estateStatus, printStatus } from './cli/status';
-import { addWorkflowCommands, controlPlaneOptions } from './cli/workflows';
+import { addWorkflowCommands } from './cli/workflows';
 
 const program = new Command('kafka-dr')
   .description('Disaster recovery for Kafka estates replicated with MirrorMaker 2')

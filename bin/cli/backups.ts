@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import { describeBackup, listBackups, validateBackup, type BackupDescription, type TimeRange } from '../../functions/shared/backup/catalog';
 import { BackupBucket } from '../../functions/shared/backup/bucket';
 import { readLabInfo, useLabAws } from '../../lab/estate';
-import { controlPlaneOf, UsageError, type ControlPlaneOptions } from './control-plane';
-import { controlPlaneOptions } from './workflows';
+import { controlPlaneOf, controlPlaneOptions, UsageError, type ControlPlaneOptions } from './control-plane';
 
 interface BucketOptions extends ControlPlaneOptions {
   bucket?: string;

@@ -2,6 +2,7 @@
 // the stack's outputs) or the lab's standing one (--local). Commands are written once
 // against this; only how an execution runs and where alarms come from differ.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Command } from 'commander';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { FailoverState } from '../../functions/shared/failover/failover-state';
 import type { EstateConfig } from '../../lib/config/schema';
@@ -51,6 +52,14 @@ export interface ControlPlane {
 export interface ControlPlaneOptions {
   config?: string;
   local?: boolean;
+}
+
+/** The options naming a control plane, which every command talking to one takes, with --json. */
+export function controlPlaneOptions(command: Command): Command {
+  return command
+    .option('--config <file>', 'the estate file the control plane was deployed from (its stack outputs locate the workflows, the state table and the backup bucket; AWS credentials as usual)')
+    .option('--local', 'the local lab\'s control plane (npm run lab:up), instead of a deployed one')
+    .option('--json', 'print the outcome as JSON on stdout (progress stays on stderr)');
 }
 
 /** The control plane the options name: `--local`, or the stack deployed from `--config FILE`. */

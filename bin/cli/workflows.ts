@@ -8,7 +8,7 @@ import type { RestoreReport } from '../../functions/shared/backup/restore-finish
 import type { DryRunReport } from '../../functions/shared/backup/restore-plan';
 import type { FailoverReport } from '../../functions/shared/failover/report';
 
-import { controlPlaneOf, UsageError, type ControlPlane, type ControlPlaneOptions, type ExecutionOutcome, type WorkflowName } from './control-plane';
+import { controlPlaneOf, controlPlaneOptions, UsageError, type ControlPlane, type ControlPlaneOptions, type ExecutionOutcome, type WorkflowName } from './control-plane';
 import { stepPrinter } from './progress';
 
 interface RunOptions extends ControlPlaneOptions {
@@ -18,14 +18,6 @@ interface RunOptions extends ControlPlaneOptions {
 
 /** Step Functions execution names: up to 80 of letters, digits, "-" and "_". */
 const executionName = (what: string) => `cli-${what}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`.slice(0, 80);
-
-/** Options every workflow command takes. */
-export function controlPlaneOptions(command: Command): Command {
-  return command
-    .option('--config <file>', 'the estate file the control plane was deployed from (its stack outputs locate the workflows, the state table and the backup bucket; AWS credentials as usual)')
-    .option('--local', 'the local lab\'s control plane (npm run lab:up), instead of a deployed one')
-    .option('--json', 'print the outcome as JSON on stdout (progress stays on stderr)');
-}
 
 /** A Lambda's error reaches the execution as JSON; the person wants its message. */
 function causeText(cause: string | undefined): string {
