@@ -26,6 +26,8 @@ export interface FailbackLeg {
   forward: FlowConfig;
   mode: 'planned' | 'unplanned';
   topic: string;
+  /** The topic's partition count: on the target it gets as many, and so does its copy at home. */
+  partitions: number;
   group: string;
   kafkaFor: (cluster: string) => Promise<Kafka>;
   route53: Route53Client;
@@ -58,7 +60,7 @@ export interface FailbackReport {
 const secondsSince = (t: number) => Number(((Date.now() - t) / 1000).toFixed(1));
 
 export async function failBack(leg: FailbackLeg, show: Display, mark: (what: string, line: string) => void): Promise<{ report: FailbackReport; checks: PromiseCheck[] }> {
-  const { forward, topic, group, kafkaFor } = leg;
+  const { forward, topic, partitions, group, kafkaFor } = leg;
   const reverse = leg.config.flows.find((f) => f.source === forward.target && f.target === forward.source);
   if (!reverse) throw new Error(`the drill's estate has no flow ${forward.target}->${forward.source} to fail back over`);
   const home = forward.source;
@@ -79,7 +81,7 @@ export async function failBack(leg: FailbackLeg, show: Display, mark: (what: str
   // Clients on the target: producers write the application's topic there; the group reads
   // what was written while it ran, and the rest waits for it at home.
   const onAway = await kafkaFor(away);
-  await ensureTopic(onAway, topic, 3);
+  await ensureTopic(onAway, topic, partitions);
   const producing = await produceContinuously(onAway, topic, `${topic}-on-${away}`, { batch: 10, intervalMs: 50 });
   await producing.atLeast(leg.records / 2);
   const replica = ReplicationPolicy.of(forward).remoteTopic(home, topic);
@@ -96,7 +98,7 @@ export async function failBack(leg: FailbackLeg, show: Display, mark: (what: str
   const admin = homeKafka.admin();
   await admin.connect();
   try {
-    await eventually(`${copy} on ${home}`, async () => ((await admin.fetchTopicMetadata({ topics: [copy] }).catch(() => undefined))?.topics[0]?.partitions.length === 3 ? true : undefined), 120_000, 1000);
+    await eventually(`${copy} on ${home}`, async () => ((await admin.fetchTopicMetadata({ topics: [copy] }).catch(() => undefined))?.topics[0]?.partitions.length === partitions ? true : undefined), 120_000, 1000);
     // A member of the group that was on the source when it died stays until its session times out.
     await eventually(`group ${group} on ${home} without members`, async () => {
       const [described] = (await admin.describeGroups([group])).groups;

@@ -59,6 +59,8 @@ export interface DrillReport {
 const PROBE_EVERY_MS = 5000;
 const BANDWIDTH_EVERY = 3;
 const DETECT_TIMEOUT_MS = 5 * 60_000;
+/** The sample topic's partitions: enough for a group's partitions to sit at different offsets. */
+const PARTITIONS = 3;
 
 interface ProbeReading {
   at: number;
@@ -102,8 +104,8 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   };
 
   const dc1 = await kafkaFor(flow.source);
-  await ensureTopic(dc1, topic, 3);
-  mark('estate', `sample estate: topic ${topic} (3 partitions) on ${flow.source}, group ${group} reading through ${config.dns.recordName}`);
+  await ensureTopic(dc1, topic, PARTITIONS);
+  mark('estate', `sample estate: topic ${topic} (${PARTITIONS} partitions) on ${flow.source}, group ${group} reading through ${config.dns.recordName}`);
   const producing = await produceContinuously(dc1, topic, `drill-${run}`, { batch: 10, intervalMs: 100 });
   const before = await behindRecord();
   const reading = await consumeCommitting(before.kafka, group, [topic]);
@@ -148,9 +150,9 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   const warmRecords = options.short ? 200 : 1000;
   await producing.atLeast(warmRecords);
   await reading.until(warmRecords / 2, 120_000);
-  await eventually(`MM2 checkpoints of ${group} for all 3 partitions`, async () => {
+  await eventually(`MM2 checkpoints of ${group} for all ${PARTITIONS} partitions`, async () => {
     const checkpoints = [...(await readCheckpoints(await kafkaFor(flow.target), policy.checkpointsTopic(flow.source))).values()].filter((c) => c.group === group);
-    return checkpoints.length === 3 ? true : undefined;
+    return checkpoints.length === PARTITIONS ? true : undefined;
   }, 120_000, 1000);
   await eventually('a probe run that measured the sample topic', async () => (readings.some((r) => r.unreplicated !== null) ? true : undefined), 60_000, 500);
   mark('steadyState', `steady state: ${producing.ledger.length} acknowledged, ${reading.consumed.length} consumed, replicated to ${replica} on ${flow.target}`);
@@ -234,6 +236,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
           forward: flow,
           mode: options.mode,
           topic,
+          partitions: PARTITIONS,
           group,
           kafkaFor,
           route53,
