@@ -14,7 +14,7 @@ import { localControlPlane } from '../../lab/local-control-plane';
 import { withReverseFlow } from '../../lab/reverse-flow';
 import { controlPlaneStackName, ControlPlaneOutput } from '../../lib/stack-outputs';
 import { cli } from '../support/cli';
-import { labContext, uniqueName } from '../support/lab';
+import { ensureTopic, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 
 /** The emulator's Step Functions runs executions only with this switch on (moto's parser backend). */
 async function executeStateMachines(on: boolean): Promise<void> {
@@ -60,7 +60,8 @@ it('follows an execution through its history: attempts failed, retried and caugh
 }, 120_000);
 
 it('status and backups --config FILE find the control plane through its stack outputs, and say what to do when the stack is missing', async () => {
-  const { config, lab } = await labContext();
+  const ctx = await labContext();
+  const { config, lab } = ctx;
   const estate = withReverseFlow(config, lab);
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'kafka-dr-cli-')), 'estate.json');
   writeFileSync(file, JSON.stringify(estate));
@@ -70,13 +71,18 @@ it('status and backups --config FILE find the control plane through its stack ou
   expect(await cli('status', '--config', file)).toMatchObject({ code: 1, stderr: expect.stringContaining(missing) });
   expect(await cli('backups', 'list', '--config', file)).toMatchObject({ code: 1, stderr: expect.stringContaining(missing) });
 
-  // The standing lab deployment's table and bucket (created by --local), published as the deployed stack would.
+  // The standing lab deployment's table and bucket (created by --local), published as the deployed stack would; a backup in that bucket.
   const local = JSON.parse((await cli('status', '--local', '--json')).stdout);
-  const localBackups = await cli('backups', 'list', '--local', '--json');
-  expect(localBackups.code).toBe(0);
   const cloudformation = new CloudFormationClient({});
   const plane = await localControlPlane(estate, { standing: true });
   const standingTable = plane.nameInLab(plane.stack.failover.stateTable, 'failover state table');
+  const topic = uniqueName('cli-deployed');
+  const dc1 = await ctx.kafkaFor('dc1');
+  await ensureTopic(dc1, topic, 2);
+  await sendRecords(dc1, topic, spacedRecords(30, Date.now() - 10_000, 10));
+  const backup = await plane.backup.run({ topics: [topic] });
+  expect(backup.status).toBe('SUCCEEDED');
+  const { backupId } = backup.output as { backupId: string };
   await cloudformation.send(
     new CreateStackCommand({
       StackName: stackName,
@@ -92,7 +98,9 @@ it('status and backups --config FILE find the control plane through its stack ou
     const status = JSON.parse(deployed.stdout);
     expect(status).toMatchObject({ where: `stack ${stackName} in us-east-1`, activeCluster: local.activeCluster, lastFailover: local.lastFailover, flows: local.flows });
     expect(deployed.code).toBe(status.problems.length ? 1 : 0);
-    expect(await cli('backups', 'list', '--config', file, '--json')).toMatchObject({ code: 0, stdout: localBackups.stdout });
+    const described = await cli('backups', 'describe', backupId, '--config', file, '--json');
+    expect(described.code).toBe(0);
+    expect(JSON.parse(described.stdout)).toMatchObject({ backupId, records: 30, topics: [{ name: topic, records: 30, partitionCount: 2 }] });
   } finally {
     await cloudformation.send(new DeleteStackCommand({ StackName: stackName }));
   }
