@@ -9,7 +9,9 @@ let cached: EstateConfig | undefined;
 
 export function estateConfig(): EstateConfig {
   if (!cached) {
-    const raw = process.env[ESTATE_CONFIG_ENV];
+    // Written out, not process.env[ESTATE_CONFIG_ENV]: esbuild's define, which puts the
+    // estate into the bundle, replaces only this exact expression.
+    const raw = process.env.KAFKA_DR_CONFIG;
     if (!raw) throw new Error(`${ESTATE_CONFIG_ENV} is not set: the function was not deployed by kafka-dr's CDK app`);
     cached = parseEstateConfig(JSON.parse(raw), ESTATE_CONFIG_ENV);
   }

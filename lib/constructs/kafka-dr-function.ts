@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import type { EstateConfig } from '../config/schema';
 import { ESTATE_CONFIG_ENV } from '../config/env';
 import { projectRoot } from '../paths';
+import { sourceFingerprint } from './source-fingerprint';
 
 /** The estate's network, resolved once per stack and shared by its functions. */
 export interface EstateNetwork {
@@ -87,7 +88,14 @@ export class KafkaDrFunction extends Construct {
         // The estate configuration travels inside the bundle (no 4 KB environment limit)
         // and is validated again when the function starts.
         define: { [`process.env.${ESTATE_CONFIG_ENV}`]: JSON.stringify(JSON.stringify(props.config)) },
+        // The nodejs22.x runtime provides the AWS SDK v3.
         externalModules: ['@aws-sdk/*'],
+        // @platformatic/kafka's CRC32C and compression come from a wasm module that the
+        // package's default entry reads from ../dist/native.wasm beside itself: outside
+        // the bundle, so the function died at import. Its `bundled` entry carries the same
+        // module inline, made for bundlers; nothing to copy, nothing to resolve at run time.
+        esbuildArgs: { '--alias:@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
+        assetHash: sourceFingerprint(),
       },
     });
     if (!this.function.role) throw new Error(`${this.node.path}: the function has no execution role`);
