@@ -1,19 +1,16 @@
 // Runs a state machine exactly as our CDK app synthesizes it, with aws-local-stepfunctions,
-// each Lambda task mapped to the function's real handler (functions/<dir>/handler.ts)
-// imported in-process, against the lab. The functions get their template environment, with
-// the tables, topics and event buses it names created in the lab's emulator.
+// each Lambda task mapped to the function's synthesized asset run as Lambda runs it
+// (lab/lambda/local-function.ts: the bundle alone, the template's handler, environment,
+// timeout and memory, on Node 22), against the lab. The tables, topics and event buses the
+// functions' environments name are created in the lab's emulator.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Context } from 'aws-lambda';
-import { CfnElement, type Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { CfnElement, type Stack } from 'aws-cdk-lib';
 import { StateMachine, type RunOptions as LibraryRunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { readLabInfo, useLabAws } from './estate';
-import { ESTATE_CONFIG_ENV } from '../lib/config/env';
-import type { EstateConfig } from '../lib/config/schema';
-import { projectRoot } from '../lib/paths';
+import { LAB_REGION, labStateDir, readLabInfo, useLabAws } from './estate';
+import { synthesized } from './lab-app';
+import { LambdaInvocationError, LocalFunction, type FunctionDefinition } from './lambda/local-function';
 import { labArn, TemplateResources, type CfnTemplate, type ResourceInLab } from './template-resources';
 
 type RunInput = Parameters<StateMachine['run']>[0];
@@ -59,8 +56,12 @@ export interface LocalWorkflow {
 }
 
 export interface LocalWorkflowOptions {
-  /** The estate the functions run with (deployed bundles carry it; here it goes in KAFKA_DR_CONFIG). */
-  config?: EstateConfig;
+  /**
+   * Service-specific endpoints the functions' AWS SDK uses instead of the emulator, by the
+   * SDK's environment variable suffix (e.g. { ROUTE_53: url } sets AWS_ENDPOINT_URL_ROUTE_53):
+   * a fault-injecting proxy in front of the emulator.
+   */
+  awsEndpoints?: Record<string, string>;
   /** The lab's standing deployment: tables, buckets and topics kept across runs and processes (the CLI's --local), not fresh ones. */
   standing?: boolean;
 }
@@ -70,19 +71,6 @@ const RETRY_INTERVAL_MS = 10;
 const SERVICE_PREFIX = 'kafka-dr-';
 
 type AslState = Record<string, any>;
-type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
-
-interface LambdaTask {
-  logicalId: string;
-  /** Its folder under functions/. */
-  handlerDir: string;
-  name: string;
-  arn: string;
-  handlerFile: string;
-  timeoutSeconds: number;
-  memorySize: number;
-  environment: Record<string, string>;
-}
 
 /** Every state, those of Parallel branches and Map iterations included. */
 function* allStates(machine: { States: Record<string, AslState> }): Generator<[string, AslState]> {
@@ -130,86 +118,58 @@ async function definitionOf(resources: TemplateResources, logicalId: string): Pr
   return JSON.parse(text.replace(/\$\{([^}]+)\}/g, (token: string, key: string) => substitutions[key] ?? token)) as StateMachineDefinition;
 }
 
-/** A KafkaDrFunction, found by the Powertools service name the construct gives it. */
-async function lambdaTask(resources: TemplateResources, logicalId: string): Promise<LambdaTask> {
-  const where = `function ${logicalId}`;
-  const properties = resources.resource(logicalId).Properties ?? {};
-  const variables = properties.Environment?.Variables ?? {};
-  const service = variables.POWERTOOLS_SERVICE_NAME;
-  if (typeof service !== 'string' || !service.startsWith(SERVICE_PREFIX)) {
-    throw new Error(`${where} is not a KafkaDrFunction (POWERTOOLS_SERVICE_NAME ${JSON.stringify(service)}): the local runner finds handlers as functions/<handlerDir>/handler.ts`);
-  }
-  const handlerDir = service.slice(SERVICE_PREFIX.length);
-  const handlerFile = path.join(projectRoot, 'functions', handlerDir, 'handler.ts');
-  if (!existsSync(handlerFile)) throw new Error(`${where}: its handler ${path.relative(projectRoot, handlerFile)} does not exist`);
-  const environment = (await resources.resolve(variables, `environment of ${where}`)) as Record<string, string>;
-  // It configures the Lambda runtime's Node; here it would replace the test process's own in child processes.
-  delete environment.NODE_OPTIONS;
-  const { name, arn } = resources.inLab[logicalId]!;
-  return { logicalId, handlerDir, name: name!, arn: arn!, handlerFile, timeoutSeconds: properties.Timeout ?? 3, memorySize: properties.MemorySize ?? 128, environment };
+/** The directory `cdk deploy` would zip for the function: the assembly's asset.<hash> its Code names. */
+function assetDirOf(properties: Record<string, any>, assemblyDir: string, where: string): string {
+  const key = properties.Code?.S3Key;
+  if (typeof key !== 'string' || !key.endsWith('.zip')) throw new Error(`${where}: its Code is not a synthesized asset (S3Key ${JSON.stringify(key)})`);
+  return path.join(assemblyDir, `asset.${key.slice(0, -'.zip'.length)}`);
 }
 
-function lambdaContext(fn: LambdaTask, timeoutSeconds: number): Context {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  const callbackStyle = () => {
-    throw new Error(`${fn.logicalId}: context.done/succeed/fail are not supported: return a promise from the handler`);
-  };
+/** A KafkaDrFunction (found by the Powertools service name the construct gives it) as the template defines it. */
+async function functionDefinition(resources: TemplateResources, logicalId: string, assemblyDir: string): Promise<FunctionDefinition & { handlerDir: string }> {
+  const where = `function ${logicalId}`;
+  const properties = resources.resource(logicalId).Properties ?? {};
+  const service = properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME;
+  if (typeof service !== 'string' || !service.startsWith(SERVICE_PREFIX)) throw new Error(`${where} is not a KafkaDrFunction (POWERTOOLS_SERVICE_NAME ${JSON.stringify(service)})`);
+  await resources.resolve({ Ref: logicalId }, where);
+  const { name, arn } = resources.inLab[logicalId]!;
   return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: fn.name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: fn.arn,
-    memoryLimitInMB: String(fn.memorySize),
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${fn.name}`,
-    logStreamName: `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomUUID().replaceAll('-', '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: callbackStyle,
-    fail: callbackStyle,
-    succeed: callbackStyle,
+    logicalId,
+    handlerDir: service.slice(SERVICE_PREFIX.length),
+    name: name!,
+    arn: arn!,
+    runtime: properties.Runtime,
+    handler: properties.Handler,
+    assetDir: assetDirOf(properties, assemblyDir, where),
+    timeoutSeconds: properties.Timeout ?? 3,
+    memorySize: properties.MemorySize ?? 128,
+    environment: (await resources.resolve(properties.Environment?.Variables ?? {}, `environment of ${where}`)) as Record<string, string>,
+    logFormat: properties.LoggingConfig?.LogFormat,
   };
 }
 
 /**
- * A handler's error as Step Functions sees a Lambda's: the library matches Retry/Catch
- * ErrorEquals against `name` and reports `message` as the Cause, so name = errorType and
- * message = the error JSON the Lambda runtime returns.
+ * A Lambda task as Step Functions runs it: the library matches Retry/Catch ErrorEquals
+ * against the error's name and reports its message as the Cause, so name = errorType and
+ * message = the error payload the Lambda service returns, as JSON.
  */
-class LambdaFunctionError extends Error {
-  constructor(thrown: unknown) {
-    const error = thrown instanceof Error ? thrown : new Error(String(thrown));
-    super(JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: error.stack?.split('\n') ?? [] }));
-    this.name = error.name;
-  }
-}
-
-function invoker(fn: LambdaTask, handler: LambdaHandler, timeoutSeconds = fn.timeoutSeconds): LocalHandler {
+function taskHandler(fn: LocalFunction, timeoutSeconds?: number): LocalHandler {
   return async (input) => {
-    // Functions share this process: each runs with its own values of the variables they share.
-    Object.assign(process.env, fn.environment);
     try {
-      // The payload crosses JSON both ways, as it does between Step Functions and Lambda.
-      return JSON.parse(JSON.stringify((await handler(input, lambdaContext(fn, timeoutSeconds))) ?? null));
+      return (await fn.invoke(input, { timeoutSeconds })) as Awaited<ReturnType<LocalHandler>>;
     } catch (err) {
-      throw new LambdaFunctionError(err);
+      if (!(err instanceof LambdaInvocationError)) throw err;
+      throw Object.assign(new Error(JSON.stringify(err.payload)), { name: err.name });
     }
   };
-}
-
-/** Imports with the function's variables set (modules read them at import), leaving the union of all functions' in process.env. */
-async function importHandler(fn: LambdaTask): Promise<LambdaHandler> {
-  Object.assign(process.env, fn.environment);
-  const module = (await import(fn.handlerFile)) as { handler?: unknown };
-  if (typeof module.handler !== 'function') throw new Error(`function ${fn.logicalId}: ${path.relative(projectRoot, fn.handlerFile)} exports no handler`);
-  return module.handler as LambdaHandler;
 }
 
 const causeText = (cause: unknown) => (cause === undefined || typeof cause === 'string' ? cause : JSON.stringify(cause));
 
 /**
- * Prepares `stateMachine` of `stack` to run locally: resolves its definition, creates what
- * it and its functions reference in the lab's emulator, sets the functions' environment in
- * this process and imports their handlers.
+ * Prepares `stateMachine` of `stack` to run locally: synthesizes the stack's app (bundling its
+ * functions), resolves the definition and creates what it and its functions reference in the
+ * lab's emulator. Each function starts its first execution environment when first invoked.
  */
 export async function localWorkflow(stack: Stack, stateMachine: sfn.StateMachine | string, options: LocalWorkflowOptions = {}): Promise<LocalWorkflow> {
   const [workflow] = await localWorkflows(stack, [stateMachine], options);
@@ -223,45 +183,73 @@ export async function localWorkflows(stack: Stack, stateMachines: (sfn.StateMach
 
 export interface LocalStack {
   workflows: LocalWorkflow[];
-  /** Invokes the stack's function whose handler lives in functions/<handlerDir>, as Lambda would (its template environment, a context with its timeout). */
+  /** The synthesized template the workflows and functions run from. */
+  template: CfnTemplate;
+  /** Invokes the stack's function whose handler lives in functions/<handlerDir>, as Lambda would; a failed invocation throws a LambdaInvocationError (errorType as its name). */
   invoke(handlerDir: string, event: unknown): Promise<unknown>;
+  /** The stack's functions started so far, by handler directory: their cold starts, invocations and logs. */
+  functions(): Promise<Map<string, LocalFunction>>;
   resources: Record<string, ResourceInLab>;
+}
+
+/** The stack's functions, each started on first use, shared by its workflows and direct invocations. */
+class StackFunctions {
+  private readonly started = new Map<string, Promise<{ handlerDir: string; fn: LocalFunction }>>();
+
+  constructor(
+    private readonly resources: TemplateResources,
+    private readonly assemblyDir: string,
+    private readonly options: LocalWorkflowOptions,
+  ) {}
+
+  get(logicalId: string): Promise<{ handlerDir: string; fn: LocalFunction }> {
+    let entry = this.started.get(logicalId);
+    if (!entry) {
+      entry = functionDefinition(this.resources, logicalId, this.assemblyDir).then((definition) => {
+        const lab = readLabInfo();
+        const endpoints = Object.fromEntries(Object.entries(this.options.awsEndpoints ?? {}).map(([service, url]) => [`AWS_ENDPOINT_URL_${service}`, url]));
+        const fn = new LocalFunction(definition, {
+          region: LAB_REGION,
+          // In AWS the execution role's credentials and the services' own endpoints.
+          labEnvironment: { AWS_ENDPOINT_URL: lab.moto.endpoint, AWS_ACCESS_KEY_ID: 'lab', AWS_SECRET_ACCESS_KEY: 'lab', ...endpoints },
+          logDir: path.join(labStateDir(), 'lambda-logs'),
+        });
+        return { handlerDir: definition.handlerDir, fn };
+      });
+      this.started.set(logicalId, entry);
+    }
+    return entry;
+  }
+
+  async all(): Promise<Map<string, LocalFunction>> {
+    return new Map((await Promise.all(this.started.values())).map(({ handlerDir, fn }) => [handlerDir, fn]));
+  }
 }
 
 /** State machines and functions of one stack, run locally on shared resources. */
 export async function localStack(stack: Stack, stateMachines: (sfn.StateMachine | string)[], options: LocalWorkflowOptions = {}): Promise<LocalStack> {
   useLabAws(readLabInfo());
-  const template = Template.fromStack(stack).toJSON() as CfnTemplate;
+  const artifact = synthesized(stack);
+  const template = artifact.template as CfnTemplate;
   const resources = new TemplateResources(template, stack.stackName, options.standing);
-  if (options.config) process.env[ESTATE_CONFIG_ENV] = JSON.stringify(options.config);
-  // No X-Ray daemon in the lab; the steps' INFO logs would bury the test output.
-  process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
-  // Embedded-metric lines on stdout are for CloudWatch Logs; published metrics go to the emulator regardless.
-  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const functions = new StackFunctions(resources, artifact.assembly.directory, options);
   const workflows: LocalWorkflow[] = [];
-  for (const stateMachine of stateMachines) workflows.push(await prepare(stack, template, resources, stateMachine));
-  const invokers = new Map<string, Promise<LocalHandler>>();
+  for (const stateMachine of stateMachines) workflows.push(await prepare(stack, template, resources, functions, stateMachine));
   const functionIds = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function').map(([id]) => id);
-  const invokerOf = async (handlerDir: string): Promise<LocalHandler> => {
-    const id = functionIds.find((fid) => template.Resources[fid]!.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === `${SERVICE_PREFIX}${handlerDir}`);
-    if (!id) throw new Error(`stack ${stack.stackName} has no function with its handler in functions/${handlerDir}`);
-    await resources.resolve({ Ref: id }, `function ${id}`);
-    const fn = await lambdaTask(resources, id);
-    return invoker(fn, await importHandler(fn));
-  };
   return {
     workflows,
+    template,
     resources: resources.inLab,
     async invoke(handlerDir, event) {
-      let invoke = invokers.get(handlerDir);
-      if (!invoke) invokers.set(handlerDir, (invoke = invokerOf(handlerDir)));
-      return (await invoke)(event as never);
+      const id = functionIds.find((fid) => template.Resources[fid]!.Properties?.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === `${SERVICE_PREFIX}${handlerDir}`);
+      if (!id) throw new Error(`stack ${stack.stackName} has no function with its handler in functions/${handlerDir}`);
+      return (await functions.get(id)).fn.invoke(event);
     },
+    functions: () => functions.all(),
   };
 }
 
-async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateResources, stateMachine: sfn.StateMachine | string): Promise<LocalWorkflow> {
+async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateResources, functions: StackFunctions, stateMachine: sfn.StateMachine | string): Promise<LocalWorkflow> {
   const machineId = stateMachineLogicalId(stack, template, stateMachine);
   const definition = await definitionOf(resources, machineId);
   const states = [...allStates(definition)];
@@ -272,28 +260,19 @@ async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateR
       .filter(([id]) => resources.resource(id).Type === 'AWS::Lambda::Function')
       .map(([id, r]) => [r.arn!, id]),
   );
-  const taskFunctions = new Map<string, string>();
+  const taskFunctions = new Map<string, { handlerDir: string; fn: LocalFunction }>();
   for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
     const functionId = lambdaByArn.get(state.Resource);
     if (!functionId) {
       throw new Error(`state machine ${machineId}, state "${name}": resource ${state.Resource} is not a Lambda function of stack ${stack.stackName}; the local runner runs Lambda tasks only (LambdaInvoke with payloadResponseOnly)`);
     }
-    taskFunctions.set(name, functionId);
+    taskFunctions.set(name, await functions.get(functionId));
   }
-
-  const functions = new Map<string, LambdaTask>();
-  for (const id of new Set(taskFunctions.values())) functions.set(id, await lambdaTask(resources, id));
-  const handlers = new Map<string, LambdaHandler>();
-  for (const fn of functions.values()) handlers.set(fn.logicalId, await importHandler(fn));
   const localHandlers = (timeouts: Record<string, number> = {}) => {
-    const unknown = Object.keys(timeouts).filter((dir) => ![...functions.values()].some((fn) => fn.handlerDir === dir));
-    if (unknown.length) throw new Error(`functionTimeoutSeconds names ${unknown.join(', ')}, not a function of state machine ${machineId} (${[...functions.values()].map((fn) => fn.handlerDir).join(', ')})`);
-    return Object.fromEntries(
-      [...taskFunctions].map(([state, id]) => {
-        const fn = functions.get(id)!;
-        return [state, invoker(fn, handlers.get(id)!, timeouts[fn.handlerDir])];
-      }),
-    );
+    const dirs = [...new Set([...taskFunctions.values()].map((f) => f.handlerDir))];
+    const unknown = Object.keys(timeouts).filter((dir) => !dirs.includes(dir));
+    if (unknown.length) throw new Error(`functionTimeoutSeconds names ${unknown.join(', ')}, not a function of state machine ${machineId} (${dirs.join(', ')})`);
+    return Object.fromEntries([...taskFunctions].map(([state, { handlerDir, fn }]) => [state, taskHandler(fn, timeouts[handlerDir])]));
   };
 
   const machine = new StateMachine(definition);

@@ -5,7 +5,7 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
-import { App, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Duration, Stack, type CfnElement } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -17,15 +17,14 @@ import { estateSecretArns } from '../../lib/config/estate';
 import type { EstateConfig } from '../../lib/config/schema';
 import { importEstateNetwork, KafkaDrFunction } from '../../lib/constructs/kafka-dr-function';
 import { labContext } from '../support/lab';
-import { localWorkflow, type LocalExecution, type LocalWorkflow } from '../../lab/local-state-machine';
+import { labApp } from '../../lab/lab-app';
+import { localStack, localWorkflow, type LocalExecution, type LocalStack, type LocalWorkflow } from '../../lab/local-state-machine';
 
 const REPORT = 'Report replication';
 const WAIT = 'Let MM2 settle';
 
 function statusCheckStack(config: EstateConfig) {
-  // No esbuild (the harness imports the handlers' sources) and no template validation
-  // (about 10 s on first use; the infra tests validate templates).
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] }, builtinCloudFormationValidation: false });
+  const app = labApp(config);
   const stack = new Stack(app, 'LocalSfnHarness');
   const network = importEstateNetwork(stack, config);
   const statusFunction = (id: string, environment: Record<string, string>) =>
@@ -92,15 +91,20 @@ function timeIn(execution: LocalExecution, state: string): number {
 }
 
 let built: ReturnType<typeof statusCheckStack>;
+let local: LocalStack;
 let workflow: LocalWorkflow;
 
 beforeAll(async () => {
   const { config } = await labContext();
   built = statusCheckStack(config);
-  workflow = await localWorkflow(built.stack, built.statusCheck, { config });
+  local = await localStack(built.stack, [built.statusCheck]);
+  [workflow] = local.workflows as [LocalWorkflow];
 });
 
-it('runs the synthesized definition, its task on the real handler against the lab, with the execution name and a fast Wait', async () => {
+/** The environment the status function runs with, from its template. */
+const statusEnvironment = async () => (await local.functions()).get('replication-status')!.definition.environment;
+
+it('runs the synthesized definition, its task on the function\'s bundle against the lab, with the execution name and a fast Wait', async () => {
   const execution = await workflow.run({ flow: 'dc1->dc2' }, { name: 'status-check-1' });
   expect(execution.status).toBe('SUCCEEDED');
   expect(execution.states).toEqual(['Start', WAIT, REPORT, 'Both clusters reachable?', 'Replication healthy']);
@@ -116,7 +120,8 @@ it('runs the synthesized definition, its task on the real handler against the la
 it('creates the table, topic and event bus the function names in the emulator, and gives the function their names', async () => {
   const table = workflow.resources[logicalId(built.table)]!;
   expect(table.name).toMatch(new RegExp(`^LocalSfnHarness-${logicalId(built.table)}-[0-9a-f]{8}$`));
-  expect(process.env.STATUS_TABLE).toBe(table.name);
+  const environment = await statusEnvironment();
+  expect(environment.STATUS_TABLE).toBe(table.name);
   const { Table } = await new DynamoDBClient({}).send(new DescribeTableCommand({ TableName: table.name }));
   expect(Table).toMatchObject({
     TableArn: table.arn,
@@ -126,12 +131,12 @@ it('creates the table, topic and event bus the function names in the emulator, a
   });
 
   const topicArn = workflow.resources[logicalId(built.topic)]!.arn!;
-  expect(process.env.STATUS_TOPIC).toBe(topicArn);
+  expect(environment.STATUS_TOPIC).toBe(topicArn);
   const { Attributes } = await new SNSClient({}).send(new GetTopicAttributesCommand({ TopicArn: topicArn }));
   expect(Attributes?.TopicArn).toBe(topicArn);
 
   const bus = workflow.resources[logicalId(built.bus)]!;
-  expect(process.env.STATUS_BUS).toBe(bus.name);
+  expect(environment.STATUS_BUS).toBe(bus.name);
   expect((await new EventBridgeClient({}).send(new DescribeEventBusCommand({ Name: bus.name }))).Arn).toBe(bus.arn);
 });
 
