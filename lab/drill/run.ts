@@ -4,6 +4,7 @@
 // locally with the real handlers; consumers move through the repointed bootstrap record.
 // Everything is measured and every promise checked record by record.
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { Kafka } from 'kafkajs';
@@ -15,11 +16,12 @@ import { ReplicationPolicy } from '../../functions/shared/mm2/replication-policy
 import { SecretReader } from '../../functions/shared/secrets';
 import { primaryDownAlarmName } from '../../lib/alarm-names';
 import { flowName } from '../../lib/config/schema';
+import { projectRoot } from '../../lib/paths';
 import type { AlarmEvaluation } from '../alarm-evaluator';
 import { recordCluster, resetReplication } from '../bootstrap-record';
 import { killLabComponent, labEstate, readLabInfo } from '../estate';
 import { withReverseFlow } from '../reverse-flow';
-import { localControlPlane } from '../local-control-plane';
+import { localControlPlane, type LocalControlPlane } from '../local-control-plane';
 import { eventually } from '../sample-estate';
 import { consumeCommitting, produceContinuously, topicRecords, type Consumed, type Consuming } from '../traffic';
 import type { Display } from './display';
@@ -52,8 +54,26 @@ export interface DrillReport {
   data: DataOutcome;
   backup?: BackupCheck;
   failback?: FailbackReport;
+  /** What ran the control plane's functions: their synthesized bundles, as Lambda runs them. */
+  functions: FunctionsReport;
   promises: PromiseCheck[];
   ok: boolean;
+}
+
+export interface FunctionsReport {
+  /** The assembly directory the bundles were synthesized into. */
+  bundlesIn: string;
+  runtime: string;
+  invoked: { function: string; invocations: number; coldStarts: number; initMs: number[] }[];
+}
+
+async function functionsReport(plane: LocalControlPlane): Promise<FunctionsReport> {
+  const functions = [...(await plane.functions())].sort(([a], [b]) => a.localeCompare(b));
+  return {
+    bundlesIn: path.relative(projectRoot, path.dirname(functions[0]?.[1].definition.assetDir ?? '')),
+    runtime: functions[0]?.[1].definition.runtime ?? '',
+    invoked: functions.map(([dir, fn]) => ({ function: dir, invocations: fn.invocations, coldStarts: fn.coldStarts.length, initMs: fn.coldStarts.map((c) => Math.round(c.initMs)) })),
+  };
 }
 
 const PROBE_EVERY_MS = 5000;
@@ -274,6 +294,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     data: outcome,
     ...(backupCheck ? { backup: backupCheck } : {}),
     ...(failback ? { failback: failback.report } : {}),
+    functions: await functionsReport(plane),
     promises,
     ok: promises.every((p) => p.kept),
   };

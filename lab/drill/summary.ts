@@ -1,6 +1,12 @@
 // The drill report for people: what happened when, what it cost, which promises held.
 import type { DrillReport } from './run';
 
+function functionsLine(f: DrillReport['functions']): string {
+  const inits = f.invoked.flatMap((i) => i.initMs);
+  const invocations = f.invoked.reduce((n, i) => n + i.invocations, 0);
+  return `  functions           ${f.invoked.length} run from their synthesized bundles (${f.bundlesIn}/asset.*, ${f.runtime}): ${inits.length} cold starts, init ${Math.min(...inits)}-${Math.max(...inits)} ms; ${invocations} invocations`;
+}
+
 export function drillSummary(r: DrillReport): string {
   const s = r.seconds;
   const steps = Object.entries(r.failover.stepsMs).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`).join(', ');
@@ -23,6 +29,7 @@ export function drillSummary(r: DrillReport): string {
           `  at home             ${r.failback.writtenOnTarget} written on the target; ${r.failback.readAfter} read after the failback: ${r.failback.reReadFromTarget} read on the target before, ${r.failback.recovered} lost at the failover and recovered, ${r.failback.reReadFromBeforeDisaster} read before the disaster and never replicated`,
         ]
       : []),
+    functionsLine(r.functions),
     ...(r.backup ? [`  backup ${r.backup.backupId} ${r.backup.backupSeconds.toFixed(1)} s; restore to ${r.backup.pointInTime}: ${r.backup.restoredRecords}/${r.backup.expectedRecords} records in ${r.backup.restoreSeconds.toFixed(1)} s`] : []),
     '',
     ...r.promises.map((p) => `  ${p.kept ? 'KEPT  ' : 'BROKEN'} ${p.promise}: ${p.detail}`),

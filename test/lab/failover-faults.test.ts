@@ -1,22 +1,20 @@
-// The failover workflow under faults, run by the synthesized state machine with the real
-// handlers against the lab: the lock (held by another execution, two executions racing),
+// The failover workflow under faults, run by the synthesized state machine on the functions'
+// bundles against the lab: the lock (held by another execution, two executions racing),
 // steps re-run after a crash (no double effect), Kafka Connect refusing to halt the
-// connectors, Route 53 failing or throttling (aws-sdk-client-mock, the only way to get a
-// 500 out of the emulator), and a group already active on the target. Every outcome is
+// connectors, Route 53 failing or throttling (a proxy in front of the emulator answering
+// as Route 53 does, met by the functions' real SDK client and its retries), and a group
+// already active on the target. Every outcome is
 // read back from the systems themselves: the record through the Route 53 API, the
 // connectors through Connect's REST API, group offsets through the Kafka admin API, and
 // the lock and active-side items from the state table.
 //
-// Kafka Connect is reached through a proxy for the whole file (the handlers read the
-// estate configuration once per process); it forwards everything until a test makes it
-// refuse PUTs.
+// Kafka Connect is reached through a proxy for the whole file (the estate is bundled into
+// the functions); it forwards everything until a test makes it refuse PUTs.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Context } from 'aws-lambda';
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import type { Consumer } from 'kafkajs';
 import { ConnectClient } from '../../functions/shared/connect/client';
 import type { ExecutionState } from '../../functions/shared/failover/step-kit';
@@ -26,6 +24,7 @@ import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
 import { parseEstateConfig } from '../../lib/config/load';
 import { eventually, ensureTopic, labContext, uniqueName } from '../support/lab';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
+import { route53Faults, type Route53Faults } from '../support/route53-faults';
 import type { LocalExecution } from '../../lab/local-state-machine';
 import { consumeCommitting, produceContinuously } from '../../lab/traffic';
 
@@ -33,7 +32,7 @@ const FLOW = 'dc1->dc2';
 let documents: DynamoDBDocumentClient;
 let rig: FailoverRig;
 let proxy: ConnectProxy;
-let route53Mock: AwsClientStub<Route53Client> | undefined;
+let route53: Route53Faults;
 
 interface ConnectProxy {
   url: string;
@@ -66,14 +65,17 @@ beforeAll(async () => {
   const flow = ctx.config.flows[0]!;
   proxy = await connectProxy(flow.mm2.connectUrl);
   documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-  rig = await failoverRig(parseEstateConfig({ ...ctx.config, flows: [{ ...flow, mm2: { ...flow.mm2, connectUrl: proxy.url } }] }, 'the lab estate, Kafka Connect behind a proxy'));
+  route53 = await route53Faults(ctx.lab.moto.endpoint);
+  rig = await failoverRig(parseEstateConfig({ ...ctx.config, flows: [{ ...flow, mm2: { ...flow.mm2, connectUrl: proxy.url } }] }, 'the lab estate, Kafka Connect behind a proxy'), {
+    awsEndpoints: { ROUTE_53: route53.url },
+  });
   await rig.restore();
 });
 
 /** Route 53 calls reach the emulator again. */
 function restoreRoute53(): void {
-  route53Mock?.restore();
-  route53Mock = undefined;
+  route53.fault = undefined;
+  route53.changes = 0;
 }
 
 afterEach(async () => {
@@ -84,6 +86,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  await route53.close();
   proxy.server.closeAllConnections();
   await new Promise((resolve) => proxy.server.close(resolve));
 });
@@ -191,10 +194,6 @@ async function dc2Offsets(groups: string[]): Promise<Map<string, bigint>> {
   return committedOffsets(await rig.ctx.adminFor('dc2'), groups);
 }
 
-function lambdaContext(functionName: string): Context {
-  return { functionName, awsRequestId: uniqueName('request'), getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
-}
-
 describe('the failover lock', () => {
   it('held by another execution: AlreadyRunning naming the holder, nothing touched', async () => {
     const holder = { pk: 'lock', executionName: uniqueName('other-failover'), flow: FLOW, acquiredAt: new Date(Date.now() - 60_000).toISOString() };
@@ -259,18 +258,16 @@ describe('a successful planned switchover run again', () => {
     return { app, name, input, first, offsets, active: await stateItem('active') };
   }
 
-  it('each step re-run in-process with the final state (a crashed Lambda retried) changes nothing', async () => {
+  it('each step re-invoked with the final state (a crashed Lambda retried) changes nothing', async () => {
     const { app, first, offsets, active } = await switchedOver('step-rerun');
     const state = inputOf(first, 'Finish');
 
-    const { handler: haltReplication } = await import('../../functions/failover-replication/handler');
-    const halted = (await haltReplication(state, lambdaContext('failover-replication'))) as any;
+    const halted = (await rig.invoke('failover-replication', state)) as any;
     expect(halted.connectors).toHaveLength(3);
     for (const c of halted.connectors) expect(c).toMatchObject({ stateBefore: 'PAUSED', state: 'PAUSED', halted: true }); // already paused: no PUT sent
     expect(allIn(await connectorStatesAtConnect(), 'PAUSED')).toBe(true);
 
-    const { handler: syncOffsets } = await import('../../functions/failover-offsets/handler');
-    const synced = (await syncOffsets(state, lambdaContext('failover-offsets'))) as any;
+    const synced = (await rig.invoke('failover-offsets', state)) as any;
     // Partitions of earlier tests' groups may already be ahead on dc2; they stay so. Everything the first run committed now reads as unchanged.
     const before = (first.output as any).steps.syncOffsets.partitions;
     expect({ synced: synced.synced, committedGroups: synced.committedGroups, partitions: synced.partitions, fallbacks: synced.fallbacks }).toEqual({
@@ -281,13 +278,11 @@ describe('a successful planned switchover run again', () => {
     });
     expect(await dc2Offsets(app.groups)).toEqual(offsets);
 
-    const { handler: dns } = await import('../../functions/failover-dns/handler');
-    const repoint = await dns({ action: 'repoint', ...state }, lambdaContext('failover-dns'));
+    const repoint = await rig.invoke('failover-dns', { action: 'repoint', ...state });
     expect(repoint).toMatchObject({ cluster: 'dc2', changeId: null });
     expect(await bootstrapRecordSets()).toEqual([{ type: 'CNAME', values: rig.config.dns.values.dc2 }]);
 
-    const { handler: finish } = await import('../../functions/failover-finish/handler');
-    const finished = (await finish(state, lambdaContext('failover-finish'))) as any;
+    const finished = (await rig.invoke('failover-finish', state)) as any;
     expect({ status: finished.status, lockReleased: finished.lockReleased }).toEqual({ status: 'SUCCEEDED', lockReleased: false });
     expect(await stateItem('active')).toEqual(active); // same executionName and since
     expect(await stateItem('lock')).toBeUndefined();
@@ -339,22 +334,19 @@ it('Kafka Connect failing its writes after preflight: HaltReplicationFailed afte
 });
 
 describe('Route 53 errors', () => {
-  const route53Error = (name: string, httpStatusCode: number, throttling = false) =>
-    Object.assign(new Error(`${name} (injected by the test)`), { name, $metadata: { httpStatusCode }, ...(throttling ? { $retryable: { throttling: true } } : {}) });
-
   it('a 500 on every change: DnsRepointFailed after retries, offsets synced, record untouched', async () => {
     const app = await stoppedApplication('dns-500');
     const [group] = app.groups;
     await checkpointedAtCommits(group!);
-    route53Mock = mockClient(Route53Client);
-    route53Mock.on(ChangeResourceRecordSetsCommand).rejects(route53Error('InternalFailure', 500));
-    route53Mock.send.callThrough(); // every other call reaches the emulator
+    route53.fault = { code: 'InternalFailure', status: 500, times: Infinity };
 
     const result = await rig.run({ flow: FLOW, mode: 'unplanned', reason: 'test: Route 53 fails' }, uniqueName('dns-500'));
 
     expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'DnsRepointFailed' });
     expect(result.cause).toContain('InternalFailure');
     expect(attempts(result, 'RepointDns')).toEqual({ failed: Array(5).fill('TransientStepError'), retried: 4 });
+    // Each of the five invocations made the SDK's three attempts.
+    expect(route53.changes).toBe(15);
     const report = failureReport(result);
     expect(report.done).toEqual(['begin', 'preflight', 'haltReplication', 'syncOffsets']);
     expect(report.notDone).toEqual(['repointDns', 'dnsChange']);
@@ -373,16 +365,14 @@ describe('Route 53 errors', () => {
     for (const c of checkpoints) expect(moved.get(groupPartitionKey(group!, c.topic, c.partition))).toBe(c.downstreamOffset);
   });
 
-  it('throttled once: retried, then the failover succeeds', async () => {
-    route53Mock = mockClient(Route53Client);
-    route53Mock.on(ChangeResourceRecordSetsCommand).rejectsOnce(route53Error('Throttling', 400, true));
-    route53Mock.send.callThrough();
+  it("throttled once: the SDK's retry absorbs it inside the step, and the failover succeeds", async () => {
+    route53.fault = { code: 'Throttling', status: 400, times: 1 };
 
     const result = await rig.run({ flow: FLOW, mode: 'unplanned', reason: 'test: Route 53 throttles' }, uniqueName('dns-throttled'));
 
     expect(outcome(result)).toEqual({ status: 'SUCCEEDED' });
-    expect(attempts(result, 'RepointDns')).toEqual({ failed: ['TransientStepError'], retried: 1 });
-    expect(route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(2);
+    expect(attempts(result, 'RepointDns')).toEqual({ failed: [], retried: 0 });
+    expect(route53.changes).toBe(2);
     restoreRoute53();
     expect(await bootstrapRecordSets()).toEqual([{ type: 'CNAME', values: rig.config.dns.values.dc2 }]);
     expect(await stateItem('active')).toMatchObject({ cluster: 'dc2' });

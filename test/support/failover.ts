@@ -1,5 +1,5 @@
 // The failover workflow of the local control plane (lab/local-control-plane.ts: as the CDK
-// app synthesizes it, the real handlers in-process), plus what tests read back: where the bootstrap record points,
+// app synthesizes it, its functions' bundles run as Lambda runs them), plus what tests read back: where the bootstrap record points,
 // the connectors' states, and a client of the cluster a consumer reaching the record would
 // get. `restore` puts the lab back for the next test: connectors resumed, record on dc1,
 // no active side or lock recorded.
@@ -29,6 +29,8 @@ export interface FailoverRig {
   /** The failover state table as created in the emulator. */
   stateTable: string;
   run(input: Record<string, unknown>, name?: string): Promise<LocalExecution>;
+  /** Invokes one of the control plane's functions (by handler directory) as Lambda would. */
+  invoke(handlerDir: string, event: unknown): Promise<unknown>;
   /** The cluster the bootstrap record points at, read through the Route 53 API (the emulator serves no DNS). */
   recordCluster(): Promise<string | null>;
   /** A client of that cluster: what a consumer bootstrapping from the record reaches. */
@@ -37,10 +39,10 @@ export interface FailoverRig {
   restore(): Promise<void>;
 }
 
-export async function failoverRig(config?: EstateConfig): Promise<FailoverRig> {
+export async function failoverRig(config?: EstateConfig, options: Parameters<typeof localControlPlane>[1] = {}): Promise<FailoverRig> {
   const ctx = await labContext();
   const estate = config ?? ctx.config;
-  const plane = await localControlPlane(estate);
+  const plane = await localControlPlane(estate, options);
   const workflow = plane.failover;
   const stateTable = plane.nameInLab(plane.stack.failover.stateTable, 'failover state table');
   const route53 = new Route53Client({});
@@ -54,6 +56,7 @@ export async function failoverRig(config?: EstateConfig): Promise<FailoverRig> {
     stateTable,
     // Connect takes a few seconds to move tasks to PAUSED: that retry keeps its real pace.
     run: (input, name) => workflow.run(input, { name, waitTimeMs: 200, retryIntervalMs: { HaltReplication: 2000 } }),
+    invoke: (handlerDir, event) => plane.invoke(handlerDir, event),
     recordCluster,
     async kafkaBehindRecord() {
       const cluster = await recordCluster();
