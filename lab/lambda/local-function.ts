@@ -183,7 +183,10 @@ class ExecutionEnvironment {
   /** An idle environment must not keep the lab's process alive; a busy one must. */
   private hold(busy: boolean): void {
     const handles = [this.child, this.child.channel, this.child.stdout, this.child.stderr] as ({ ref(): void; unref(): void } | null | undefined)[];
-    for (const h of handles) busy ? h?.ref() : h?.unref();
+    for (const h of handles) {
+      if (busy) h?.ref();
+      else h?.unref();
+    }
   }
 
   async invoke(event: unknown, timeoutSeconds: number): Promise<unknown> {
@@ -307,11 +310,10 @@ export class LocalFunction {
     this.all.delete(env);
   }
 
-  /** Ends every environment (their processes die with the lab's process anyway). */
+  /** Kills every environment, mid-invocation or idle (a crash, as far as they are concerned); the next invocation starts a fresh one. */
   close(): void {
     for (const env of this.all) env.kill();
     this.all.clear();
     this.idle.length = 0;
-    everyFunction.delete(this);
   }
 }

@@ -7,7 +7,7 @@ import { Duration, Validations, type Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -96,6 +96,8 @@ export class KafkaDrFunction extends Construct {
         // module inline, made for bundlers; nothing to copy, nothing to resolve at run time.
         esbuildArgs: { '--alias:@platformatic/wasm-utils': '@platformatic/wasm-utils/bundled' },
         assetHash: sourceFingerprint(),
+        // 18 size summaries per synth bury what matters; errors still show (bench/cold-start reports sizes).
+        logLevel: LogLevel.ERROR,
       },
     });
     if (!this.function.role) throw new Error(`${this.node.path}: the function has no execution role`);

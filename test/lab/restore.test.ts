@@ -3,10 +3,6 @@
 // (partition, order, key, value, headers, timestamp); point in time to the millisecond; a
 // copy killed mid-run and re-run; a corrupt segment; consumer offsets; configs; refusals
 // and dry runs that write nothing.
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
@@ -21,7 +17,6 @@ import { partitionStates } from '../../functions/shared/kafka/partition-state';
 import { topicConfigs } from '../../functions/shared/kafka/topic-configs';
 import { SecretReader } from '../../functions/shared/secrets';
 import { partitionEnds, readRanges, wholeTopic } from '../../functions/shared/kafka/topic-reader';
-import { projectRoot } from '../../lib/paths';
 import { ensureTopic, eventually, labContext, sendRecords, uniqueName, type LabContext } from '../support/lab';
 import { backupRig, type BackupRig } from '../support/backup';
 
@@ -299,10 +294,9 @@ describe('consumer offsets', () => {
   });
 });
 
-/** The restore's Plan step alone, as the state machine calls it (the rig has set the functions' environment). */
+/** The restore's Plan step alone, as the state machine invokes it. */
 async function planStep(input: Record<string, unknown>): Promise<RestorePlan> {
-  const { handler } = await import('../../functions/restore-plan/handler');
-  return (await handler({ input, execution: { name: uniqueName('plan'), startedAt: new Date().toISOString() } }, { getRemainingTimeInMillis: () => 300_000 } as never)) as RestorePlan;
+  return (await rig.invoke('restore-plan', { input, execution: { name: uniqueName('plan'), startedAt: new Date().toISOString() } })) as RestorePlan;
 }
 
 describe('a restore of 20,000 records', () => {
@@ -347,27 +341,18 @@ describe('a restore of 20,000 records', () => {
     const input = restoreInput(backupId, [topic]);
     const target = `${topic}-restored`;
 
-    // The plan step, then its copy in a child process, killed once records have landed.
+    // The plan step, then its copy, whose execution environment is killed once records have landed.
     const { restoreId, batches } = await planStep(input);
-    const script = path.join(os.tmpdir(), `restore-copy-child-${restoreId}.mts`);
-    writeFileSync(
-      script,
-      `import { handler } from ${JSON.stringify(path.join(projectRoot, 'functions/restore-copy/handler.ts'))};\n` +
-        `await handler(${JSON.stringify({ restoreId, partitions: batches[0]!.partitions })}, { getRemainingTimeInMillis: () => 900000 } as never);\n`,
+    const copying = rig.invoke('restore-copy', { restoreId, partitions: batches[0]!.partitions }).then(
+      () => 'finished',
+      (err: Error) => err.name,
     );
-        // Node itself with tsx's loader: the tsx CLI would run the script in a grandchild that outlives the kill.
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, env: process.env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise((resolve) => child.on('exit', resolve));
-    const landed = await eventually('records restored by the child', async () => {
+    const landed = await eventually('records restored by the copy', async () => {
       const n = (await endOffsets('dc2', target).catch(() => [0])).reduce((a, b) => a + b, 0);
       return n > 0 ? n : undefined;
-    }, 60_000, 20).catch((err: Error) => {
-      throw new Error(`${err.message}; the child wrote: ${stderr}`);
-    });
-    child.kill('SIGKILL');
-    await exited;
+    }, 60_000, 20);
+    (await rig.functions()).get('restore-copy')!.close();
+    expect(await copying).toBe('Runtime.ExitError');
     const afterKill = (await endOffsets('dc2', target)).reduce((a, b) => a + b, 0);
     expect(landed).toBeGreaterThan(0);
     expect(afterKill).toBeLessThan(20_000);

@@ -1,8 +1,8 @@
 // The backup and restore workflows of the local control plane (lab/local-control-plane.ts):
-// as the CDK app synthesizes them, the real handlers in-process, sharing one state table and
+// as the CDK app synthesizes them, their functions' bundles run as Lambda runs them, sharing one state table and
 // one Object Lock bucket in the emulator, so a restore reads what the backup wrote.
 import type { BackupBucket } from '../../functions/shared/backup/bucket';
-import { localControlPlane } from '../../lab/local-control-plane';
+import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
 import type { LocalExecution, LocalWorkflow, RunOptions } from '../../lab/local-state-machine';
 import type { EstateConfig } from '../../lib/config/schema';
 import { labContext, type LabContext } from './lab';
@@ -18,6 +18,10 @@ export interface BackupRig {
   /** The backup state table as created in the emulator. */
   stateTable: string;
   run(which: 'backup' | 'restore', input: unknown, options?: RunOptions): Promise<LocalExecution>;
+  /** Invokes one of the control plane's functions (by handler directory) as Lambda would. */
+  invoke(handlerDir: string, event: unknown): Promise<unknown>;
+  /** The functions started so far, by handler directory. */
+  functions: LocalControlPlane['functions'];
 }
 
 export async function backupRig(config?: EstateConfig): Promise<BackupRig> {
@@ -34,5 +38,7 @@ export async function backupRig(config?: EstateConfig): Promise<BackupRig> {
     bucketName: plane.bucket.name,
     stateTable: plane.nameInLab(workflows.stateTable, 'backup state table'),
     run: (which, input, options) => (which === 'backup' ? plane.backup : plane.restore).run(input, options),
+    invoke: (handlerDir, event) => plane.invoke(handlerDir, event),
+    functions: plane.functions,
   };
 }

@@ -26,7 +26,6 @@ export interface Route53Faults {
 const CHANGE = /^\/2013-04-01\/hostedzone\/[^/]+\/rrset\/?$/;
 
 export async function route53Faults(emulator: string): Promise<Route53Faults> {
-  let server: Server;
   const faults: Route53Faults = {
     url: '',
     changes: 0,
@@ -35,7 +34,7 @@ export async function route53Faults(emulator: string): Promise<Route53Faults> {
       return new Promise((resolve) => server.close(() => resolve()));
     },
   };
-  server = createServer((req, res) => {
+  const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
