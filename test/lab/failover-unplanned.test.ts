@@ -3,7 +3,6 @@
 // the group from its checkpoints and repoints the record. A consumer on dc2 then re-reads
 // only records inside the windows the report announced, and what is lost is exactly what
 // the probe reported plus what was written after it ran.
-import type { Context } from 'aws-lambda';
 import { ConnectClient } from '../../functions/shared/connect/client';
 import { readRanges } from '../../functions/shared/kafka/topic-reader';
 import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
@@ -26,11 +25,8 @@ afterAll(async () => {
   await rig.restore();
 }, 300_000);
 
-async function lagProbe(): Promise<any> {
-  const { handler } = await import('../../functions/lag-probe/handler');
-  const context = { functionName: 'lag-probe', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
-  return handler({ flow: FLOW }, context);
-}
+/** The lag-probe function's bundle, as the schedule invokes it. */
+const lagProbe = (): Promise<any> => rig.invoke('lag-probe', { flow: FLOW });
 
 it('unplanned: dc1 killed mid-traffic; duplicates only inside the reported windows, loss = the probe\'s unreplicated + what came after', async () => {
   const dc1 = await rig.ctx.kafkaFor('dc1');

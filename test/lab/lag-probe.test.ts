@@ -3,16 +3,14 @@
 // resuming brings them back; losing dc1 is published as unreachable with growing
 // heartbeat age — the "primary down" condition.
 import { spawnSync } from 'node:child_process';
-import { jest } from '@jest/globals';
-import type { Context } from 'aws-lambda';
 import { ConnectClient } from '../../functions/shared/connect/client';
 import { runLagProbe, type LagReport } from '../../functions/shared/probes/lag-probe';
 import { killLabComponent } from '../../lab/estate';
+import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
 import { Metric } from '../../lib/metrics';
 import { latestMetric } from '../support/cloudwatch';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 
-const context = { functionName: 'lag-probe', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 const FLOW = 'dc1->dc2';
 
 async function probe(): Promise<LagReport> {
@@ -20,28 +18,16 @@ async function probe(): Promise<LagReport> {
   return runLagProbe(config.flows[0]!, { kafka: kafkaFor, admin: adminFor }, { canaryTimeoutMs: 10_000, checkpointStaleMs: 30_000 });
 }
 
-/** The deployed path: the Lambda handler with its bundled configuration, publishing to CloudWatch. */
-async function invokeHandler(): Promise<Record<string, any>> {
-  const { config } = await labContext();
-  process.env.KAFKA_DR_CONFIG = JSON.stringify(config);
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  const { handler } = await import('../../functions/lag-probe/handler');
-  return (await handler({ flow: FLOW }, context)) as Record<string, any>;
-}
+let plane: Promise<LocalControlPlane> | undefined;
 
-/** Everything written to stdout and stderr while `work` runs (Powertools logs go there). */
-async function captureOutput<T>(work: () => Promise<T>): Promise<{ result: T; output: string }> {
-  const chunks: string[] = [];
-  const spies = [process.stdout, process.stderr].map((stream) =>
-    jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => (chunks.push(String(chunk)), true)),
-  );
-  try {
-    return { result: await work(), output: chunks.join('') };
-  } finally {
-    for (const spy of spies) spy.mockRestore();
-  }
+/** The deployed path: the lag-probe function's bundle, as Lambda runs it, publishing to CloudWatch; with what it logged meanwhile. */
+async function invokeFunction(): Promise<{ result: Record<string, any>; output: string }> {
+  plane ??= labContext().then(({ config }) => localControlPlane(config));
+  const local = await plane;
+  const result = (await local.invoke('lag-probe', { flow: FLOW })) as Record<string, any>;
+  return { result, output: (await local.functions()).get('lag-probe')!.recentLogs().join('\n') };
 }
+const invokeHandler = async () => (await invokeFunction()).result;
 
 async function produce(topic: string, count: number, firstTimestamp: number, spacingMs: number): Promise<void> {
   const { kafkaFor } = await labContext();
@@ -81,7 +67,7 @@ it('publishes growing RPO and unreplicated records while MM2 is paused, and thei
     await eventually('source connector paused', async () => ((await connect.status(lab.connect.connectors.source)).tasks.every((t) => t.state === 'PAUSED') ? true : undefined), 30_000, 500);
     const firstTimestamp = Date.now();
     await produce(topic, 50, firstTimestamp, 100); // 50 records spanning 4.9 s of event time
-    const { result: paused, output } = await captureOutput(invokeHandler);
+    const { result: paused, output } = await invokeFunction();
     expect(output).toContain('"message":"lag probe"');
     expect(output).not.toContain(lab.clusters.dc1.password!); // credentials never reach the logs
     expect(paused.reachable).toEqual({ source: true, target: true });

@@ -1,7 +1,7 @@
 // The replication status the quick start prints: real topics mirrored, a fresh heartbeat,
 // and reachability reported (not thrown) when a cluster is gone.
-import type { Context } from 'aws-lambda';
 import { flowStatus } from '../../functions/shared/replication-status';
+import { localControlPlane } from '../../lab/local-control-plane';
 import { labContext } from '../support/lab';
 
 it('reports mirrored topics and a fresh MM2 heartbeat for dc1->dc2', async () => {
@@ -27,14 +27,11 @@ it('reports an unreachable cluster instead of failing', async () => {
   expect(status.heartbeat.ageMs).not.toBeNull();
 });
 
-it('the replication-status Lambda handler answers the same, with its configuration validated at start', async () => {
+it('the replication-status function, run from its bundle, answers the same, with its configuration validated at start', async () => {
   const { config } = await labContext();
-  process.env.KAFKA_DR_CONFIG = JSON.stringify(config);
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  const { handler } = await import('../../functions/replication-status/handler');
-  const context = { functionName: 'replication-status', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
-  const result = await handler({ flow: 'dc1->dc2' }, context);
+  const plane = await localControlPlane(config);
+  const result = (await plane.invoke('replication-status', { flow: 'dc1->dc2' })) as any;
   expect(result.flows).toHaveLength(1);
   expect(result.flows[0]).toMatchObject({ flow: 'dc1->dc2', reachable: { dc1: true, dc2: true }, errors: [] });
-  await expect(handler({ flow: 'dc9->dc2' }, context)).rejects.toThrow('unknown flow "dc9->dc2": the estate has dc1->dc2');
+  await expect(plane.invoke('replication-status', { flow: 'dc9->dc2' })).rejects.toThrow('unknown flow "dc9->dc2": the estate has dc1->dc2');
 });
