@@ -108,14 +108,10 @@ function stateMachineLogicalId(stack: Stack, template: CfnTemplate, stateMachine
   return logicalId;
 }
 
-/** The ASL of the state machine, every CloudFormation token resolved against the lab. */
+/** The ASL of the state machine, every CloudFormation token resolved against the lab (as created in the emulator). */
 async function definitionOf(resources: TemplateResources, logicalId: string): Promise<StateMachineDefinition> {
-  const where = `definition of state machine ${logicalId}`;
-  const { DefinitionString, DefinitionSubstitutions = {} } = resources.resource(logicalId).Properties ?? {};
-  if (DefinitionString === undefined) throw new Error(`${where}: no DefinitionString (the local runner reads the definition CDK writes from a chainable or file)`);
-  const text = (await resources.resolve(DefinitionString, where)) as string;
-  const substitutions = (await resources.resolve(DefinitionSubstitutions, `${where} (DefinitionSubstitutions)`)) as Record<string, string>;
-  return JSON.parse(text.replace(/\$\{([^}]+)\}/g, (token: string, key: string) => substitutions[key] ?? token)) as StateMachineDefinition;
+  await resources.resolve({ Ref: logicalId }, `state machine ${logicalId}`);
+  return JSON.parse(resources.inLab[logicalId]!.definition!) as StateMachineDefinition;
 }
 
 /** The directory `cdk deploy` would zip for the function: the assembly's asset.<hash> its Code names. */
@@ -278,7 +274,6 @@ async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateR
   const machine = new StateMachine(definition);
   const waitStates = states.filter(([, s]) => s.Type === 'Wait').map(([name]) => name);
   const retryIntervalOverrides = Object.fromEntries(states.filter(([, s]) => s.Retry).map(([name]) => [name, RETRY_INTERVAL_MS]));
-  await resources.resolve({ Ref: machineId }, `state machine ${machineId}`);
   const { name: machineName, arn: machineArn } = resources.inLab[machineId]!;
 
   return {

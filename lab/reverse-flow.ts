@@ -9,7 +9,7 @@ import { closing, estateAdmins } from '../functions/shared/kafka/connection';
 import { ReplicationPolicy } from '../functions/shared/mm2/replication-policy';
 import { sourceTopics } from '../functions/shared/probes/lag-probe';
 import { SecretReader } from '../functions/shared/secrets';
-import { parseEstateConfig } from '../lib/config/load';
+import { parseEstateConfig } from '../lib/config/parse';
 import type { EstateConfig, FlowConfig } from '../lib/config/schema';
 import { labSh, type LabInfo } from './estate';
 import { eventually } from './sample-estate';

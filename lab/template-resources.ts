@@ -1,11 +1,12 @@
 // A synthesized stack's resources as the lab can hold them: tables, topics, event buses and
 // buckets created in the emulator (named per run so runs never collide, or once per lab for
-// the lab's standing deployment that the CLI's --local reaches from process to process), Lambda functions,
-// state machines and KMS keys as stand-in names and ARNs. Resolves the CloudFormation intrinsics CDK writes
+// the lab's standing deployment that the CLI's --local reaches from process to process), state machines
+// created in the emulator's Step Functions, Lambda functions and KMS keys as stand-in names and ARNs. Resolves the CloudFormation intrinsics CDK writes
 // (Ref, Fn::GetAtt, Fn::Join, Fn::Sub) against them, and refuses anything else by name.
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient, ResourceAlreadyExistsException } from '@aws-sdk/client-eventbridge';
+import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient, StateMachineAlreadyExists, UpdateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   CreateBucketCommand,
@@ -35,6 +36,8 @@ export interface CfnTemplate {
 export interface ResourceInLab {
   name?: string;
   arn?: string;
+  /** A state machine's definition (ASL, JSON), every CloudFormation token resolved. */
+  definition?: string;
 }
 
 interface ResourceKind {
@@ -155,18 +158,45 @@ const kinds: Record<string, ResourceKind> = {
     attributes: {},
     materialise: async (resource) => ({ name: resource.Properties?.AliasName, arn: labArn('kms', resource.Properties?.AliasName) }),
   },
-  // Run in-process by the local workflow harness: a recognisable ARN is all they need.
+  // Run from their assets by lab/lambda: a recognisable ARN is all they need.
   'AWS::Lambda::Function': {
     ref: 'name',
     attributes: { Arn: 'arn' },
     materialise: async (_, __, logicalId) => ({ name: logicalId, arn: labArn('lambda', `function:${logicalId}`) }),
   },
+  // Created in the emulator with its definition, so that a function starting it (the
+  // failover trigger) starts a real execution there; the lab runs the workflow itself locally.
   'AWS::StepFunctions::StateMachine': {
     ref: 'arn',
     attributes: { Arn: 'arn', Name: 'name' },
-    materialise: async (_, __, logicalId) => ({ name: logicalId, arn: labArn('states', `stateMachine:${logicalId}`) }),
+    materialise: async (resource, name, logicalId, resolve) => createStateMachine(name, await stateMachineDefinition(resource, logicalId, resolve)),
   },
 };
+
+/** The ASL CDK wrote, its tokens and DefinitionSubstitutions resolved. */
+async function stateMachineDefinition(resource: TemplateResource, logicalId: string, resolve: (value: unknown) => Promise<any>): Promise<string> {
+  const { DefinitionString, DefinitionSubstitutions = {} } = resource.Properties ?? {};
+  if (DefinitionString === undefined) throw new Error(`state machine ${logicalId} has no DefinitionString (the lab reads the definition CDK writes from a chainable or file)`);
+  const text = (await resolve(DefinitionString)) as string;
+  const substitutions = (await resolve(DefinitionSubstitutions)) as Record<string, string>;
+  return text.replace(/\$\{([^}]+)\}/g, (token: string, key: string) => substitutions[key] ?? token);
+}
+
+async function createStateMachine(name: string, definition: string): Promise<ResourceInLab> {
+  const sfn = new SFNClient({});
+  const roleArn = `arn:aws:iam::${LAB_ACCOUNT}:role/kafka-dr-lab-state-machine`;
+  try {
+    const { stateMachineArn } = await sfn.send(new CreateStateMachineCommand({ name, definition, roleArn }));
+    return { name, arn: stateMachineArn!, definition };
+  } catch (err) {
+    // The standing deployment's, from an earlier process: brought up to this definition.
+    if (!(err instanceof StateMachineAlreadyExists)) throw err;
+    const existing = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines?.find((m) => m.name === name);
+    if (!existing) throw err;
+    await sfn.send(new UpdateStateMachineCommand({ stateMachineArn: existing.stateMachineArn, definition }));
+    return { name, arn: existing.stateMachineArn!, definition };
+  }
+}
 
 const PSEUDO_PARAMETERS: Record<string, string> = {
   'AWS::Region': LAB_REGION,

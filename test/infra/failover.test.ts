@@ -4,7 +4,8 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { primaryDownAlarmName } from '../../lib/alarm-names';
-import { loadEstateConfigFile, parseEstateConfig } from '../../lib/config/load';
+import { loadEstateConfigFile } from '../../lib/config/load';
+import { parseEstateConfig } from '../../lib/config/parse';
 import type { EstateConfig } from '../../lib/config/schema';
 import { definitionOf, functionOf, joined, only, principalsAllowed, reachable, resourcesAllowed, statementsOf, successors, synthControlPlane, type Asl, type AslState, type Rule } from '../support/template';
 

@@ -1,7 +1,6 @@
 // The backup workflow against the lab: every record a plain consumer reads is in the
 // segments the manifest lists, once, field by field; every other offset is a recorded gap
 // with its reason; configs, partition counts and group offsets are those of the cluster.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -15,9 +14,7 @@ import { BackupBucket } from '../../functions/shared/backup/bucket';
 import { manifestKey, type Manifest, type PartitionBackup } from '../../functions/shared/backup/manifest';
 import { decodeSegment, type BackupRecord } from '../../functions/shared/backup/segment';
 import { partitionEnds, readRanges, wholeTopic } from '../../functions/shared/kafka/topic-reader';
-import { projectRoot } from '../../lib/paths';
 import { backupRig, type BackupRig } from '../support/backup';
-import { backupByHandlers } from '../support/backup-handlers';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName, type LabContext } from '../support/lab';
 import type { LocalExecution } from '../../lab/local-state-machine';
 
@@ -281,14 +278,15 @@ describe('backup', () => {
     const kafka = await ctx.kafkaFor('dc1');
     const topic = `${uniqueName('bk')}-orders`;
     await ensureTopic(kafka, topic, 1);
-    // 400 segments, each an upload and a transaction: well over one 2 s invocation's worth
-    // (a warm bundle wrote 200 in under the 4.25 s a 5 s invocation works for).
-    await sendRecords(kafka, topic, minuteApart(400));
-    const { output, manifest, seconds, copies } = await backup([topic], { functionTimeoutSeconds: { 'backup-copy': 2 } });
+    // 600 segments, each an upload and a transaction: well over one 5 s invocation's worth
+    // (a warm bundle wrote 200 in under the 4.25 s a 5 s invocation works for). Not shorter:
+    // the function is stopped at its timeout, and 15% of 2 s is too little to finish a segment.
+    await sendRecords(kafka, topic, minuteApart(600));
+    const { output, manifest, seconds, copies } = await backup([topic], { functionTimeoutSeconds: { 'backup-copy': 5 } });
     expect(copies).toBeGreaterThanOrEqual(2);
-    expect(output).toMatchObject({ records: 400, segments: 400 });
-    expect((await expectWholeTopic(manifest, topic)).length).toBe(400);
-    console.log(`deadline continuation: ${output.records} records, ${output.segments} segments, ${copies} Copy invocations of 2 s, ${seconds.toFixed(1)} s`);
+    expect(output).toMatchObject({ records: 600, segments: 600 });
+    expect((await expectWholeTopic(manifest, topic)).length).toBe(600);
+    console.log(`deadline continuation: ${output.records} records, ${output.segments} segments, ${copies} Copy invocations of 5 s, ${seconds.toFixed(1)} s`);
   });
 
   it('closes segments by payload size and by timestamp span', async () => {
@@ -318,46 +316,36 @@ describe('backup', () => {
     const topic = `${uniqueName('bk')}-orders`;
     await ensureTopic(kafka, topic, 1);
     await sendRecords(kafka, topic, minuteApart(80));
-    const handlers = await backupByHandlers(ctx.config);
+    // The workflow's Plan, then its Copy, whose execution environment is killed once a segment has landed.
     const s3 = new S3Client({ forcePathStyle: true });
-    const killedBucket = new BackupBucket(s3, handlers.bucket, { mode: 'GOVERNANCE', retentionDays: 1 });
-    const child = spawn('npx', ['tsx', 'test/support/backup-child.ts'], {
-      cwd: projectRoot,
-      detached: true,
-      stdio: 'ignore',
-      env: { ...process.env, BACKUP_CHILD: JSON.stringify({ bucket: handlers.bucket, table: handlers.table, input: { topics: [topic] } }) },
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const plan = (await rig.invoke('backup-plan', { input: { topics: [topic] }, execution: { name: uniqueName('killed'), startedAt: new Date().toISOString() } })) as any;
+    const copying = rig.invoke('backup-copy', { backupId: plan.backupId, partitions: plan.batches[0].partitions }).then(
+      () => 'finished',
+      (err: Error) => err.name,
+    );
     const uploaded = await eventually(
       'the killed backup\'s first segment in S3',
       async () => {
-        const listed = await s3.send(new ListObjectsV2Command({ Bucket: handlers.bucket, Prefix: `segments/dc1/${topic}/` }));
+        const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket.name, Prefix: `segments/dc1/${topic}/` }));
         return listed.Contents?.length ? listed.Contents.map((c) => c.Key!) : undefined;
       },
       60_000,
       50,
     );
-    process.kill(-child.pid!, 'SIGKILL');
-    await exited;
+    (await rig.functions()).get('backup-copy')!.close();
+    expect(await copying).toBe('Runtime.ExitError');
     const killedId = /-(\d{8}T\d{6}Z-[a-z0-9]+)\.kdrs$/.exec(uploaded[0]!)![1]!;
-    expect(await killedBucket.get(manifestKey(killedId))).toBeUndefined();
-    await expect(handlers.finish(killedId)).rejects.toThrow(new RegExp(`backup ${killedId} cannot be finished: 1 partition\\(s\\) are not copied to the snapshot's end \\(${topic}-0 at \\d+ of 80\\)`));
+    expect(killedId).toBe(plan.backupId);
+    expect(await bucket.get(manifestKey(killedId))).toBeUndefined();
+    await expect(rig.invoke('backup-finish', { backupId: killedId })).rejects.toThrow(new RegExp(`backup ${killedId} cannot be finished: 1 partition\\(s\\) are not copied to the snapshot's end \\(${topic}-0 at \\d+ of 80\\)`));
 
     const started = Date.now();
-    const rerun = await handlers.run({ topics: [topic] });
-    expectSucceeded(rerun);
-    expect(rerun.plan).toMatchObject({ backupId: killedId, resumed: true });
-    const manifest = await killedBucket.readManifest(killedId);
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: handlers.bucket, Prefix: `segments/dc1/${topic}/` }));
-    const previous = bucket;
-    bucket = killedBucket;
-    try {
-      expect((await expectWholeTopic(manifest, topic)).length).toBe(80);
-    } finally {
-      bucket = previous;
-    }
+    const { output, manifest } = await backup([topic]);
+    expect(output.backupId).toBe(killedId); // the unfinished run, resumed
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket.name, Prefix: `segments/dc1/${topic}/` }));
+    expect((await expectWholeTopic(manifest, topic)).length).toBe(80);
     // Every object uploaded, before or after the kill, is in the manifest: nothing was copied twice.
     expect(manifest.topics[0]!.partitions[0]!.segments.map((s) => s.key).sort()).toEqual(listed.Contents!.map((c) => c.Key!).sort());
-    console.log(`kill mid-run: ${uploaded.length} segment(s) uploaded when killed; re-run resumed ${killedId}: ${rerun.output.newRecords} records in ${rerun.output.newSegments} segments, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`kill mid-run: ${uploaded.length} segment(s) uploaded when killed; re-run resumed ${killedId}: ${output.newRecords} records in ${output.newSegments} segments, ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 });

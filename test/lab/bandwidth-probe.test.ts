@@ -3,10 +3,9 @@
 // the handler returns is what reached the emulated CloudWatch; and a source that does not
 // answer is reported as a value while the target is still measured.
 import { randomBytes } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Admin } from '@platformatic/kafka';
-import type { Context } from 'aws-lambda';
 import type { Kafka } from 'kafkajs';
 import { publishedPeakDemand } from '../../functions/shared/probes/bandwidth-metrics';
 import { runBandwidthProbe, type BandwidthReport } from '../../functions/shared/probes/bandwidth-probe';
@@ -15,33 +14,23 @@ import { LINK_PROBE_TOPIC } from '../../lib/config/schema';
 import { Metric, type MetricSpec } from '../../lib/metrics';
 import { latestMetric } from '../support/cloudwatch';
 import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab';
-import { createTable } from '../support/tables';
+import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
 
 const FLOW = 'dc1->dc2';
-const context = { functionName: 'bandwidth-probe', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
-/** The handler's answer: the report as JSON (bigints as numbers). */
+/** The function's answer: the report as JSON (bigints as numbers). */
 type Reported = Omit<BandwidthReport, 'backlog'> & { backlog: { records: number; bytes: number } | null };
 
-const table = uniqueName('kafka-dr-probe-state');
+let plane: LocalControlPlane;
 
 beforeAll(async () => {
-  await labContext(); // points the AWS SDK at the lab's emulator
-  await createTable(table, 'flow');
+  plane = await localControlPlane((await labContext()).config);
 });
 
-afterAll(async () => {
-  await new DynamoDBClient({}).send(new DeleteTableCommand({ TableName: table }));
-});
+/** The bandwidth-probe function's bundle, as the schedule invokes it. */
+const invokeHandler = async (): Promise<Reported> => (await plane.invoke('bandwidth-probe', { flow: FLOW })) as Reported;
 
-async function invokeHandler(): Promise<Reported> {
-  const { config } = await labContext();
-  process.env.KAFKA_DR_CONFIG = JSON.stringify(config);
-  process.env.PROBE_STATE_TABLE = table;
-  process.env.POWERTOOLS_TRACE_ENABLED = 'false';
-  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-  const { handler } = await import('../../functions/bandwidth-probe/handler');
-  return (await handler({ flow: FLOW }, context)) as Reported;
-}
+/** The probe state table as the template names it to the function. */
+const stateTable = async () => (await plane.functions()).get('bandwidth-probe')!.definition.environment.PROBE_STATE_TABLE!;
 
 /**
  * Produces `recordsPerSecond` records of `valueBytes` random bytes, spread over two
@@ -170,7 +159,7 @@ it('measures a known produce rate as demand, a positive link capacity and RTT, a
   expect(peak).toBeCloseTo(second.peakDemandBytesPerSecond!, 6);
 
   // The snapshot the next run starts from.
-  const stored = await dynamoProbeState(new DynamoDBClient({}), table).load(FLOW);
+  const stored = await dynamoProbeState(new DynamoDBClient({}), await stateTable()).load(FLOW);
   expect(stored?.at).toBe(second.at);
   expect(stored?.source?.topics.get(topic)?.end).toBeGreaterThan(0n);
   expect(stored?.source?.topics.has(LINK_PROBE_TOPIC)).toBe(false);

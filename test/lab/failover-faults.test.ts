@@ -21,7 +21,7 @@ import type { ExecutionState } from '../../functions/shared/failover/step-kit';
 import { committedOffsetList, committedOffsets, groupPartitionKey } from '../../functions/shared/kafka/group-offsets';
 import { partitionStates } from '../../functions/shared/kafka/partition-state';
 import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
-import { parseEstateConfig } from '../../lib/config/load';
+import { parseEstateConfig } from '../../lib/config/parse';
 import { eventually, ensureTopic, labContext, uniqueName } from '../support/lab';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
 import { route53Faults, type Route53Faults } from '../support/route53-faults';

@@ -1,23 +1,22 @@
 // The failover trigger and outcome notifications against the lab's emulator: outcomes
 // are read back where subscribers get them (an SQS queue subscribed to the SNS topic, an
-// SQS queue targeted by an EventBridge rule), and alarm events start real executions of
-// a state machine in the emulated Step Functions.
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// SQS queue targeted by an EventBridge rule), and alarm events, given to the trigger
+// function's bundle, start real executions of the control plane's failover state machine as
+// created in the emulated Step Functions.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Context } from 'aws-lambda';
 import { FailoverState } from '../../functions/shared/failover/failover-state';
 import { publishOutcome, type FailoverOutcome } from '../../functions/shared/failover/notify';
 import { primaryDownAlarmName } from '../../lib/alarm-names';
-import { ESTATE_CONFIG_ENV } from '../../lib/config/env';
 import { eventually, labContext, uniqueName } from '../support/lab';
-import { createTable } from '../support/tables';
+import { labArn } from '../../lab/template-resources';
+import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
 
 const LIMIT = 256 * 1024;
-const context = { functionName: 'failover-trigger', awsRequestId: 'test', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
 let sqs: SQSClient;
 let sns: SNSClient;
@@ -46,15 +45,20 @@ interface Subscribers {
   nextEvent(): Promise<{ id: string; source: string; 'detail-type': string; detail: Record<string, unknown> }>;
 }
 
-async function subscribers(): Promise<Subscribers> {
-  const topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName('kafka-dr-failover') }))).TopicArn!;
+/**
+ * Queues subscribed to a new topic and bus, or to the given ones (the control plane's
+ * topic and the default bus, where `detailTypes` keeps other tests' events out).
+ */
+async function subscribers(existing?: { topicArn: string; eventBusName: string; detailTypes: string[] }): Promise<Subscribers> {
+  const topicArn = existing?.topicArn ?? (await sns.send(new CreateTopicCommand({ Name: uniqueName('kafka-dr-failover') }))).TopicArn!;
   const messages = await queue();
   await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: messages.arn }));
-  const eventBusName = uniqueName('kafka-dr-bus');
-  await eventBridge.send(new CreateEventBusCommand({ Name: eventBusName }));
+  const eventBusName = existing?.eventBusName ?? uniqueName('kafka-dr-bus');
+  if (!existing) await eventBridge.send(new CreateEventBusCommand({ Name: eventBusName }));
   const events = await queue();
   const rule = uniqueName('kafka-dr-outcomes');
-  await eventBridge.send(new PutRuleCommand({ Name: rule, EventBusName: eventBusName, EventPattern: JSON.stringify({ source: ['kafka-dr'] }) }));
+  const pattern = { source: ['kafka-dr'], ...(existing ? { 'detail-type': existing.detailTypes } : {}) };
+  await eventBridge.send(new PutRuleCommand({ Name: rule, EventBusName: eventBusName, EventPattern: JSON.stringify(pattern) }));
   await eventBridge.send(new PutTargetsCommand({ Rule: rule, EventBusName: eventBusName, Targets: [{ Id: 'queue', Arn: events.arn }] }));
   const next = (url: string, what: string) =>
     eventually(what, async () => {
@@ -132,44 +136,26 @@ describe('publishing a failover outcome', () => {
   });
 });
 
-describe('the failover trigger Lambda', () => {
+describe('the failover trigger function, run from its bundle', () => {
   const sfn = new SFNClient({});
   const dynamodb = new DynamoDBClient({});
-  const table = uniqueName('kafka-dr-failover-state');
+  let plane: LocalControlPlane;
+  let table: string;
   let stateMachineArn: string;
   let to: Subscribers;
 
   beforeAll(async () => {
     const { config } = await labContext();
-    await createTable(table, 'pk');
-    stateMachineArn = (
-      await sfn.send(
-        new CreateStateMachineCommand({
-          name: uniqueName('kafka-dr-failover'),
-          roleArn: 'arn:aws:iam::123456789012:role/kafka-dr-failover',
-          definition: JSON.stringify({ StartAt: 'Done', States: { Done: { Type: 'Pass', End: true } } }),
-        }),
-      )
-    ).stateMachineArn!;
-    to = await subscribers();
-    Object.assign(process.env, {
-      [ESTATE_CONFIG_ENV]: JSON.stringify(config),
-      FAILOVER_STATE_TABLE: table,
-      FAILOVER_STATE_MACHINE_ARN: stateMachineArn,
-      FAILOVER_TOPIC_ARN: to.topicArn,
-      FAILOVER_EVENT_BUS: to.eventBusName,
-      POWERTOOLS_TRACE_ENABLED: 'false',
-    });
+    // The control plane's own state table, topic and failover state machine (created in the emulator).
+    plane = await localControlPlane(config);
+    const { failover } = plane.stack;
+    table = plane.nameInLab(failover.stateTable, 'failover state table');
+    stateMachineArn = labArn('states', `stateMachine:${plane.nameInLab(failover.stateMachine, 'failover state machine')}`);
+    const topicArn = labArn('sns', plane.nameInLab(failover.topic, 'failover topic'));
+    to = await subscribers({ topicArn, eventBusName: 'default', detailTypes: ['Kafka DR Failover Refused'] });
   });
 
-  afterAll(async () => {
-    await dynamodb.send(new DeleteTableCommand({ TableName: table }));
-  });
-
-  async function invoke(event: unknown): Promise<Record<string, unknown>> {
-    const { handler } = await import('../../functions/failover-trigger/handler');
-    return (await handler(event, context)) as Record<string, unknown>;
-  }
+  const invoke = async (event: unknown): Promise<Record<string, unknown>> => (await plane.invoke('failover-trigger', event)) as Record<string, unknown>;
 
   async function primaryDownEvent(value: string) {
     const { config } = await labContext();

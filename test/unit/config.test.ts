@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { estateJsonSchema } from '../../lib/config/json-schema';
-import { EstateConfigError, parseEstateConfig, parseEstateConfigText } from '../../lib/config/load';
+import { parseEstateConfigText } from '../../lib/config/load';
+import { EstateConfigError, parseEstateConfig } from '../../lib/config/parse';
 import { flowName } from '../../lib/config/schema';
 
 const exampleText = readFileSync('config/estate.example.yaml', 'utf8');

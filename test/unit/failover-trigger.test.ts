@@ -4,7 +4,7 @@ import type { ActiveSide } from '../../functions/shared/failover/failover-state'
 import { outcomeSubject } from '../../functions/shared/failover/notify';
 import { decideOnAlarm, failoverExecutionName, type TriggerDecision } from '../../functions/shared/failover/trigger';
 import { primaryDownAlarmName } from '../../lib/alarm-names';
-import { parseEstateConfig } from '../../lib/config/load';
+import { parseEstateConfig } from '../../lib/config/parse';
 import type { EstateConfig } from '../../lib/config/schema';
 
 const example = parse(readFileSync('config/estate.example.yaml', 'utf8'));
