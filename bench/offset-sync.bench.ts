@@ -20,7 +20,7 @@ import type { Kafka } from 'kafkajs';
 import { commitConsumerOffsets, planConsumerOffsets, type ConsumerOffsetClients } from '../functions/shared/failover/consumer-offsets';
 import { encodeCheckpoint } from '../functions/shared/mm2/records';
 import { ReplicationPolicy } from '../functions/shared/mm2/replication-policy';
-import { parseEstateConfig } from '../lib/config/load';
+import { parseEstateConfig } from '../lib/config/parse';
 import type { EstateConfig, FlowConfig } from '../lib/config/schema';
 import { projectRoot } from '../lib/paths';
 import { closeLabContext, ensureTopic, eventually, labContext, type LabContext } from '../test/support/lab';

@@ -5,7 +5,8 @@
 // 2 usage error.
 import { Command } from 'commander';
 import { estateJsonSchema } from '../lib/config/json-schema';
-import { EstateConfigError, loadEstateConfigFile } from '../lib/config/load';
+import { loadEstateConfigFile } from '../lib/config/load';
+import { EstateConfigError } from '../lib/config/parse';
 import { addBackupCommands } from './cli/backups';
 import { controlPlaneOf, controlPlaneOptions, UsageError } from './cli/control-plane';
 import { estateStatus, printStatus } from './cli/status';

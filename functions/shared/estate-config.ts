@@ -2,7 +2,7 @@
 // environment by the lab), validated once per container. A bad configuration fails the
 // cold start with every bad field listed.
 import { ESTATE_CONFIG_ENV } from '../../lib/config/env';
-import { parseEstateConfig } from '../../lib/config/load';
+import { parseEstateConfig } from '../../lib/config/parse';
 import type { EstateConfig } from '../../lib/config/schema';
 
 let cached: EstateConfig | undefined;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { estateConfigSchema } from './schema';
 
 /** The JSON Schema of the estate file (draft 2020-12), generated from the zod schema. */

@@ -2,7 +2,7 @@
 // between them, DNS, probes, failover policy and backups. This module is shared by the
 // CDK app (validated at synth) and the Lambdas (validated at start), so it must not
 // import CDK or Kafka.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const clusterName = z
   .string()

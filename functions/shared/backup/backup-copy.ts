@@ -4,7 +4,7 @@
 // conditional write. Near the Lambda deadline it uploads what it holds and returns
 // done=false: the state machine invokes it again, and the next invocation starts where the
 // recorded progress says.
-import { z } from 'zod';
+import * as z from 'zod';
 import { topicConfigs } from '../kafka/topic-configs';
 import type { BackupRun, PartitionId, PartitionProgress } from './backup-state';
 import { logger, parseBackupInput, type BackupKit } from './backup-step';

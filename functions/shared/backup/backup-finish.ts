@@ -3,7 +3,7 @@
 // counts and group offsets of the snapshot — keeps inherited segments locked for as long as
 // this backup is, makes it the topics' head and forgets the run. Re-running it after it
 // finished answers from the manifest.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PartitionProgress } from './backup-state';
 import { logger, parseBackupInput, type BackupKit } from './backup-step';
 import type { BackupBucket } from './bucket';

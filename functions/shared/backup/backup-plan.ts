@@ -4,7 +4,7 @@
 // configurations and the consumer groups' offsets — and record where each partition starts.
 // The copy steps then work in batches of partitions.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { applicationGroups, committedOffsetList } from '../kafka/group-offsets';
 import { partitionStates } from '../kafka/partition-state';
 import { topicConfigs } from '../kafka/topic-configs';

@@ -9,7 +9,7 @@
 // Bucket layout:
 //   backups/<backupId>/manifest.json
 //   segments/<cluster>/<topic>/<partition>/<first offset, 20 digits>-<backupId>.kdrs
-import { z } from 'zod';
+import * as z from 'zod';
 import { inputProblems } from '../input-problems';
 
 export const MANIFEST_FORMAT_VERSION = 1;

@@ -3,7 +3,7 @@
 // What the request says about the backup itself (the topics it holds) is checked by the
 // plan against the manifest.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EstateConfig } from '../../../lib/config/schema';
 import { backupIdSchema } from './manifest';
 import { inputProblems, InvalidWorkflowInput } from '../input-problems';

@@ -1,6 +1,6 @@
 // The failover execution's input, checked before anything is touched: a manual execution
 // is typed by a person under pressure, so every problem is reported at once, by field.
-import { z } from 'zod';
+import * as z from 'zod';
 import { flowName, type EstateConfig } from '../../../lib/config/schema';
 import { inputProblems, InvalidWorkflowInput } from '../input-problems';
 

@@ -7,7 +7,7 @@
 // timestamp): EventBridge delivers at least once, and Step Functions refuses a second
 // execution of the same name, so a duplicate delivery cannot start a second failover.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { primaryDownAlarmName } from '../../../lib/alarm-names';
 import { flowName, type EstateConfig } from '../../../lib/config/schema';
 import type { ActiveSide } from './failover-state';
