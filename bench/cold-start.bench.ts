@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../lib/app';
-import { loadEstateConfigFile } from '../lib/config/load';
+import { loadEstateConfigFile } from '#src/config/load';
 import { projectRoot } from '../lib/paths';
 import { labApp, synthesized } from '../lab/lab-app';
 import { LambdaInvocationError, LocalFunction } from '../lab/lambda/local-function';

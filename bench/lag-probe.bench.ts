@@ -9,11 +9,11 @@
 // and its peak resident memory is reported.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { estateAdmins, estateKafka } from '../functions/shared/kafka/connection';
-import { SecretReader } from '../functions/shared/secrets';
+import { estateAdmins, estateKafka } from '#src/kafka/connection';
+import { SecretReader } from '#src/secrets';
 import { labEstate } from '../lab/estate';
 import { eventually } from '../lab/sample-estate';
-import { ReplicationPolicy } from '../functions/shared/mm2/replication-policy';
+import { ReplicationPolicy } from '#src/mm2/replication-policy';
 
 const { values } = parseArgs({ options: { topics: { type: 'string', default: '100' }, partitions: { type: 'string', default: '100' }, child: { type: 'boolean', default: false } } });
 const topicCount = Number(values.topics);
@@ -28,7 +28,7 @@ const adminFor = estateAdmins(config.clusters, secrets, { requestTimeoutMs: 30_0
 
 if (values.child) {
   // The measured run, in a process of its own so its memory is its own.
-  const { runLagProbe } = await import('../functions/shared/probes/lag-probe');
+  const { runLagProbe } = await import('#src/probes/lag-probe');
   const clients = { kafka: kafkaFor, admin: adminFor };
   // Warm connections, like a warm Lambda, and wait until MM2 carries the canary topic.
   await eventually('a warm-up probe run whose canary arrives', async () => ((await runLagProbe(flow, clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 60_000 })).canary?.arrived ? true : undefined), 120_000, 1000);

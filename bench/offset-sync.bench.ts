@@ -17,11 +17,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Kafka } from 'kafkajs';
-import { commitConsumerOffsets, planConsumerOffsets, type ConsumerOffsetClients } from '../functions/shared/failover/consumer-offsets';
-import { encodeCheckpoint } from '../functions/shared/mm2/records';
-import { ReplicationPolicy } from '../functions/shared/mm2/replication-policy';
-import { parseEstateConfig } from '../lib/config/parse';
-import type { EstateConfig, FlowConfig } from '../lib/config/schema';
+import { commitConsumerOffsets, planConsumerOffsets, type ConsumerOffsetClients } from '#src/failover/consumer-offsets';
+import { encodeCheckpoint } from '#src/mm2/records';
+import { ReplicationPolicy } from '#src/mm2/replication-policy';
+import { parseEstateConfig } from '#src/config/parse';
+import type { EstateConfig, FlowConfig } from '#src/config/schema';
 import { projectRoot } from '../lib/paths';
 import { closeLabContext, ensureTopic, eventually, labContext, type LabContext } from '../test/support/lab';
 

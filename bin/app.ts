@@ -2,8 +2,8 @@
 // CDK entry: `npx cdk synth -c config=PATH` (default: the annotated example).
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../lib/app';
-import { loadEstateConfigFile } from '../lib/config/load';
-import { EstateConfigError } from '../lib/config/parse';
+import { loadEstateConfigFile } from '#src/config/load';
+import { EstateConfigError } from '#src/config/parse';
 
 const app = new App();
 const configPath = String(app.node.tryGetContext('config') ?? 'config/estate.example.yaml');

@@ -4,9 +4,9 @@
 // (bad config, a problem in status, an invalid backup, an execution that did not succeed);
 // 2 usage error.
 import { Command } from 'commander';
-import { estateJsonSchema } from '../lib/config/json-schema';
-import { loadEstateConfigFile } from '../lib/config/load';
-import { EstateConfigError } from '../lib/config/parse';
+import { estateJsonSchema } from '#src/config/json-schema';
+import { loadEstateConfigFile } from '#src/config/load';
+import { EstateConfigError } from '#src/config/parse';
 import { addBackupCommands } from './cli/backups';
 import { controlPlaneOf, controlPlaneOptions, UsageError } from './cli/control-plane';
 import { estateStatus, printStatus } from './cli/status';

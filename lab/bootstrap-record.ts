@@ -1,9 +1,9 @@
 // Where the lab's clients are sent, and putting the lab back where a rehearsal starts. The
 // emulator serves no DNS: the record is read through the Route 53 API, as a resolver would.
 import type { Route53Client } from '@aws-sdk/client-route-53';
-import { ConnectClient } from '../functions/shared/connect/client';
-import { clusterOf, readBootstrapRecord, repointBootstrapRecord } from '../functions/shared/dns/bootstrap-record';
-import type { EstateConfig } from '../lib/config/schema';
+import { ConnectClient } from '#src/connect/client';
+import { clusterOf, readBootstrapRecord, repointBootstrapRecord } from '#src/dns/bootstrap-record';
+import type { EstateConfig } from '#src/config/schema';
 
 /** The cluster the bootstrap record points at; null when it points at none of the estate's. */
 export async function recordCluster(route53: Route53Client, config: EstateConfig): Promise<string | null> {

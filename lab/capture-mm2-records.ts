@@ -4,9 +4,9 @@
 //   npm start && npx tsx lab/capture-mm2-records.ts
 import { writeFileSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
-import { partitionEnds, readRanges, wholeTopic } from '../functions/shared/kafka/topic-reader';
-import { estateKafka } from '../functions/shared/kafka/connection';
-import { SecretReader } from '../functions/shared/secrets';
+import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
+import { estateKafka } from '#src/kafka/connection';
+import { SecretReader } from '#src/secrets';
 import { labEstate, readLabInfo } from './estate';
 import { mm2Formatter, type Mm2Formatter } from './mm2-formatter';
 

@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { parseEstateConfig } from '../lib/config/parse';
-import { CANARY_TOPIC, type EstateConfig, type FlowConfig } from '../lib/config/schema';
+import { parseEstateConfig } from '#src/config/parse';
+import { CANARY_TOPIC, type EstateConfig, type FlowConfig } from '#src/config/schema';
 import { projectRoot } from '../lib/paths';
 
 interface LabCluster {

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Stage, type Stack } from 'aws-cdk-lib';
 import type { CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
-import type { EstateConfig } from '../lib/config/schema';
+import type { EstateConfig } from '#src/config/schema';
 import { projectRoot } from '../lib/paths';
 
 export function labApp(config: EstateConfig): App {

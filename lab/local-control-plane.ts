@@ -4,9 +4,9 @@
 // publish. Nothing is deployed to AWS; tables, buckets and topics live in the emulator.
 import { S3Client } from '@aws-sdk/client-s3';
 import type { CfnElement } from 'aws-cdk-lib';
-import { BackupBucket } from '../functions/shared/backup/bucket';
+import { BackupBucket } from '#src/backup/bucket';
 import { buildApp } from '../lib/app';
-import type { EstateConfig } from '../lib/config/schema';
+import type { EstateConfig } from '#src/config/schema';
 import type { ControlPlaneStack } from '../lib/control-plane-stack';
 import { labApp } from './lab-app';
 import type { LocalFunction } from './lambda/local-function';

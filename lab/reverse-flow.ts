@@ -4,13 +4,13 @@
 // Also a switch for MM2's own consumer group offset sync on the dc1 -> dc2 flow, so tests
 // can show kafka-dr works whether or not an estate has it on.
 import * as path from 'node:path';
-import { ConnectClient, ConnectError } from '../functions/shared/connect/client';
-import { closing, estateAdmins } from '../functions/shared/kafka/connection';
-import { ReplicationPolicy } from '../functions/shared/mm2/replication-policy';
-import { sourceTopics } from '../functions/shared/probes/lag-probe';
-import { SecretReader } from '../functions/shared/secrets';
-import { parseEstateConfig } from '../lib/config/parse';
-import type { EstateConfig, FlowConfig } from '../lib/config/schema';
+import { ConnectClient, ConnectError } from '#src/connect/client';
+import { closing, estateAdmins } from '#src/kafka/connection';
+import { ReplicationPolicy } from '#src/mm2/replication-policy';
+import { sourceTopics } from '#src/probes/lag-probe';
+import { SecretReader } from '#src/secrets';
+import { parseEstateConfig } from '#src/config/parse';
+import type { EstateConfig, FlowConfig } from '#src/config/schema';
 import { labSh, type LabInfo } from './estate';
 import { eventually } from './sample-estate';
 

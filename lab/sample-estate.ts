@@ -1,7 +1,7 @@
 // A sample workload on the lab: the `orders` topic on dc1 with traffic and a consumer group
 // that commits, so MM2 has records to mirror and offsets to checkpoint.
 import type { Kafka } from 'kafkajs';
-import { ensureTopic } from '../functions/shared/kafka/topics';
+import { ensureTopic } from '#src/kafka/topics';
 
 export const SAMPLE_TOPIC = 'orders';
 export const SAMPLE_GROUP = 'orders-app';

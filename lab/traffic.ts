@@ -3,7 +3,7 @@
 // after each batch, and what a topic holds, so "lost" and "read twice" can be counted record
 // by record.
 import type { Kafka } from 'kafkajs';
-import { partitionEnds, readRanges, wholeTopic } from '../functions/shared/kafka/topic-reader';
+import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
 
 export interface Consumed {
   topic: string;

@@ -2,10 +2,10 @@
 // that what is tested is what `cdk deploy` deploys.
 import { App, Stack, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { EstateConfig } from './config/schema';
+import type { EstateConfig } from '#src/config/schema';
 import { BackupVault, backupBucketName, backupVaultPlacement, backupVaultStackName, type BackupEstate } from './constructs/backup-vault';
 import { ControlPlaneStack } from './control-plane-stack';
-import { controlPlaneStackName } from './stack-outputs';
+import { controlPlaneStackName } from '#src/stack-outputs';
 
 export interface KafkaDrApp {
   app: App;

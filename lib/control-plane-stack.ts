@@ -2,9 +2,9 @@
 // gone. Deployed in the standby's region (controlPlane.region in the estate file).
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { ControlPlaneOutput } from './stack-outputs';
-import { estateSecretArns } from './config/estate';
-import type { EstateConfig } from './config/schema';
+import { ControlPlaneOutput } from '#src/stack-outputs';
+import { estateSecretArns } from '#src/config/estate';
+import type { EstateConfig } from '#src/config/schema';
 import { acknowledgeLambdaDefaults, importEstateNetwork, KafkaDrFunction } from './constructs/kafka-dr-function';
 import { BackupWorkflows } from './constructs/backup-workflows';
 import type { BackupEstate } from './constructs/backup-vault';

@@ -3,8 +3,8 @@
 // s3:GetObject and s3:GetObjectRetention on the bucket, and kms:Decrypt on its key).
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
-import { describeBackup, listBackups, validateBackup, type BackupDescription, type TimeRange } from '../../functions/shared/backup/catalog';
-import { BackupBucket } from '../../functions/shared/backup/bucket';
+import { describeBackup, listBackups, validateBackup, type BackupDescription, type TimeRange } from '#src/backup/catalog';
+import { BackupBucket } from '#src/backup/bucket';
 import { readLabInfo, useLabAws } from '../../lab/estate';
 import { controlPlaneOf, controlPlaneOptions, UsageError, type ControlPlaneOptions } from './control-plane';
 

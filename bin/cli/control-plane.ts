@@ -4,8 +4,8 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
 import type { Route53Client } from '@aws-sdk/client-route-53';
-import type { FailoverState } from '../../functions/shared/failover/failover-state';
-import type { EstateConfig } from '../../lib/config/schema';
+import type { FailoverState } from '#src/failover/failover-state';
+import type { EstateConfig } from '#src/config/schema';
 
 export type WorkflowName = 'failover' | 'backup' | 'restore';
 

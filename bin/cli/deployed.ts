@@ -6,9 +6,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FailoverState } from '../../functions/shared/failover/failover-state';
-import { loadEstateConfigFile } from '../../lib/config/load';
-import { ControlPlaneOutput, controlPlaneStackName, type ControlPlaneOutputs } from '../../lib/stack-outputs';
+import { FailoverState } from '#src/failover/failover-state';
+import { loadEstateConfigFile } from '#src/config/load';
+import { ControlPlaneOutput, controlPlaneStackName, type ControlPlaneOutputs } from '#src/stack-outputs';
 import type { AlarmState, ControlPlane, WorkflowName } from './control-plane';
 import { startAndFollow } from './execution-history';
 

@@ -1,10 +1,10 @@
 // `kafka-dr status`: where clients are, the last failover, and per flow what the probes
 // last published (RPO, lag, heartbeat, headroom) with the alarms in ALARM.
-import { latestPublishedEach, type PublishedMetric } from '../../functions/shared/cloudwatch/latest';
-import { clusterOf, readBootstrapRecord } from '../../functions/shared/dns/bootstrap-record';
-import type { ActiveSide, LockHolder } from '../../functions/shared/failover/failover-state';
-import { flowName } from '../../lib/config/schema';
-import { Metric, NEVER_SECONDS } from '../../lib/metrics';
+import { latestPublishedEach, type PublishedMetric } from '#src/cloudwatch/latest';
+import { clusterOf, readBootstrapRecord } from '#src/dns/bootstrap-record';
+import type { ActiveSide, LockHolder } from '#src/failover/failover-state';
+import { flowName } from '#src/config/schema';
+import { Metric, NEVER_SECONDS } from '#src/metrics';
 import type { AlarmState, ControlPlane } from './control-plane';
 
 /** What status reads per flow, by the name it reports it under. */

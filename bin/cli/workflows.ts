@@ -3,10 +3,10 @@
 // ends in InvalidInput with every problem listed); the command only shapes it.
 // Exit codes: 0 the execution succeeded, 1 it failed (its error and cause printed), 2 usage.
 import { Option, type Command } from 'commander';
-import type { BackupSummary } from '../../functions/shared/backup/backup-finish';
-import type { RestoreReport } from '../../functions/shared/backup/restore-finish';
-import type { DryRunReport } from '../../functions/shared/backup/restore-plan';
-import type { FailoverReport } from '../../functions/shared/failover/report';
+import type { BackupSummary } from '#src/backup/backup-finish';
+import type { RestoreReport } from '#src/backup/restore-finish';
+import type { DryRunReport } from '#src/backup/restore-plan';
+import type { FailoverReport } from '#src/failover/report';
 
 import { controlPlaneOf, controlPlaneOptions, UsageError, type ControlPlane, type ControlPlaneOptions, type ExecutionOutcome, type WorkflowName } from './control-plane';
 import { stepPrinter } from './progress';

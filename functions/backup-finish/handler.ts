@@ -1,5 +1,5 @@
 // Last state of the backup workflow: writes the manifest once every partition is copied.
-import { finishBackup } from '../shared/backup/backup-finish';
-import { backupStep } from '../shared/backup/backup-step';
+import { finishBackup } from '#src/backup/backup-finish';
+import { backupStep } from '../runtime/vault-step';
 
 export const handler = backupStep<unknown>((event, kit) => finishBackup(event, kit));

@@ -1,6 +1,6 @@
 // After each backup: deletes what expired, through the manifests (never a lifecycle rule).
-import { backupStep, logger } from '../shared/backup/backup-step';
-import { pruneExpiredBackups } from '../shared/backup/prune';
+import { backupStep, logger } from '../runtime/vault-step';
+import { pruneExpiredBackups } from '#src/backup/prune';
 
 /** A Step Functions payload holds 256 KB: long lists are cut, their counts are whole. */
 const LISTED = 20;

@@ -2,8 +2,8 @@
 // nothing) and takes the estate's failover lock, so only one failover runs at a time.
 // A re-run for the same execution finds its own lock and goes on. A dry run only reports
 // whether another failover holds the lock.
-import { failoverStep, logger } from '../shared/failover/step-kit';
-import { parseFailoverRequest } from '../shared/failover/request';
+import { failoverStep, logger } from '../runtime/failover-step';
+import { parseFailoverRequest } from '#src/failover/request';
 
 export class FailoverAlreadyRunning extends Error {
   constructor(message: string) {

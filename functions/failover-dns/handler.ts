@@ -1,8 +1,8 @@
 // Repoints the Route 53 bootstrap record to the target ("repoint"), then, called from the
 // state machine's Wait loop, follows the change until INSYNC and reads the record back
 // ("status"). Clients resolve the new value once their cached answer's TTL runs out.
-import { changeInSync, desiredRecord, readBootstrapRecord, repointBootstrapRecord } from '../shared/dns/bootstrap-record';
-import { failoverStep, logger, type ExecutionState } from '../shared/failover/step-kit';
+import { changeInSync, desiredRecord, readBootstrapRecord, repointBootstrapRecord } from '#src/dns/bootstrap-record';
+import { failoverStep, logger, type ExecutionState } from '../runtime/failover-step';
 
 export class DnsChangeTimedOut extends Error {
   constructor(changeId: string, polls: number) {

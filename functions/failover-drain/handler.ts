@@ -1,7 +1,7 @@
 // Planned switchover: one look at whether replication has drained. The state machine calls
 // it in a Wait loop; after failover.drainTimeoutSeconds it fails with DrainTimedOut.
-import { DrainTimedOut, drainStatus } from '../shared/failover/drain';
-import { failoverStep, logger, type ExecutionState } from '../shared/failover/step-kit';
+import { DrainTimedOut, drainStatus } from '#src/failover/drain';
+import { failoverStep, logger, type ExecutionState } from '../runtime/failover-step';
 
 export const handler = failoverStep<ExecutionState>(async ({ request }, kit) => {
   const timeoutSeconds = kit.config.failover.drainTimeoutSeconds;

@@ -1,9 +1,9 @@
 // Last state of every execution, successful or not: records the new active side (after a
 // successful failover), releases the lock and publishes the report (EventBridge event + SNS
 // message). Each part is idempotent, so a re-run repeats nothing harmful.
-import { publishOutcome } from '../shared/failover/notify';
-import { failoverReport } from '../shared/failover/report';
-import { failoverStep, logger, type ExecutionState } from '../shared/failover/step-kit';
+import { publishOutcome } from '#src/failover/notify';
+import { failoverReport } from '#src/failover/report';
+import { failoverStep, logger, type ExecutionState } from '../runtime/failover-step';
 
 interface FinishEvent extends ExecutionState {
   /** Set on the failure path: the named failed state and the step's error. */

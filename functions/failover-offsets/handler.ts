@@ -2,10 +2,10 @@
 // record fingerprints; failing back, groups on replicas of the target's own topics go home
 // through the reverse flow's offset syncs), unplanned from checkpoints with duplicate windows. The payload
 // carries a summary; the complete per-partition plan is logged.
-import { commitConsumerOffsets, planConsumerOffsets } from '../shared/failover/consumer-offsets';
-import { summarizeOffsetSync } from '../shared/failover/report';
-import { failoverStep, logger, type ExecutionState } from '../shared/failover/step-kit';
-import { toJson } from '../shared/json';
+import { commitConsumerOffsets, planConsumerOffsets } from '#src/failover/consumer-offsets';
+import { summarizeOffsetSync } from '#src/failover/report';
+import { failoverStep, logger, type ExecutionState } from '../runtime/failover-step';
+import { toJson } from '#src/json';
 
 export const handler = failoverStep<ExecutionState>(async ({ request }, kit) => {
   const flow = kit.flow(request);

@@ -1,9 +1,9 @@
 // Preflight of the failover workflow: target reachable, topics replicated with their
 // partition counts, the flow's connectors present, replication flowing (planned), not
 // already failed over, and the RPO estimate the report leads with.
-import { readBootstrapRecord } from '../shared/dns/bootstrap-record';
-import { preflight, publishedRpo } from '../shared/failover/preflight';
-import { failoverStep, logger, type ExecutionState } from '../shared/failover/step-kit';
+import { readBootstrapRecord } from '#src/dns/bootstrap-record';
+import { preflight, publishedRpo } from '#src/failover/preflight';
+import { failoverStep, logger, type ExecutionState } from '../runtime/failover-step';
 
 /** How far back the probes' published RPO is trusted when the source cannot be measured. */
 const PUBLISHED_RPO_WINDOW_MS = 15 * 60_000;

@@ -1,8 +1,8 @@
 // Halts the flow's MM2 connectors (source, checkpoint, heartbeat) over the Connect REST
 // API: pause in a planned switchover, stop in an unplanned failover. Succeeds only when
 // every connector and task reports the new state.
-import { haltReplication } from '../shared/failover/replication-control';
-import { failoverStep, logger, type ExecutionState } from '../shared/failover/step-kit';
+import { haltReplication } from '#src/failover/replication-control';
+import { failoverStep, logger, type ExecutionState } from '../runtime/failover-step';
 
 export const handler = failoverStep<ExecutionState>(async ({ request }, kit) => {
   const flow = kit.flow(request);

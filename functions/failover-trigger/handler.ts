@@ -11,11 +11,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import { requiredEnv } from '../shared/env';
-import { estateConfig } from '../shared/estate-config';
-import { FailoverState } from '../shared/failover/failover-state';
-import { publishOutcome } from '../shared/failover/notify';
-import { decideOnAlarm } from '../shared/failover/trigger';
+import { requiredEnv } from '../runtime/env';
+import { estateConfig } from '../runtime/estate-config';
+import { FailoverState } from '#src/failover/failover-state';
+import { publishOutcome } from '#src/failover/notify';
+import { decideOnAlarm } from '#src/failover/trigger';
 
 const logger = new Logger();
 const tracer = new Tracer();

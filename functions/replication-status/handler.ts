@@ -7,11 +7,11 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import { findFlow } from '../../lib/config/estate';
-import { estateConfig } from '../shared/estate-config';
-import { estateKafka } from '../shared/kafka/connection';
-import { flowStatus, type FlowStatus } from '../shared/replication-status';
-import { SecretReader } from '../shared/secrets';
+import { findFlow } from '#src/config/estate';
+import { estateConfig } from '../runtime/estate-config';
+import { estateKafka } from '#src/kafka/connection';
+import { flowStatus, type FlowStatus } from '#src/replication-status';
+import { SecretReader } from '#src/secrets';
 
 const logger = new Logger();
 const tracer = new Tracer();

@@ -1,13 +1,13 @@
 // Produces one batch of backed-up partitions into the target until done or until the
 // Lambda deadline nears; the state machine runs it again until it reports done.
-import { deadlineMargin } from '../shared/backup/backup-copy';
-import { copyPartitions } from '../shared/backup/restore-copy';
-import type { PartitionRef } from '../shared/backup/restore-plan';
-import { RestoreSource } from '../shared/backup/restore-source';
-import { logger, restoreStep } from '../shared/backup/restore-step';
-import { producerFor } from '../shared/kafka/connection';
-import { secrets } from '../shared/workflow-step';
-import { findCluster } from '../../lib/config/estate';
+import { deadlineMargin } from '#src/backup/backup-copy';
+import { copyPartitions } from '#src/backup/restore-copy';
+import type { PartitionRef } from '#src/backup/restore-plan';
+import { RestoreSource } from '#src/backup/restore-source';
+import { logger, restoreStep } from '../runtime/restore-step';
+import { producerFor } from '#src/kafka/connection';
+import { secrets } from '../runtime/workflow-step';
+import { findCluster } from '#src/config/estate';
 
 interface CopyEvent {
   restoreId: string;

@@ -1,8 +1,8 @@
 // Last state of the restore workflow: reads the restored counts back, restores consumer
 // group offsets if asked, and reports.
-import { finishRestore } from '../shared/backup/restore-finish';
-import { RestoreSource } from '../shared/backup/restore-source';
-import { logger, restoreStep } from '../shared/backup/restore-step';
+import { finishRestore } from '#src/backup/restore-finish';
+import { RestoreSource } from '#src/backup/restore-source';
+import { logger, restoreStep } from '../runtime/restore-step';
 
 export const handler = restoreStep<{ restoreId: string }>(async (event, kit) => {
   const item = await kit.state.require(event.restoreId);

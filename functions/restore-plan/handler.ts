@@ -1,11 +1,11 @@
 // First state of the restore workflow: validates the input (bad input changes nothing),
 // checks it against the backup and the target cluster, creates the target topics and
 // records the restore; a dry run only reports what a restore would do.
-import { planRestore } from '../shared/backup/restore-plan';
-import { parseRestoreRequest, restoreIdOf } from '../shared/backup/restore-request';
-import { RestoreSource } from '../shared/backup/restore-source';
-import { logger, restoreStep } from '../shared/backup/restore-step';
-import { toJson } from '../shared/json';
+import { planRestore } from '#src/backup/restore-plan';
+import { parseRestoreRequest, restoreIdOf } from '#src/backup/restore-request';
+import { RestoreSource } from '#src/backup/restore-source';
+import { logger, restoreStep } from '../runtime/restore-step';
+import { toJson } from '#src/json';
 
 interface PlanEvent {
   input: unknown;

@@ -7,9 +7,9 @@
 // record the group had not read is read at home.
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { Kafka } from 'kafkajs';
-import { ensureTopic } from '../../functions/shared/kafka/topics';
-import { ReplicationPolicy } from '../../functions/shared/mm2/replication-policy';
-import { flowName, type EstateConfig, type FlowConfig } from '../../lib/config/schema';
+import { ensureTopic } from '#src/kafka/topics';
+import { ReplicationPolicy } from '#src/mm2/replication-policy';
+import { flowName, type EstateConfig, type FlowConfig } from '#src/config/schema';
 import { recordCluster } from '../bootstrap-record';
 import { labSh, type LabInfo } from '../estate';
 import type { LocalControlPlane } from '../local-control-plane';

@@ -13,7 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { EstateConfig } from '../config/schema';
+import type { EstateConfig } from '#src/config/schema';
 
 /** An estate that backs up. */
 export type BackupEstate = EstateConfig & { backup: NonNullable<EstateConfig['backup']> };

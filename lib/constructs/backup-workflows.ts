@@ -14,7 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
-import { authSecretArns, findCluster } from '../config/estate';
+import { authSecretArns, findCluster } from '#src/config/estate';
 import { backupVaultPlacement, BackupVault, remoteVaultAccess, vaultAccess, type BackupEstate, type BackupVaultAccess } from './backup-vault';
 import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
 import { kafkaDrTable } from './kafka-dr-table';

@@ -11,8 +11,8 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { EstateConfig } from '../config/schema';
-import { ESTATE_CONFIG_ENV } from '../config/env';
+import type { EstateConfig } from '#src/config/schema';
+import { ESTATE_CONFIG_ENV } from '#src/environment';
 import { projectRoot } from '../paths';
 import { sourceFingerprint } from './source-fingerprint';
 

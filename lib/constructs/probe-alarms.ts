@@ -4,9 +4,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { CANARY_TOPIC, flowName, type EstateConfig, type FlowConfig } from '../config/schema';
-import { flowAlarmName, primaryDownAlarmName } from '../alarm-names';
-import { Metric, NEVER_SECONDS, type MetricSpec } from '../metrics';
+import { CANARY_TOPIC, flowName, type EstateConfig, type FlowConfig } from '#src/config/schema';
+import { flowAlarmName, primaryDownAlarmName } from '#src/alarm-names';
+import { Metric, NEVER_SECONDS, type MetricSpec } from '#src/metrics';
 import { probeMetric, type DimensionValues, type ProbeStatistic } from './probe-metrics';
 
 /**

@@ -4,8 +4,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { flowName, type EstateConfig, type FlowConfig } from '../config/schema';
-import { Metric, type MetricSpec } from '../metrics';
+import { flowName, type EstateConfig, type FlowConfig } from '#src/config/schema';
+import { Metric, type MetricSpec } from '#src/metrics';
 import type { FlowAlarms } from './probe-alarms';
 import { probeMetric, type DimensionValues, type ProbeStatistic } from './probe-metrics';
 

@@ -3,7 +3,7 @@
 // probes write.
 import type { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { Dimension, METRICS_NAMESPACE, type MetricSpec, type MetricUnit } from '../metrics';
+import { Dimension, METRICS_NAMESPACE, type MetricSpec, type MetricUnit } from '#src/metrics';
 
 const UNITS: Record<MetricUnit, cloudwatch.Unit> = {
   Seconds: cloudwatch.Unit.SECONDS,

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { projectRoot } from '../paths';
 
 const SOURCE_DIRS = ['functions', 'lib', 'src'];
-const SOURCE_FILES = ['package-lock.json', 'tsconfig.json'];
+const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json'];
 
 let memo: string | undefined;
 

@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type { EstateConfig } from '../config/schema';
+import type { EstateConfig } from '#src/config/schema';
 import type { KafkaDrFunction } from './kafka-dr-function';
 
 /** Errors the steps throw for conditions worth retrying (functions/shared/workflow-step.ts), and Lambda's own. */

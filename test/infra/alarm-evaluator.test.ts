@@ -1,8 +1,8 @@
 // The lab's alarm evaluator: CloudWatch's M-of-N and missing-data rules, composite rules,
 // and the alarms read from the template the CDK app synthesizes.
 import { evaluateMetricAlarm, parseAlarmRule, TemplateAlarms, type MetricAlarmDefinition } from '../../lab/alarm-evaluator';
-import { primaryDownAlarmName } from '../../lib/alarm-names';
-import { loadEstateConfigFile } from '../../lib/config/load';
+import { primaryDownAlarmName } from '#src/alarm-names';
+import { loadEstateConfigFile } from '#src/config/load';
 import { synthControlPlane } from '../support/template';
 
 const alarm = (over: Partial<MetricAlarmDefinition> = {}): MetricAlarmDefinition => ({

@@ -6,9 +6,9 @@ import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildApp } from '../../lib/app';
-import { ESTATE_CONFIG_ENV } from '../../lib/config/env';
-import { loadEstateConfigFile } from '../../lib/config/load';
-import { ControlPlaneOutput } from '../../lib/stack-outputs';
+import { ESTATE_CONFIG_ENV } from '#src/environment';
+import { loadEstateConfigFile } from '#src/config/load';
+import { ControlPlaneOutput } from '#src/stack-outputs';
 import { labPythonTool } from '../support/lab-tools';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');

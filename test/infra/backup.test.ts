@@ -10,9 +10,9 @@ import { App, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { buildApp } from '../../lib/app';
-import { loadEstateConfigFile } from '../../lib/config/load';
-import { parseEstateConfig } from '../../lib/config/parse';
-import type { EstateConfig } from '../../lib/config/schema';
+import { loadEstateConfigFile } from '#src/config/load';
+import { parseEstateConfig } from '#src/config/parse';
+import type { EstateConfig } from '#src/config/schema';
 import { labPythonTool } from '../support/lab-tools';
 import { allows, definitionOf, functionOf, joined, only, principalsAllowed, resourcesOf, statementsOf, synthControlPlane, type Asl, type AslState } from '../support/template';
 

@@ -3,10 +3,10 @@
 // and the workflow functions' permissions, synthesized from the annotated example estate.
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { primaryDownAlarmName } from '../../lib/alarm-names';
-import { loadEstateConfigFile } from '../../lib/config/load';
-import { parseEstateConfig } from '../../lib/config/parse';
-import type { EstateConfig } from '../../lib/config/schema';
+import { primaryDownAlarmName } from '#src/alarm-names';
+import { loadEstateConfigFile } from '#src/config/load';
+import { parseEstateConfig } from '#src/config/parse';
+import type { EstateConfig } from '#src/config/schema';
 import { definitionOf, functionOf, joined, only, principalsAllowed, reachable, resourcesAllowed, statementsOf, successors, synthControlPlane, type Asl, type AslState, type Rule } from '../support/template';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');

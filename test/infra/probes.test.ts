@@ -7,11 +7,11 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { buildApp } from '../../lib/app';
-import { loadEstateConfigFile } from '../../lib/config/load';
-import { parseEstateConfig } from '../../lib/config/parse';
-import { flowName, type EstateConfig, type FlowConfig } from '../../lib/config/schema';
+import { loadEstateConfigFile } from '#src/config/load';
+import { parseEstateConfig } from '#src/config/parse';
+import { flowName, type EstateConfig, type FlowConfig } from '#src/config/schema';
 import { flowAlarmDefinitions } from '../../lib/constructs/probe-alarms';
-import { Metric, METRICS_NAMESPACE } from '../../lib/metrics';
+import { Metric, METRICS_NAMESPACE } from '#src/metrics';
 import { actionsOf, functionOf, joined, only, statementsOf, synthControlPlane } from '../support/template';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');

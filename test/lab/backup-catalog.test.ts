@@ -5,10 +5,10 @@
 // overlaps), each of which validate must name.
 import { randomUUID } from 'node:crypto';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { BackupBucket } from '../../functions/shared/backup/bucket';
-import { describeBackup, listBackups, validateBackup } from '../../functions/shared/backup/catalog';
-import { manifestKey, segmentKey, type Gap, type GroupOffsets, type Manifest, type SegmentRef } from '../../functions/shared/backup/manifest';
-import { encodedRecordSize, encodeSegment, type BackupRecord } from '../../functions/shared/backup/segment';
+import { BackupBucket } from '#src/backup/bucket';
+import { describeBackup, listBackups, validateBackup } from '#src/backup/catalog';
+import { manifestKey, segmentKey, type Gap, type GroupOffsets, type Manifest, type SegmentRef } from '#src/backup/manifest';
+import { encodedRecordSize, encodeSegment, type BackupRecord } from '#src/backup/segment';
 import { readLabInfo, useLabAws } from '../../lab/estate';
 
 const T0 = Date.parse('2026-11-28T00:00:00Z');

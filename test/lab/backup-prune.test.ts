@@ -3,11 +3,11 @@
 // incremental backup inherited stay — the live backup still restores record by record — and
 // Object Lock has the last word over anything still locked.
 import { PutObjectRetentionCommand, S3Client } from '@aws-sdk/client-s3';
-import { BackupBucket } from '../../functions/shared/backup/bucket';
-import { manifestKey, segmentKey } from '../../functions/shared/backup/manifest';
-import { pruneExpiredBackups } from '../../functions/shared/backup/prune';
-import { encodeSegment } from '../../functions/shared/backup/segment';
-import { readRanges, partitionEnds, wholeTopic } from '../../functions/shared/kafka/topic-reader';
+import { BackupBucket } from '#src/backup/bucket';
+import { manifestKey, segmentKey } from '#src/backup/manifest';
+import { pruneExpiredBackups } from '#src/backup/prune';
+import { encodeSegment } from '#src/backup/segment';
+import { readRanges, partitionEnds, wholeTopic } from '#src/kafka/topic-reader';
 import { backupRig } from '../support/backup';
 import { ensureTopic, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 

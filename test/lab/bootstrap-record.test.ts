@@ -2,7 +2,7 @@
 // estate, the SDK v3 client): the record is read back, a second repoint to the same side writes
 // nothing, and the change reports INSYNC.
 import { Route53Client } from '@aws-sdk/client-route-53';
-import { changeInSync, readBootstrapRecord, repointBootstrapRecord } from '../../functions/shared/dns/bootstrap-record';
+import { changeInSync, readBootstrapRecord, repointBootstrapRecord } from '#src/dns/bootstrap-record';
 import { labContext } from '../support/lab';
 
 it('repoints the bootstrap record to dc2 and back, idempotently, reading back each time', async () => {

@@ -1,8 +1,8 @@
 // A consumer group that commits on dc1 yields a checkpoint on dc2 that our decoder reads
 // exactly as MM2's own CheckpointFormatter prints it; offset syncs and heartbeats likewise.
 import type { Kafka } from 'kafkajs';
-import { partitionEnds, readRanges, wholeTopic } from '../../functions/shared/kafka/topic-reader';
-import { decodeCheckpoint, decodeHeartbeat, decodeOffsetSync } from '../../functions/shared/mm2/records';
+import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
+import { decodeCheckpoint, decodeHeartbeat, decodeOffsetSync } from '#src/mm2/records';
 import { mm2Formatter } from '../../lab/mm2-formatter';
 import { formatCheckpoint, formatHeartbeat, formatOffsetSync } from '../support/mm2-format';
 import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab';

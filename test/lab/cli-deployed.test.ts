@@ -12,7 +12,7 @@ import { startAndFollow } from '../../bin/cli/execution-history';
 import type { StepEvent } from '../../bin/cli/control-plane';
 import { localControlPlane } from '../../lab/local-control-plane';
 import { withReverseFlow } from '../../lab/reverse-flow';
-import { controlPlaneStackName, ControlPlaneOutput } from '../../lib/stack-outputs';
+import { controlPlaneStackName, ControlPlaneOutput } from '#src/stack-outputs';
 import { cli } from '../support/cli';
 import { ensureTopic, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 

@@ -7,7 +7,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { recordCluster, resetReplication } from '../../lab/bootstrap-record';
 import { retireReverseTopics, withReverseFlow, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
 import { consumeCommitting, topicRecords } from '../../lab/traffic';
-import type { EstateConfig } from '../../lib/config/schema';
+import type { EstateConfig } from '#src/config/schema';
 import { cli } from '../support/cli';
 import { replicaCreated } from '../support/failover';
 import { ensureTopic, labContext, sendRecords, spacedRecords, uniqueName, type LabContext } from '../support/lab';

@@ -1,6 +1,6 @@
 // Pausing MM2's source connector through our Connect REST client stops replication for
 // real; resuming starts it again.
-import { ConnectClient, ConnectError } from '../../functions/shared/connect/client';
+import { ConnectClient, ConnectError } from '#src/connect/client';
 import { recordCount } from '../../lab/traffic';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 

@@ -3,12 +3,12 @@
 // its duplicate window contains the exact position; offsets never move backwards and
 // groups active on dc2 are left alone.
 import type { Kafka } from 'kafkajs';
-import { findFlow } from '../../lib/config/estate';
-import { closing, estateFetchers } from '../../functions/shared/kafka/connection';
-import { readRanges } from '../../functions/shared/kafka/topic-reader';
-import { commitConsumerOffsets, isSynced, planConsumerOffsets, type ConsumerOffsetClients } from '../../functions/shared/failover/consumer-offsets';
-import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
-import { SecretReader } from '../../functions/shared/secrets';
+import { findFlow } from '#src/config/estate';
+import { closing, estateFetchers } from '#src/kafka/connection';
+import { readRanges } from '#src/kafka/topic-reader';
+import { commitConsumerOffsets, isSynced, planConsumerOffsets, type ConsumerOffsetClients } from '#src/failover/consumer-offsets';
+import { readCheckpoints } from '#src/mm2/internal-topics';
+import { SecretReader } from '#src/secrets';
 import { ensureTopic, eventually, labContext, sendRecords, uniqueName } from '../support/lab';
 
 async function valueAt(kafka: Kafka, topic: string, partition: number, offset: bigint): Promise<string | undefined> {

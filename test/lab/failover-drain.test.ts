@@ -1,11 +1,11 @@
 // The planned switchover's drain check on what holds it and what must not: a transactional
 // topic's trailing commit marker (MM2 copies records, never markers) does not count as
 // unreplicated, and a group whose checkpoint lags its commit is reported without holding it.
-import { ConnectClient } from '../../functions/shared/connect/client';
-import { closing, estateFetchers } from '../../functions/shared/kafka/connection';
-import { drainStatus } from '../../functions/shared/failover/drain';
-import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
-import { SecretReader } from '../../functions/shared/secrets';
+import { ConnectClient } from '#src/connect/client';
+import { closing, estateFetchers } from '#src/kafka/connection';
+import { drainStatus } from '#src/failover/drain';
+import { readCheckpoints } from '#src/mm2/internal-topics';
+import { SecretReader } from '#src/secrets';
 import { replicaCreated } from '../support/failover';
 import { ensureTopic, eventually, labContext, sendRecords, uniqueName } from '../support/lab';
 

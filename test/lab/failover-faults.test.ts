@@ -16,12 +16,12 @@ import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-ro
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Consumer } from 'kafkajs';
-import { ConnectClient } from '../../functions/shared/connect/client';
-import type { ExecutionState } from '../../functions/shared/failover/step-kit';
-import { committedOffsetList, committedOffsets, groupPartitionKey } from '../../functions/shared/kafka/group-offsets';
-import { partitionStates } from '../../functions/shared/kafka/partition-state';
-import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
-import { parseEstateConfig } from '../../lib/config/parse';
+import { ConnectClient } from '#src/connect/client';
+import type { ExecutionState } from '../../functions/runtime/failover-step';
+import { committedOffsetList, committedOffsets, groupPartitionKey } from '#src/kafka/group-offsets';
+import { partitionStates } from '#src/kafka/partition-state';
+import { readCheckpoints } from '#src/mm2/internal-topics';
+import { parseEstateConfig } from '#src/config/parse';
 import { eventually, ensureTopic, labContext, uniqueName } from '../support/lab';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
 import { route53Faults, type Route53Faults } from '../support/route53-faults';

@@ -2,7 +2,7 @@
 // decide, so the tests race real requests and read the table back.
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { FailoverState, type ActiveSide, type LockHolder } from '../../functions/shared/failover/failover-state';
+import { FailoverState, type ActiveSide, type LockHolder } from '#src/failover/failover-state';
 import { createTable } from '../support/tables';
 import { labContext, uniqueName } from '../support/lab';
 

@@ -9,9 +9,9 @@ import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FailoverState } from '../../functions/shared/failover/failover-state';
-import { publishOutcome, type FailoverOutcome } from '../../functions/shared/failover/notify';
-import { primaryDownAlarmName } from '../../lib/alarm-names';
+import { FailoverState } from '#src/failover/failover-state';
+import { publishOutcome, type FailoverOutcome } from '#src/failover/notify';
+import { primaryDownAlarmName } from '#src/alarm-names';
 import { eventually, labContext, uniqueName } from '../support/lab';
 import { labArn } from '../../lab/template-resources';
 import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';

@@ -3,9 +3,9 @@
 // the group from its checkpoints and repoints the record. A consumer on dc2 then re-reads
 // only records inside the windows the report announced, and what is lost is exactly what
 // the probe reported plus what was written after it ran.
-import { ConnectClient } from '../../functions/shared/connect/client';
-import { readRanges } from '../../functions/shared/kafka/topic-reader';
-import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
+import { ConnectClient } from '#src/connect/client';
+import { readRanges } from '#src/kafka/topic-reader';
+import { readCheckpoints } from '#src/mm2/internal-topics';
 import { killLabComponent, labSh } from '../../lab/estate';
 import { eventually, ensureTopic, uniqueName } from '../support/lab';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';

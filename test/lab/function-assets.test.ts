@@ -5,8 +5,8 @@
 // This is the test that was red while every Kafka bundle died at import (native.wasm read
 // from outside the asset) and every bundle lacked its estate configuration.
 import { buildApp } from '../../lib/app';
-import { loadEstateConfigFile } from '../../lib/config/load';
-import type { EstateConfig } from '../../lib/config/schema';
+import { loadEstateConfigFile } from '#src/config/load';
+import type { EstateConfig } from '#src/config/schema';
 import { projectRoot } from '../../lib/paths';
 import { labApp } from '../../lab/lab-app';
 import { LambdaInvocationError } from '../../lab/lambda/local-function';

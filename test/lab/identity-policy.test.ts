@@ -1,7 +1,7 @@
 // The lag probe under MM2's IdentityReplicationPolicy (remote topics keep their names):
 // the lab runs a second source connector for topics "ident-*" with that policy.
-import { ConnectClient } from '../../functions/shared/connect/client';
-import { runLagProbe, type LagReport } from '../../functions/shared/probes/lag-probe';
+import { ConnectClient } from '#src/connect/client';
+import { runLagProbe, type LagReport } from '#src/probes/lag-probe';
 import { identityFlow } from '../../lab/estate';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 

@@ -3,11 +3,11 @@
 // resuming brings them back; losing dc1 is published as unreachable with growing
 // heartbeat age — the "primary down" condition.
 import { spawnSync } from 'node:child_process';
-import { ConnectClient } from '../../functions/shared/connect/client';
-import { runLagProbe, type LagReport } from '../../functions/shared/probes/lag-probe';
+import { ConnectClient } from '#src/connect/client';
+import { runLagProbe, type LagReport } from '#src/probes/lag-probe';
 import { killLabComponent } from '../../lab/estate';
 import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
-import { Metric } from '../../lib/metrics';
+import { Metric } from '#src/metrics';
 import { latestMetric } from '../support/cloudwatch';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 

@@ -1,7 +1,7 @@
 // The lab is real: records produced on dc1 over SASL_SSL/SCRAM (credentials fetched from
 // the emulated Secrets Manager) reach dc2 through MM2, byte for byte.
 import type { KafkaMessage } from 'kafkajs';
-import { partitionEnds, readRanges, wholeTopic } from '../../functions/shared/kafka/topic-reader';
+import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
 import { eventually, ensureTopic, labContext } from '../support/lab';
 
 interface Seen {

@@ -3,11 +3,11 @@
 // dc2 never go back (cycle detection). Also MM2's own group offset sync on dc1 -> dc2,
 // switched on and off again.
 import type { Kafka, KafkaMessage, Message } from 'kafkajs';
-import { partitionKey } from '../../functions/shared/kafka/partition-state';
-import { newestRecords, partitionEnds, readRanges, wholeTopic } from '../../functions/shared/kafka/topic-reader';
-import { readCheckpoints } from '../../functions/shared/mm2/internal-topics';
-import { decodeHeartbeat } from '../../functions/shared/mm2/records';
-import { flowStatus } from '../../functions/shared/replication-status';
+import { partitionKey } from '#src/kafka/partition-state';
+import { newestRecords, partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
+import { readCheckpoints } from '#src/mm2/internal-topics';
+import { decodeHeartbeat } from '#src/mm2/records';
+import { flowStatus } from '#src/replication-status';
 import { retireReverseTopics, reverseFlow, setMm2GroupOffsetSync, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 

@@ -1,6 +1,6 @@
 // The replication status the quick start prints: real topics mirrored, a fresh heartbeat,
 // and reachability reported (not thrown) when a cluster is gone.
-import { flowStatus } from '../../functions/shared/replication-status';
+import { flowStatus } from '#src/replication-status';
 import { localControlPlane } from '../../lab/local-control-plane';
 import { labContext } from '../support/lab';
 

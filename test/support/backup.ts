@@ -1,10 +1,10 @@
 // The backup and restore workflows of the local control plane (lab/local-control-plane.ts):
 // as the CDK app synthesizes them, their functions' bundles run as Lambda runs them, sharing one state table and
 // one Object Lock bucket in the emulator, so a restore reads what the backup wrote.
-import type { BackupBucket } from '../../functions/shared/backup/bucket';
+import type { BackupBucket } from '#src/backup/bucket';
 import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
 import type { LocalExecution, LocalWorkflow, RunOptions } from '../../lab/local-state-machine';
-import type { EstateConfig } from '../../lib/config/schema';
+import type { EstateConfig } from '#src/config/schema';
 import { labContext, type LabContext } from './lab';
 
 export interface BackupRig {

@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Message } from 'kafkajs';
 import { labEstate, readLabInfo, type LabInfo } from '../../lab/estate';
-import type { EstateConfig } from '../../lib/config/schema';
+import type { EstateConfig } from '#src/config/schema';
 import type { Admin } from '@platformatic/kafka';
-import { closing, estateAdmins, estateKafka } from '../../functions/shared/kafka/connection';
-import { SecretReader } from '../../functions/shared/secrets';
+import { closing, estateAdmins, estateKafka } from '#src/kafka/connection';
+import { SecretReader } from '#src/secrets';
 
 export interface LabContext {
   lab: LabInfo;
@@ -41,7 +41,7 @@ export function uniqueName(prefix: string): string {
 }
 
 export { eventually } from '../../lab/sample-estate';
-export { ensureTopic } from '../../functions/shared/kafka/topics';
+export { ensureTopic } from '#src/kafka/topics';
 
 /** Produces the records (acks=all) with a producer of its own. */
 export async function sendRecords(kafka: Kafka, topic: string, messages: Message[]): Promise<void> {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp } from '../../lib/app';
-import type { EstateConfig } from '../../lib/config/schema';
+import type { EstateConfig } from '#src/config/schema';
 
 export type Resources = Record<string, any>;
 

@@ -1,6 +1,6 @@
 // The manifest: a valid one parses as written; anything else is refused with every problem
 // and the path of the field at fault, so an operator can tell a damaged object from a bug.
-import { backupIdSchema, CorruptManifestError, manifestKey, parseManifest, segmentKey, type Manifest } from '../../functions/shared/backup/manifest';
+import { backupIdSchema, CorruptManifestError, manifestKey, parseManifest, segmentKey, type Manifest } from '#src/backup/manifest';
 
 const OBJECT = 's3://kafka-dr-backups/backups/20261128T031500Z-a1b2c3/manifest.json';
 

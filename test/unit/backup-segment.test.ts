@@ -1,7 +1,7 @@
 // The segment format (docs/backup-format.md): what goes in comes out byte for byte, and any
 // damage to a stored object is refused with an error naming the object.
 import { crc32 } from 'node:zlib';
-import { CorruptSegmentError, decodeSegment, encodedRecordSize, encodeSegment, readSegmentHeader, type BackupRecord, type Compression } from '../../functions/shared/backup/segment';
+import { CorruptSegmentError, decodeSegment, encodedRecordSize, encodeSegment, readSegmentHeader, type BackupRecord, type Compression } from '#src/backup/segment';
 
 const OBJECT = 'segments/dc1/orders/0/00000000000000000000-20261128T031500Z-a1b2c3.kdrs';
 const HEADER_BYTES = 48;

@@ -1,13 +1,13 @@
 // The bandwidth probe's arithmetic: rates from two snapshots (retention, recreated and new
 // topics), headroom, backlog and catch-up ETA, the samples it publishes, and a run that
 // reaches no cluster.
-import type { FlowConfig } from '../../lib/config/schema';
-import { Metric, NEVER_SECONDS } from '../../lib/metrics';
-import { bandwidthMetricSamples } from '../../functions/shared/probes/bandwidth-metrics';
-import { backlogBytes, catchUpEtaSeconds, headroom, median, peakOf, rateBetween, topicDelta, topicTotals } from '../../functions/shared/probes/bandwidth-math';
-import { emptyBandwidthReport, runBandwidthProbe, type BandwidthReport } from '../../functions/shared/probes/bandwidth-probe';
-import type { BandwidthState, SideSnapshot, TopicTotals } from '../../functions/shared/probes/probe-state';
-import { partitionKey, type PartitionState } from '../../functions/shared/kafka/partition-state';
+import type { FlowConfig } from '#src/config/schema';
+import { Metric, NEVER_SECONDS } from '#src/metrics';
+import { bandwidthMetricSamples } from '#src/probes/bandwidth-metrics';
+import { backlogBytes, catchUpEtaSeconds, headroom, median, peakOf, rateBetween, topicDelta, topicTotals } from '#src/probes/bandwidth-math';
+import { emptyBandwidthReport, runBandwidthProbe, type BandwidthReport } from '#src/probes/bandwidth-probe';
+import type { BandwidthState, SideSnapshot, TopicTotals } from '#src/probes/probe-state';
+import { partitionKey, type PartitionState } from '#src/kafka/partition-state';
 
 const totals = (end: number, start: number, bytes: number): TopicTotals => ({ end: BigInt(end), start: BigInt(start), bytes: BigInt(bytes) });
 const side = (at: number, topics: Record<string, TopicTotals>): SideSnapshot => ({ at, topics: new Map(Object.entries(topics)) });

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { estateJsonSchema } from '../../lib/config/json-schema';
-import { parseEstateConfigText } from '../../lib/config/load';
-import { EstateConfigError, parseEstateConfig } from '../../lib/config/parse';
-import { flowName } from '../../lib/config/schema';
+import { estateJsonSchema } from '#src/config/json-schema';
+import { parseEstateConfigText } from '#src/config/load';
+import { EstateConfigError, parseEstateConfig } from '#src/config/parse';
+import { flowName } from '#src/config/schema';
 
 const exampleText = readFileSync('config/estate.example.yaml', 'utf8');
 const example = (): Record<string, any> => parse(exampleText);

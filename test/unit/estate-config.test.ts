@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { ESTATE_CONFIG_ENV } from '../../lib/config/env';
-import { estateConfig } from '../../functions/shared/estate-config';
+import { ESTATE_CONFIG_ENV } from '#src/environment';
+import { estateConfig } from '../../functions/runtime/estate-config';
 
 describe('a Lambda reading its estate configuration at start', () => {
   afterEach(() => Reflect.deleteProperty(process.env, ESTATE_CONFIG_ENV));

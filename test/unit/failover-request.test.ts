@@ -1,8 +1,8 @@
 // The failover execution input: every problem reported at once, by field, before anything
 // is touched; an unknown flow names the flows there are and, for a missing reverse flow,
 // what to set up.
-import { loadEstateConfigFile } from '../../lib/config/load';
-import { InvalidFailoverInput, parseFailoverRequest } from '../../functions/shared/failover/request';
+import { loadEstateConfigFile } from '#src/config/load';
+import { InvalidFailoverInput, parseFailoverRequest } from '#src/failover/request';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');
 const execution = { name: 'rehearsal-1', startedAt: '2026-11-28T01:00:00.000Z' };

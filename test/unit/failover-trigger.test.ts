@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { ActiveSide } from '../../functions/shared/failover/failover-state';
-import { outcomeSubject } from '../../functions/shared/failover/notify';
-import { decideOnAlarm, failoverExecutionName, type TriggerDecision } from '../../functions/shared/failover/trigger';
-import { primaryDownAlarmName } from '../../lib/alarm-names';
-import { parseEstateConfig } from '../../lib/config/parse';
-import type { EstateConfig } from '../../lib/config/schema';
+import type { ActiveSide } from '#src/failover/failover-state';
+import { outcomeSubject } from '#src/failover/notify';
+import { decideOnAlarm, failoverExecutionName, type TriggerDecision } from '#src/failover/trigger';
+import { primaryDownAlarmName } from '#src/alarm-names';
+import { parseEstateConfig } from '#src/config/parse';
+import type { EstateConfig } from '#src/config/schema';
 
 const example = parse(readFileSync('config/estate.example.yaml', 'utf8'));
 const estate = (failover: Partial<EstateConfig['failover']> = {}): EstateConfig =>

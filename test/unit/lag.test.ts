@@ -1,5 +1,5 @@
-import type { PartitionState } from '../../functions/shared/kafka/partition-state';
-import { partitionLag, replicatedTo, summarizeLag } from '../../functions/shared/probes/lag-probe';
+import type { PartitionState } from '#src/kafka/partition-state';
+import { partitionLag, replicatedTo, summarizeLag } from '#src/probes/lag-probe';
 
 const state = (topic: string, partition: number, earliest: bigint, latest: bigint, newest: number | null): PartitionState => ({ topic, partition, earliest, latest, newestTimestamp: newest });
 

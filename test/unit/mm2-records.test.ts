@@ -2,7 +2,7 @@
 // captured by `npx tsx lab/capture-mm2-records.ts`), each paired with the line MM2's own
 // formatter printed for it.
 import { readFileSync } from 'node:fs';
-import { decodeCheckpoint, decodeHeartbeat, decodeOffsetSync, encodeCheckpoint, Mm2RecordError } from '../../functions/shared/mm2/records';
+import { decodeCheckpoint, decodeHeartbeat, decodeOffsetSync, encodeCheckpoint, Mm2RecordError } from '#src/mm2/records';
 import { formatCheckpoint, formatHeartbeat, formatOffsetSync } from '../support/mm2-format';
 
 interface Vector {

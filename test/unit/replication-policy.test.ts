@@ -1,4 +1,4 @@
-import { ReplicationPolicy, topicFilter } from '../../functions/shared/mm2/replication-policy';
+import { ReplicationPolicy, topicFilter } from '#src/mm2/replication-policy';
 
 describe('MM2 replication policy naming', () => {
   it('prefixes remote topics under the default policy', () => {

@@ -1,7 +1,7 @@
 // The restore execution input: every problem reported at once, by field, before anything is
 // touched; the point in time to the millisecond; the restore id that lets a re-run continue.
-import { loadEstateConfigFile } from '../../lib/config/load';
-import { InvalidRestoreInput, parseRestoreRequest, restoreIdOf, RestoreRefused, targetTopic } from '../../functions/shared/backup/restore-request';
+import { loadEstateConfigFile } from '#src/config/load';
+import { InvalidRestoreInput, parseRestoreRequest, restoreIdOf, RestoreRefused, targetTopic } from '#src/backup/restore-request';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');
 const [cluster] = config.clusters.map((c) => c.name);

@@ -1,0 +1,154 @@
+// Produces a batch of backed-up partitions into the target, each in offset order, segment
+// by segment, to the same partition number, with key, value (null: tombstone), headers and
+// timestamp (CreateTime) as backed up, headers in their order (null values included, which
+// kafkajs cannot write). Idempotent producer, acks=all, one send in flight per partition: what lands in a target partition is always a prefix of the records the
+// restore takes, so what it already produced is simply `end offset - base`, and a killed or
+// timed-out copy resumes after exactly that many — no duplicate, no gap.
+//
+// A segment is verified whole before any record of it is produced; a corrupt one stops
+// every partition of the batch and fails the restore (CorruptSegment).
+import { ProduceAcks, type Admin, type MessageToProduce, type Producer } from '@platformatic/kafka';
+import { partitionStates } from '#src/kafka/partition-state';
+import { CorruptSegmentError, encodedRecordSize, type BackupRecord } from './segment';
+import type { PartitionRef } from './restore-plan';
+import { targetTopic } from './restore-request';
+import { coverage, type RestoreSource } from './restore-source';
+import { baseKey, type RestoreItem } from './restore-state';
+
+/** One produce request per partition stays well under the brokers' default message.max.bytes (1 MiB). */
+const SEND_MAX_BYTES = 512 * 1024;
+const SEND_MAX_RECORDS = 2000;
+
+export interface CopyClients {
+  source: RestoreSource;
+  item: RestoreItem;
+  /** Clients of the target cluster. */
+  admin: Admin;
+  producer: Producer;
+  /** True when the invocation must stop starting work (its Lambda deadline nears); each partition still makes one send. */
+  outOfTime: () => boolean;
+}
+
+export interface PartitionCopy {
+  topic: string;
+  targetTopic: string;
+  partition: number;
+  /** Records produced by this invocation. */
+  records: number;
+  bytes: number;
+  /** Segments read by this invocation. */
+  segments: number;
+  done: boolean;
+}
+
+export interface CopyResult {
+  done: boolean;
+  records: number;
+  bytes: number;
+  segments: number;
+  partitions: PartitionCopy[];
+}
+
+function message(topic: string, partition: number, record: BackupRecord): MessageToProduce {
+  return {
+    topic,
+    partition,
+    key: record.key ?? undefined,
+    value: record.value ?? undefined,
+    // Buffer keys: every header is its own entry, repeated names included, in the record's order.
+    headers: new Map(record.headers.map(([name, value]) => [Buffer.from(name, 'utf8'), value as Buffer])),
+    timestamp: record.timestamp,
+  };
+}
+
+/** The records in produce requests of bounded size, each with its bytes. */
+function* sends(records: BackupRecord[]): Generator<{ chunk: BackupRecord[]; bytes: number }> {
+  let chunk: BackupRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = encodedRecordSize(record);
+    if (chunk.length > 0 && (bytes + size > SEND_MAX_BYTES || chunk.length === SEND_MAX_RECORDS)) {
+      yield { chunk, bytes };
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(record);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield { chunk, bytes };
+}
+
+export async function copyPartitions(partitions: PartitionRef[], clients: CopyClients): Promise<CopyResult> {
+  const { source, item, producer } = clients;
+  const request = item.request;
+  const targets = [...new Set(partitions.map((p) => targetTopic(request, p.topic)))];
+  const ends = new Map((await partitionStates(clients.admin, targets)).map((s) => [`${s.topic}/${s.partition}`, Number(s.latest)]));
+  let stop = false;
+
+  const copyOne = async ({ topic, partition }: PartitionRef): Promise<PartitionCopy> => {
+    const target = targetTopic(request, topic);
+    const where = `${target} partition ${partition} on ${request.targetCluster}`;
+    const progress: PartitionCopy = { topic, targetTopic: target, partition, records: 0, bytes: 0, segments: 0, done: false };
+    const base = item.bases[baseKey(topic, partition)];
+    const end = ends.get(`${target}/${partition}`);
+    if (base === undefined) throw new Error(`restore ${item.restoreId} has no base for ${topic} partition ${partition}: its plan did not cover it; start the restore again with its input`);
+    if (end === undefined || end < base) {
+      throw new Error(
+        `${where} ${end === undefined ? 'does not exist' : `ends at offset ${end}`}, below the offset ${base} it had when restore ${item.restoreId} began: the topic was deleted or recreated meanwhile. Delete it, delete item restore#${item.restoreId} from the backup state table, and restore again`,
+      );
+    }
+    // Records of this restore already in the partition: the first `skip` the restore takes.
+    let skip = end - base;
+    const segments = source.partition(topic, partition).segments.filter((ref) => coverage(ref, source.pointInTime) !== 'none');
+    // The next segment's object downloads while this one is produced (bytes only: decoded records are several times larger).
+    let prefetched: { key: string; object: Promise<Buffer> } | undefined;
+    for (const [i, ref] of segments.entries()) {
+      if (coverage(ref, source.pointInTime) === 'all' && skip >= ref.recordCount) {
+        skip -= ref.recordCount;
+        continue;
+      }
+      if (stop || (progress.records > 0 && clients.outOfTime())) return progress;
+      const object = prefetched?.key === ref.key ? prefetched.object : undefined;
+      const next = segments[i + 1];
+      prefetched = next && { key: next.key, object: source.fetch(next) };
+      // Its failure is raised when it is used (or never, if the copy stops first).
+      prefetched?.object.catch(() => undefined);
+      let records: BackupRecord[];
+      try {
+        records = await source.restorableRecords(ref, object);
+      } catch (err) {
+        if (err instanceof CorruptSegmentError) stop = true;
+        throw err;
+      }
+      progress.segments += 1;
+      const rest = records.slice(Math.min(skip, records.length));
+      skip -= records.length - rest.length;
+      for (const { chunk, bytes } of sends(rest)) {
+        if (stop || (progress.records > 0 && clients.outOfTime())) return progress;
+        await producer.send({ acks: ProduceAcks.ALL, messages: chunk.map((r) => message(target, partition, r)) });
+        progress.records += chunk.length;
+        progress.bytes += bytes;
+      }
+    }
+    if (skip > 0) {
+      throw new Error(
+        `${where} holds ${skip} records more past its base ${base} than restore ${item.restoreId} takes from the backup: something else produced into it during the restore; check the topic's records before using it`,
+      );
+    }
+    progress.done = true;
+    return progress;
+  };
+
+  const settled = await Promise.allSettled(partitions.map(copyOne));
+  const failures = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as Error] : []));
+  // A corrupt segment is the failure to report: it is why the other partitions stopped.
+  if (failures.length) throw failures.find((f) => f instanceof CorruptSegmentError) ?? failures[0];
+  const copied = settled.map((s) => (s as PromiseFulfilledResult<PartitionCopy>).value);
+  return {
+    done: copied.every((p) => p.done),
+    records: copied.reduce((n, p) => n + p.records, 0),
+    bytes: copied.reduce((n, p) => n + p.bytes, 0),
+    segments: copied.reduce((n, p) => n + p.segments, 0),
+    partitions: copied,
+  };
+}

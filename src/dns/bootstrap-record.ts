@@ -1,0 +1,80 @@
+// The Route 53 bootstrap record clients connect through: read it, repoint it to a
+// cluster's value (UPSERT, skipped when it already points there, so a re-run changes
+// nothing), and follow the change until Route 53 reports it INSYNC. Waiting between
+// polls is the caller's (a Step Functions Wait state), never a sleep here.
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  ListResourceRecordSetsCommand,
+  type ResourceRecordSet,
+  type Route53Client,
+} from '@aws-sdk/client-route-53';
+import type { EstateConfig } from '#src/config/schema';
+
+type Dns = EstateConfig['dns'];
+
+export interface BootstrapRecord {
+  name: string;
+  type: string;
+  ttl: number | null;
+  values: string[];
+}
+
+export interface Repoint {
+  cluster: string;
+  before: BootstrapRecord | null;
+  after: BootstrapRecord;
+  /** null when the record already pointed at the cluster: nothing was written. */
+  changeId: string | null;
+}
+
+const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`);
+
+/** The record as it must read when `cluster` is the active side. */
+export function desiredRecord(dns: Dns, cluster: string): BootstrapRecord {
+  const values = dns.values[cluster];
+  if (!values) throw new Error(`no DNS value for cluster ${cluster}: add dns.values.${cluster} to the estate file`);
+  return { name: fqdn(dns.recordName), type: dns.type, ttl: dns.ttl, values: [...values] };
+}
+
+/** The cluster whose configured value the record holds, or null (absent, or pointing elsewhere). */
+export function clusterOf(dns: Dns, record: BootstrapRecord | null): string | null {
+  if (!record) return null;
+  const values = JSON.stringify([...record.values].sort());
+  return Object.entries(dns.values).find(([, v]) => JSON.stringify([...v].sort()) === values)?.[0] ?? null;
+}
+
+export async function readBootstrapRecord(route53: Route53Client, dns: Dns): Promise<BootstrapRecord | null> {
+  const out = await route53.send(
+    new ListResourceRecordSetsCommand({ HostedZoneId: dns.hostedZoneId, StartRecordName: dns.recordName, StartRecordType: dns.type, MaxItems: 1 }),
+  );
+  const found: ResourceRecordSet | undefined = out.ResourceRecordSets?.find((r) => r.Name === fqdn(dns.recordName) && r.Type === dns.type);
+  if (!found) return null;
+  return { name: fqdn(dns.recordName), type: dns.type, ttl: found.TTL ?? null, values: (found.ResourceRecords ?? []).flatMap((r) => (r.Value ? [r.Value] : [])) };
+}
+
+const samePointing = (a: BootstrapRecord | null, b: BootstrapRecord) =>
+  a !== null && a.ttl === b.ttl && JSON.stringify([...a.values].sort()) === JSON.stringify([...b.values].sort());
+
+export async function repointBootstrapRecord(route53: Route53Client, dns: Dns, cluster: string, comment: string): Promise<Repoint> {
+  const after = desiredRecord(dns, cluster);
+  const before = await readBootstrapRecord(route53, dns);
+  if (samePointing(before, after)) return { cluster, before, after, changeId: null };
+  const out = await route53.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: dns.hostedZoneId,
+      ChangeBatch: {
+        Comment: comment,
+        Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: after.name, Type: dns.type, TTL: dns.ttl, ResourceRecords: after.values.map((Value) => ({ Value })) } }],
+      },
+    }),
+  );
+  const changeId = out.ChangeInfo?.Id;
+  if (!changeId) throw new Error(`Route 53 accepted the change of ${after.name} in zone ${dns.hostedZoneId} but returned no change id to follow`);
+  return { cluster, before, after, changeId };
+}
+
+export async function changeInSync(route53: Route53Client, changeId: string): Promise<boolean> {
+  const out = await route53.send(new GetChangeCommand({ Id: changeId }));
+  return out.ChangeInfo?.Status === 'INSYNC';
+}

@@ -1,0 +1,153 @@
+// Preflight: the checks that must pass before a failover changes anything, and the RPO
+// estimate the report leads with. Refusals say what is wrong and what to do about it.
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Admin } from '@platformatic/kafka';
+import type { Kafka } from 'kafkajs';
+import type { EstateConfig, FlowConfig } from '#src/config/schema';
+import { Metric } from '#src/metrics';
+import { latestPublishedEach } from '#src/cloudwatch/latest';
+import { ConnectError, type ConnectClient } from '#src/connect/client';
+import { clusterOf, type BootstrapRecord } from '#src/dns/bootstrap-record';
+import { partitionCounts, partitionStates } from '#src/kafka/partition-state';
+import { HEARTBEATS_TOPIC, ReplicationPolicy } from '#src/mm2/replication-policy';
+import { measureFlowLag, reachable, sourceTopics } from '#src/probes/lag-probe';
+import type { ActiveSide } from './failover-state';
+import type { FailoverRequest } from './request';
+
+export class PreflightFailed extends Error {
+  constructor(problems: string[]) {
+    super(`preflight refused the failover, nothing was changed: ${problems.join('; ')}`);
+    this.name = 'PreflightFailed';
+  }
+}
+
+export interface RpoEstimate {
+  /** measured: both clusters read now; published: the probes' newest metrics; unknown: neither was available. */
+  method: 'measured' | 'published' | 'unknown';
+  rpoMs: number | null;
+  unreplicatedRecords: number | null;
+  /** When the estimate was made (published: when the probe measured it). */
+  at: string | null;
+  topics?: { topic: string; unreplicatedRecords: number; rpoMs: number }[];
+}
+
+export interface PreflightReport {
+  reachable: { source: boolean; target: boolean };
+  /** The side clients use now: the state table's record, else where the bootstrap record points. */
+  activeBefore: { cluster: string | null; from: 'state' | 'dns' | 'unknown'; since?: string };
+  topicsChecked: number;
+  heartbeatAgeMs: number | null;
+  connectors: { connector: string; state: string }[];
+  rpo: RpoEstimate;
+  warnings: string[];
+}
+
+export interface PreflightDeps {
+  admin: (cluster: string) => Promise<Admin>;
+  kafka: (cluster: string) => Promise<Kafka>;
+  connect: ConnectClient;
+  activeSide: () => Promise<ActiveSide | null>;
+  bootstrapRecord: () => Promise<BootstrapRecord | null>;
+  /** The probes' newest published RPO and unreplicated records for the flow. */
+  publishedRpo: () => Promise<RpoEstimate>;
+  now?: () => number;
+}
+
+export async function preflight(request: FailoverRequest, flow: FlowConfig, config: EstateConfig, deps: PreflightDeps): Promise<PreflightReport> {
+  const now = deps.now ?? Date.now;
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const policy = ReplicationPolicy.of(flow);
+  const [source, target] = await Promise.all([reachable(deps.admin(flow.source)), reachable(deps.admin(flow.target))]);
+  if (!target) throw new PreflightFailed([`target cluster ${flow.target} is unreachable: clients cannot be moved there; check the cluster and the control plane's network path to it`]);
+  if (!source && request.mode === 'planned') {
+    problems.push(`source cluster ${flow.source} is unreachable: a planned switchover needs it to drain and translate offsets exactly; run an unplanned failover if ${flow.source} is gone`);
+  }
+
+  const [state, record] = await Promise.all([deps.activeSide(), deps.bootstrapRecord()]);
+  const dnsSide = clusterOf(config.dns, record);
+  const activeBefore: PreflightReport['activeBefore'] = state
+    ? { cluster: state.cluster, from: 'state', since: state.since }
+    : { cluster: dnsSide, from: dnsSide ? 'dns' : 'unknown' };
+  if (state && dnsSide && state.cluster !== dnsSide) warnings.push(`the state table says ${state.cluster} is active but the bootstrap record points at ${dnsSide}`);
+  // A failover interrupted after its DNS change is completed by a re-run of the same execution.
+  const resuming = state?.executionName === request.executionName;
+  if (activeBefore.cluster === flow.target && !resuming) {
+    problems.push(`${flow.target} is already the active side${state ? ` (since ${state.since}, execution ${state.executionName})` : ' (the bootstrap record points there)'}: nothing to fail over; to move clients back run the reverse flow ${flow.target}->${flow.source}`);
+  }
+  if (request.trigger && state) {
+    const cooldownEnds = Date.parse(state.since) + config.failover.cooldownMinutes * 60_000;
+    if (now() < cooldownEnds) problems.push(`automatic failover suppressed: the last failover (${state.executionName}) was at ${state.since}, within the ${config.failover.cooldownMinutes}-minute cooldown`);
+  }
+
+  const connectors: PreflightReport['connectors'] = [];
+  for (const name of Object.values(flow.mm2.connectors)) {
+    try {
+      const status = await deps.connect.status(name);
+      connectors.push({ connector: name, state: status.connector.state });
+      if (status.connector.state === 'FAILED' || status.tasks.some((t) => t.state === 'FAILED')) warnings.push(`MM2 connector ${name} has FAILED tasks`);
+    } catch (err) {
+      if (err instanceof ConnectError && err.transient) throw err; // retried by the state machine
+      if (err instanceof ConnectError && err.status === 404) {
+        problems.push(`replication ${flow.source}->${flow.target} is not set up: connector ${name} does not exist on ${deps.connect.url}; create the flow's MM2 connectors and let them catch up before failing over`);
+      } else {
+        problems.push(`cannot read MM2 connector ${name} on ${deps.connect.url}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  let heartbeatAgeMs: number | null = null;
+  const [heartbeat] = await partitionStates(target, [policy.remoteTopic(flow.source, HEARTBEATS_TOPIC)]);
+  if (heartbeat?.newestTimestamp != null) heartbeatAgeMs = Math.max(0, now() - heartbeat.newestTimestamp);
+  const staleMs = config.probes.thresholds.heartbeatStaleSeconds * 1000;
+  // Resuming, this execution halted the connectors itself: their heartbeats are meant to stop.
+  if (request.mode === 'planned' && !resuming && (heartbeatAgeMs === null || heartbeatAgeMs > staleMs)) {
+    problems.push(
+      `replication ${flow.source}->${flow.target} is not flowing: ${heartbeatAgeMs === null ? 'no MM2 heartbeat has reached' : `the newest MM2 heartbeat is ${Math.round(heartbeatAgeMs / 1000)} s old on`} ${flow.target}; check the flow's connectors and wait for it to catch up`,
+    );
+  }
+
+  let topicsChecked = 0;
+  let rpo: RpoEstimate;
+  if (source) {
+    const topics = await sourceTopics(source, flow, policy);
+    const [sourceCounts, targetCounts] = await Promise.all([partitionCounts(source, topics), partitionCounts(target, topics.map((t) => policy.remoteTopic(flow.source, t)))]);
+    for (const topic of topics) {
+      const remote = policy.remoteTopic(flow.source, topic);
+      const want = sourceCounts.get(topic);
+      const have = targetCounts.get(remote);
+      if (have === undefined) problems.push(`topic ${topic} has no replica ${remote} on ${flow.target}: MM2 has not created it yet`);
+      else if (have !== want) problems.push(`topic ${topic} has ${want} partitions on ${flow.source} but ${remote} has ${have} on ${flow.target}: consumers would lose partitions; let MM2 sync the partition count`);
+    }
+    topicsChecked = topics.length;
+    const lag = await measureFlowLag(flow, { admin: source, kafka: await deps.kafka(flow.source) }, { admin: target, kafka: await deps.kafka(flow.target) });
+    rpo = {
+      method: 'measured',
+      rpoMs: lag.rpoMs,
+      unreplicatedRecords: Number(lag.unreplicatedRecords),
+      at: new Date(now()).toISOString(),
+      topics: lag.topics.filter((t) => t.unreplicatedRecords > 0n).map((t) => ({ topic: t.topic, unreplicatedRecords: Number(t.unreplicatedRecords), rpoMs: t.rpoMs })),
+    };
+  } else {
+    warnings.push(`source ${flow.source} unreachable: topics were not compared, the RPO is the probes' last published estimate`);
+    rpo = await deps.publishedRpo();
+  }
+  if (problems.length > 0) throw new PreflightFailed(problems);
+  return { reachable: { source: source !== undefined, target: true }, activeBefore, topicsChecked, heartbeatAgeMs, connectors, rpo, warnings };
+}
+
+/** The probes' newest Rpo and UnreplicatedRecords of the flow published since `since`. */
+export async function publishedRpo(cloudwatch: CloudWatchClient, flow: string, since: Date): Promise<RpoEstimate> {
+  const [rpo, unreplicated] = await latestPublishedEach(
+    cloudwatch,
+    [Metric.Rpo, Metric.UnreplicatedRecords].map((metric) => ({ metric, dimensions: { Flow: flow } })),
+    since,
+  );
+  if (!rpo && !unreplicated) return { method: 'unknown', rpoMs: null, unreplicatedRecords: null, at: null };
+  return {
+    method: 'published',
+    rpoMs: rpo ? rpo.value * 1000 : null,
+    unreplicatedRecords: unreplicated?.value ?? null,
+    at: (rpo?.at ?? unreplicated?.at ?? new Date(0)).toISOString(),
+  };
+}
