@@ -13,15 +13,14 @@ import { estateAdmins, estateKafka } from '#src/kafka/connection';
 import { SecretReader } from '#src/secrets';
 import { labEstate } from '../lab/estate';
 import { eventually } from '../lab/sample-estate';
-import { ReplicationPolicy } from '#src/mm2/replication-policy';
+import { flowOf } from '#src/flow';
 
 const { values } = parseArgs({ options: { topics: { type: 'string', default: '100' }, partitions: { type: 'string', default: '100' }, child: { type: 'boolean', default: false } } });
 const topicCount = Number(values.topics);
 const partitionsPerTopic = Number(values.partitions);
 const topics = Array.from({ length: topicCount }, (_, i) => `bench-${partitionsPerTopic}p-${String(i).padStart(4, '0')}`);
 const config = await labEstate();
-const baseFlow = config.flows[0]!;
-const flow = { ...baseFlow, topics: { include: [`bench-${partitionsPerTopic}p-.*`, 'kafka-dr-canary'], exclude: [] } };
+const flow = flowOf({ ...config.flows[0]!, topics: { include: [`bench-${partitionsPerTopic}p-.*`, 'kafka-dr-canary'], exclude: [] } });
 const secrets = new SecretReader();
 const kafkaFor = estateKafka(config.clusters, secrets, { requestTimeoutMs: 30_000, retries: 10 });
 const adminFor = estateAdmins(config.clusters, secrets, { requestTimeoutMs: 30_000 });
@@ -64,7 +63,6 @@ async function ensureBenchTopics(): Promise<void> {
 }
 
 async function naiveReference(): Promise<number> {
-  const policy = ReplicationPolicy.of(flow);
   const source = (await kafkaFor('dc1')).admin();
   const target = (await kafkaFor('dc2')).admin();
   await Promise.all([source.connect(), target.connect()]);
@@ -72,7 +70,7 @@ async function naiveReference(): Promise<number> {
   let lagged = 0;
   for (const topic of topics) {
     const s = await source.fetchTopicOffsets(topic);
-    const t = await target.fetchTopicOffsets(policy.remoteTopic(flow.source, topic));
+    const t = await target.fetchTopicOffsets(flow.policy.remoteTopic(flow.source, topic));
     lagged += s.filter((p) => Number(p.high) !== Number(t.find((x) => x.partition === p.partition)?.high)).length;
   }
   const ms = performance.now() - started;
@@ -84,13 +82,12 @@ async function naiveReference(): Promise<number> {
 const total = topicCount * partitionsPerTopic;
 console.log(`preparing ${topicCount} topics x ${partitionsPerTopic} partitions = ${total} partitions on dc1 and their mirrors on dc2...`);
 await ensureBenchTopics();
-const policy = ReplicationPolicy.of(flow);
 await eventually('MM2 to mirror every bench topic', async () => {
   const admin = (await kafkaFor('dc2')).admin();
   await admin.connect();
   const have = new Set(await admin.listTopics());
   await admin.disconnect();
-  return topics.every((t) => have.has(policy.remoteTopic(flow.source, t))) ? true : undefined;
+  return topics.every((t) => have.has(flow.policy.remoteTopic(flow.source, t))) ? true : undefined;
 }, 600_000, 5000);
 
 const child = spawnSync(process.execPath, ['--max-old-space-size=200', '--import', 'tsx', 'bench/lag-probe.bench.ts', '--child', '--topics', String(topicCount), '--partitions', String(partitionsPerTopic)], { encoding: 'utf8', maxBuffer: 1 << 24 });

@@ -21,7 +21,8 @@ import { commitConsumerOffsets, planConsumerOffsets, type ConsumerOffsetClients 
 import { encodeCheckpoint } from '#src/mm2/records';
 import { ReplicationPolicy } from '#src/mm2/replication-policy';
 import { parseEstateConfig } from '#src/config/parse';
-import type { EstateConfig, FlowConfig } from '#src/config/schema';
+import type { EstateConfig } from '#src/config/schema';
+import { flowsOf, type Flow } from '#src/flow';
 import { projectRoot } from '../lib/paths';
 import { closeLabContext, ensureTopic, eventually, labContext, type LabContext } from '../test/support/lab';
 
@@ -177,7 +178,7 @@ function runReference(ctx: LabContext, classes: string): ReferenceRun {
 }
 
 /** The lab's estate plus the simulated source cluster and its flow to dc2. */
-function benchEstate(config: EstateConfig): { estate: EstateConfig; flow: FlowConfig } {
+function benchEstate(config: EstateConfig): { estate: EstateConfig; flow: Flow } {
   const labFlow = config.flows[0]!;
   const estate = parseEstateConfig(
     {
@@ -198,7 +199,7 @@ function benchEstate(config: EstateConfig): { estate: EstateConfig; flow: FlowCo
     },
     'the offset-sync bench estate',
   );
-  return { estate, flow: estate.flows.find((f) => f.source === SOURCE)! };
+  return { estate, flow: flowsOf(estate).find((f) => f.source === SOURCE)! };
 }
 
 /** Deletes the bench groups on dc2, so the next sync commits every offset afresh. */
@@ -237,7 +238,7 @@ async function verifyCommitted(kafka: Kafka): Promise<void> {
 }
 
 /** Plan + commit (with the module's own read-back), timed, after an untimed warm-up plan like the reference's first call. */
-async function runOurs(flow: FlowConfig, clients: ConsumerOffsetClients): Promise<{ planMs: number; commitMs: number }> {
+async function runOurs(flow: Flow, clients: ConsumerOffsetClients): Promise<{ planMs: number; commitMs: number }> {
   await planConsumerOffsets(flow, 'unplanned', clients);
   const started = performance.now();
   const plan = await planConsumerOffsets(flow, 'unplanned', clients);

@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import { CreateHostedZoneCommand, ListHostedZonesByNameCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { CreateSecretCommand, DescribeSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { parseEstateConfig } from '#src/config/parse';
-import { CANARY_TOPIC, type EstateConfig, type FlowConfig } from '#src/config/schema';
+import { CANARY_TOPIC, type EstateConfig } from '#src/config/schema';
+import { flowOf, type Flow } from '#src/flow';
 import { projectRoot } from '../lib/paths';
 
 interface LabCluster {
@@ -148,13 +149,13 @@ export async function labEstate(lab: LabInfo = readLabInfo()): Promise<EstateCon
 }
 
 /** The lab's second view of dc1 -> dc2: topics "ident-*" replicated under MM2's IdentityReplicationPolicy. */
-export function identityFlow(config: EstateConfig, lab: LabInfo): FlowConfig {
+export function identityFlow(config: EstateConfig, lab: LabInfo): Flow {
   const [flow] = config.flows;
   if (!flow) throw new Error('the lab estate has no flow');
-  return {
+  return flowOf({
     ...flow,
     topics: { include: ['ident-.*', CANARY_TOPIC], exclude: [] },
     replicationPolicy: { type: 'identity', separator: '.' },
     mm2: { ...flow.mm2, connectors: { ...flow.mm2.connectors, source: lab.connect.connectors.identitySource } },
-  };
+  });
 }

@@ -6,11 +6,11 @@
 import * as path from 'node:path';
 import { ConnectClient, ConnectError } from '#src/connect/client';
 import { closing, estateAdmins } from '#src/kafka/connection';
-import { ReplicationPolicy } from '#src/mm2/replication-policy';
 import { sourceTopics } from '#src/probes/lag-probe';
 import { SecretReader } from '#src/secrets';
 import { parseEstateConfig } from '#src/config/parse';
 import type { EstateConfig, FlowConfig } from '#src/config/schema';
+import { flowsOf, type Flow } from '#src/flow';
 import { labSh, type LabInfo } from './estate';
 import { eventually } from './sample-estate';
 
@@ -51,8 +51,8 @@ export function withReverseFlow(config: EstateConfig, lab: LabInfo): EstateConfi
 }
 
 /** The reverse flow dc2 -> dc1 of withReverseFlow. */
-export function reverseFlow(config: EstateConfig, lab: LabInfo): FlowConfig {
-  return withReverseFlow(config, lab).flows[1]!;
+export function reverseFlow(config: EstateConfig, lab: LabInfo): Flow {
+  return flowsOf(withReverseFlow(config, lab))[1]!;
 }
 
 /** Connect REST calls the shared ConnectClient has no use for: a connector's config and its tasks' configs. */
@@ -104,7 +104,7 @@ export async function retireReverseTopics(config: EstateConfig, lab: LabInfo): P
   const admins = closing(estateAdmins(config.clusters, new SecretReader()));
   try {
     const dc2 = await admins('dc2');
-    const topics = await sourceTopics(dc2, flow, ReplicationPolicy.of(flow));
+    const topics = await sourceTopics(dc2, flow);
     if (topics.length === 0) return;
     await dc2.deleteTopics({ topics });
     const dc1 = await admins('dc1');

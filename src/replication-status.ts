@@ -2,11 +2,11 @@
 // are the newest heartbeat and each consumer group's newest checkpoint on the target.
 // A cluster that cannot be reached is reported, never thrown: status must work in a disaster.
 import type { Kafka } from 'kafkajs';
-import type { EstateConfig, FlowConfig } from '#src/config/schema';
-import { flowName } from '#src/config/schema';
+import type { EstateConfig } from '#src/config/schema';
+import { flowsOf, type Flow } from '#src/flow';
 import { readCheckpoints } from '#src/mm2/internal-topics';
 import { decodeHeartbeat } from '#src/mm2/records';
-import { HEARTBEATS_TOPIC, ReplicationPolicy, topicFilter } from '#src/mm2/replication-policy';
+import { HEARTBEATS_TOPIC } from '#src/mm2/replication-policy';
 import { newestRecords, partitionEnds, readRanges } from '#src/kafka/topic-reader';
 
 export type KafkaFor = (cluster: string) => Promise<Kafka>;
@@ -82,10 +82,10 @@ async function reachableTopics(kafkaFor: KafkaFor, cluster: string, status: Flow
   }
 }
 
-export async function flowStatus(flow: FlowConfig, kafkaFor: KafkaFor, now: () => number = Date.now): Promise<FlowStatus> {
-  const policy = ReplicationPolicy.of(flow);
+export async function flowStatus(flow: Flow, kafkaFor: KafkaFor, now: () => number = Date.now): Promise<FlowStatus> {
+  const { policy } = flow;
   const status: FlowStatus = {
-    flow: flowName(flow),
+    flow: flow.name,
     reachable: { [flow.source]: false, [flow.target]: false },
     errors: [],
     topics: [],
@@ -94,9 +94,8 @@ export async function flowStatus(flow: FlowConfig, kafkaFor: KafkaFor, now: () =
   };
   const [source, target] = await Promise.all([reachableTopics(kafkaFor, flow.source, status), reachableTopics(kafkaFor, flow.target, status)]);
   if (source) {
-    const replicated = topicFilter(flow);
     status.topics = source.topics
-      .filter((t) => replicated(t) && !policy.isInternalTopic(t))
+      .filter((t) => flow.replicates(t) && !policy.isInternalTopic(t))
       .sort()
       .map((topic) => {
         const remoteTopic = policy.remoteTopic(flow.source, topic);
@@ -128,5 +127,5 @@ export async function flowStatus(flow: FlowConfig, kafkaFor: KafkaFor, now: () =
 }
 
 export function estateStatus(config: EstateConfig, kafkaFor: KafkaFor): Promise<FlowStatus[]> {
-  return Promise.all(config.flows.map((flow) => flowStatus(flow, kafkaFor)));
+  return Promise.all(flowsOf(config).map((flow) => flowStatus(flow, kafkaFor)));
 }

@@ -8,8 +8,8 @@
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { Kafka } from 'kafkajs';
 import { ensureTopic } from '#src/kafka/topics';
-import { ReplicationPolicy } from '#src/mm2/replication-policy';
-import { flowName, type EstateConfig, type FlowConfig } from '#src/config/schema';
+import type { EstateConfig } from '#src/config/schema';
+import { flowsOf, type Flow } from '#src/flow';
 import { recordCluster } from '../bootstrap-record';
 import { labSh, type LabInfo } from '../estate';
 import type { LocalControlPlane } from '../local-control-plane';
@@ -23,7 +23,7 @@ export interface FailbackLeg {
   config: EstateConfig;
   lab: LabInfo;
   plane: LocalControlPlane;
-  forward: FlowConfig;
+  forward: Flow;
   mode: 'planned' | 'unplanned';
   topic: string;
   /** The topic's partition count: on the target it gets as many, and so does its copy at home. */
@@ -61,7 +61,7 @@ const secondsSince = (t: number) => Number(((Date.now() - t) / 1000).toFixed(1))
 
 export async function failBack(leg: FailbackLeg, show: Display, mark: (what: string, line: string) => void): Promise<{ report: FailbackReport; checks: PromiseCheck[] }> {
   const { forward, topic, partitions, group, kafkaFor } = leg;
-  const reverse = leg.config.flows.find((f) => f.source === forward.target && f.target === forward.source);
+  const reverse = flowsOf(leg.config).find((f) => f.source === forward.target && f.target === forward.source);
   if (!reverse) throw new Error(`the drill's estate has no flow ${forward.target}->${forward.source} to fail back over`);
   const home = forward.source;
   const away = forward.target;
@@ -76,7 +76,7 @@ export async function failBack(leg: FailbackLeg, show: Display, mark: (what: str
   await retireReverseTopics(leg.config, leg.lab); // a backlog of earlier runs' topics would hold the drain
   await startReverseFlow();
   const reverseFlowSeconds = secondsSince(t);
-  mark('sourceBack', `${home} back, reverse flow ${flowName(reverse)} running`);
+  mark('sourceBack', `${home} back, reverse flow ${reverse.name} running`);
 
   // Clients on the target: producers write the application's topic there; the group reads
   // what was written while it ran, and the rest waits for it at home.
@@ -84,7 +84,7 @@ export async function failBack(leg: FailbackLeg, show: Display, mark: (what: str
   await ensureTopic(onAway, topic, partitions);
   const producing = await produceContinuously(onAway, topic, `${topic}-on-${away}`, { batch: 10, intervalMs: 50 });
   await producing.atLeast(leg.records / 2);
-  const replica = ReplicationPolicy.of(forward).remoteTopic(home, topic);
+  const replica = forward.policy.remoteTopic(home, topic);
   const reading = await consumeCommitting(onAway, group, [replica, topic]);
   await reading.until(leg.records / 2, 60_000);
   await reading.stop();
@@ -93,7 +93,7 @@ export async function failBack(leg: FailbackLeg, show: Display, mark: (what: str
   const readOnTarget = new Set([...leg.readOnTarget, ...reading.consumed.map((c) => c.value)]);
   mark('writtenOnTarget', `on ${away}: ${producing.ledger.length} records written to ${topic}, ${reading.consumed.length} read by ${group}`);
 
-  const copy = ReplicationPolicy.of(reverse).remoteTopic(away, topic);
+  const copy = reverse.policy.remoteTopic(away, topic);
   const homeKafka = await kafkaFor(home);
   const admin = homeKafka.admin();
   await admin.connect();
@@ -110,7 +110,7 @@ export async function failBack(leg: FailbackLeg, show: Display, mark: (what: str
 
   t = Date.now();
   const executionName = `drill-failback-${group}`;
-  const execution = await leg.plane.failover.run({ flow: flowName(reverse), mode: 'planned', reason: `kafka-dr drill: failback of ${group}` }, { name: executionName, waitTimeMs: 1000, asDefined: true });
+  const execution = await leg.plane.failover.run({ flow: reverse.name, mode: 'planned', reason: `kafka-dr drill: failback of ${group}` }, { name: executionName, waitTimeMs: 1000, asDefined: true });
   const failbackSeconds = secondsSince(t);
   const report = execution.output as { durationsMs?: Record<string, number>; summary?: string } | undefined;
   mark('failedBack', `FAILBACK ${execution.status} in ${failbackSeconds.toFixed(1)} s${execution.error ? `: ${execution.error} ${execution.cause}` : ''}`);
@@ -146,7 +146,7 @@ export async function failBack(leg: FailbackLeg, show: Display, mark: (what: str
   ];
   return {
     report: {
-      flow: flowName(reverse),
+      flow: reverse.name,
       executionName,
       status: execution.status,
       stepsMs: report?.durationsMs ?? {},

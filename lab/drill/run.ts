@@ -12,10 +12,9 @@ import { failoverExecutionName } from '#src/failover/trigger';
 import { estateKafka } from '#src/kafka/connection';
 import { ensureTopic } from '#src/kafka/topics';
 import { readCheckpoints } from '#src/mm2/internal-topics';
-import { ReplicationPolicy } from '#src/mm2/replication-policy';
 import { SecretReader } from '#src/secrets';
 import { primaryDownAlarmName } from '#src/alarm-names';
-import { flowName } from '#src/config/schema';
+import { flowsOf } from '#src/flow';
 import { projectRoot } from '../../lib/paths';
 import type { AlarmEvaluation } from '../alarm-evaluator';
 import { recordCluster, resetReplication } from '../bootstrap-record';
@@ -104,8 +103,8 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   const base = await labEstate(lab);
   // Failback needs the reverse flow in the estate (its connectors start with the failback leg).
   const config = options.failback ? withReverseFlow(base, lab) : base;
-  const flow = config.flows[0]!;
-  const name = flowName(flow);
+  const flow = flowsOf(config)[0]!;
+  const { name, policy } = flow;
   const plane = await localControlPlane(config);
   const kafkaFor = estateKafka(config.clusters, new SecretReader());
   const route53 = new Route53Client({});
@@ -115,7 +114,6 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   const run = randomUUID().slice(0, 6);
   const topic = `drill-orders-${run}`;
   const group = `drill-app-${run}`;
-  const policy = ReplicationPolicy.of(flow);
   const replica = policy.remoteTopic(flow.source, topic);
   const behindRecord = async (): Promise<{ cluster: string; kafka: Kafka }> => {
     const cluster = await recordCluster(route53, config);

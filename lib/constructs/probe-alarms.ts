@@ -4,7 +4,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { CANARY_TOPIC, flowName, type EstateConfig, type FlowConfig } from '#src/config/schema';
+import { CANARY_TOPIC, type EstateConfig, type FlowConfig } from '#src/config/schema';
+import type { Flow } from '#src/flow';
 import { flowAlarmName, primaryDownAlarmName } from '#src/alarm-names';
 import { Metric, NEVER_SECONDS, type MetricSpec } from '#src/metrics';
 import { probeMetric, type DimensionValues, type ProbeStatistic } from './probe-metrics';
@@ -43,11 +44,10 @@ export interface FlowAlarmDefinition {
 }
 
 /** What each alarm watches and when it fires, for one flow. Pure: no constructs. */
-export function flowAlarmDefinitions(config: EstateConfig, flow: FlowConfig): Record<FlowAlarmKey, FlowAlarmDefinition> {
+export function flowAlarmDefinitions(config: EstateConfig, flow: Flow): Record<FlowAlarmKey, FlowAlarmDefinition> {
   const t = config.probes.thresholds;
   const rate = config.probes.rateMinutes;
-  const name = flowName(flow);
-  const { source, target } = flow;
+  const { name, source, target } = flow;
   const onFlow = { Flow: name };
   const span = (periods: number) => `${periods} consecutive probe period(s) of ${rate} min`;
   const connectors = `MM2 connectors on ${flow.mm2.connectUrl} (${flow.mm2.connectors.source}, ${flow.mm2.connectors.heartbeat})`;
@@ -162,7 +162,7 @@ export function flowAlarmDefinitions(config: EstateConfig, flow: FlowConfig): Re
 
 export interface FlowAlarmsProps {
   config: EstateConfig;
-  flow: FlowConfig;
+  flow: Flow;
 }
 
 /** The alarms of one flow. */

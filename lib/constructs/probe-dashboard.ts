@@ -4,7 +4,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { flowName, type EstateConfig, type FlowConfig } from '#src/config/schema';
+import type { EstateConfig } from '#src/config/schema';
+import { flowsOf, type Flow } from '#src/flow';
 import { Metric, type MetricSpec } from '#src/metrics';
 import type { FlowAlarms } from './probe-alarms';
 import { probeMetric, type DimensionValues, type ProbeStatistic } from './probe-metrics';
@@ -37,18 +38,18 @@ export class ProbeDashboard extends Construct {
         height: 2,
       }),
     );
-    for (const flow of config.flows) {
-      const alarms = props.alarms[flowName(flow)];
-      if (!alarms) throw new Error(`no alarms for flow ${flowName(flow)}`);
+    for (const flow of flowsOf(config)) {
+      const alarms = props.alarms[flow.name];
+      if (!alarms) throw new Error(`no alarms for flow ${flow.name}`);
       for (const row of flowRows(config, flow, alarms)) this.dashboard.addWidgets(...row);
     }
   }
 }
 
-function flowRows(config: EstateConfig, flow: FlowConfig, alarms: FlowAlarms): cloudwatch.IWidget[][] {
+function flowRows(config: EstateConfig, flow: Flow, alarms: FlowAlarms): cloudwatch.IWidget[][] {
   const t = config.probes.thresholds;
   const period = Duration.minutes(config.probes.rateMinutes);
-  const name = flowName(flow);
+  const { name } = flow;
   const metric = (spec: MetricSpec, label: string, statistic: ProbeStatistic = 'Maximum', dimensions: DimensionValues = { Flow: name }) =>
     probeMetric(spec, dimensions, { statistic, period, label });
   const graph = (title: string, left: cloudwatch.IMetric[], extra: Partial<cloudwatch.GraphWidgetProps> = {}) =>

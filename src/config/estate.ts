@@ -1,7 +1,7 @@
 // Lookups over a validated estate. The schema guarantees names resolve, so a miss here is
 // a caller's bad input (an execution naming a flow that is not configured).
-import type { ClusterAuth, ClusterConfig, EstateConfig, FlowConfig } from './schema';
-import { flowName } from './schema';
+import { flowsOf, type Flow } from '#src/flow';
+import type { ClusterAuth, ClusterConfig, EstateConfig } from './schema';
 
 export function findCluster(config: EstateConfig, name: string): ClusterConfig {
   const cluster = config.clusters.find((c) => c.name === name);
@@ -9,9 +9,10 @@ export function findCluster(config: EstateConfig, name: string): ClusterConfig {
   return cluster;
 }
 
-export function findFlow(config: EstateConfig, name: string): FlowConfig {
-  const flow = config.flows.find((f) => flowName(f) === name);
-  if (!flow) throw new Error(`unknown flow "${name}": the estate has ${config.flows.map(flowName).join(', ')}`);
+export function findFlow(config: EstateConfig, name: string): Flow {
+  const flows = flowsOf(config);
+  const flow = flows.find((f) => f.name === name);
+  if (!flow) throw new Error(`unknown flow "${name}": the estate has ${flows.map((f) => f.name).join(', ')}`);
   return flow;
 }
 

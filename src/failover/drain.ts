@@ -3,10 +3,9 @@
 // record. Groups whose newest checkpoint lags their final position are reported.
 import type { Admin, Consumer } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
-import type { FlowConfig } from '#src/config/schema';
+import type { Flow } from '#src/flow';
 import { committedOffsetList, groupPartitionKey } from '#src/kafka/group-offsets';
 import { readCheckpoints } from '#src/mm2/internal-topics';
-import { ReplicationPolicy, topicFilter } from '#src/mm2/replication-policy';
 import { PartitionReader, positionKey } from '#src/kafka/partition-records';
 import { measureFlowLag, type PartitionLag } from '#src/probes/lag-probe';
 
@@ -34,11 +33,11 @@ export class DrainTimedOut extends Error {
 const FIRST = 20;
 
 export async function drainStatus(
-  flow: FlowConfig,
+  flow: Flow,
   clients: { admin: (cluster: string) => Promise<Admin>; kafka: (cluster: string) => Promise<Kafka>; fetcher: (cluster: string) => Promise<Consumer> },
   deadline: Date,
 ): Promise<DrainStatus> {
-  const policy = ReplicationPolicy.of(flow);
+  const { policy } = flow;
   const [sourceAdmin, targetAdmin, sourceKafka, targetKafka] = await Promise.all([clients.admin(flow.source), clients.admin(flow.target), clients.kafka(flow.source), clients.kafka(flow.target)]);
   const [lag, checkpoints] = await Promise.all([
     measureFlowLag(flow, { admin: sourceAdmin, kafka: sourceKafka }, { admin: targetAdmin, kafka: targetKafka }),
@@ -53,10 +52,9 @@ export async function drainStatus(
   // refreshes the checkpoint of a group that stopped consuming once it cannot translate its offset.
   const groups = [...new Set([...checkpoints.values()].map((c) => c.group))];
   const committed = await committedOffsetList(sourceAdmin, groups);
-  const replicated = topicFilter(flow);
   const checkpointed = new Map([...checkpoints.values()].map((c) => [groupPartitionKey(c.group, policy.sourceTopic(flow.source, c.topic), c.partition), c.upstreamOffset]));
   const uncovered = committed
-    .filter((c) => replicated(c.topic) && checkpointed.get(groupPartitionKey(c.group, c.topic, c.partition)) !== c.offset)
+    .filter((c) => flow.replicates(c.topic) && checkpointed.get(groupPartitionKey(c.group, c.topic, c.partition)) !== c.offset)
     .map((c) => {
       const at = checkpointed.get(groupPartitionKey(c.group, c.topic, c.partition));
       return `${c.group} ${c.topic}-${c.partition} at ${c.offset} (${at === undefined ? 'no checkpoint yet' : `checkpoint at ${at}`})`;

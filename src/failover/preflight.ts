@@ -3,13 +3,14 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Admin } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
-import type { EstateConfig, FlowConfig } from '#src/config/schema';
+import type { EstateConfig } from '#src/config/schema';
+import type { Flow } from '#src/flow';
 import { Metric } from '#src/metrics';
 import { latestPublishedEach } from '#src/cloudwatch/latest';
 import { ConnectError, type ConnectClient } from '#src/connect/client';
 import { clusterOf, type BootstrapRecord } from '#src/dns/bootstrap-record';
 import { partitionCounts, partitionStates } from '#src/kafka/partition-state';
-import { HEARTBEATS_TOPIC, ReplicationPolicy } from '#src/mm2/replication-policy';
+import { HEARTBEATS_TOPIC } from '#src/mm2/replication-policy';
 import { measureFlowLag, reachable, sourceTopics } from '#src/probes/lag-probe';
 import type { ActiveSide } from './failover-state';
 import type { FailoverRequest } from './request';
@@ -53,11 +54,11 @@ export interface PreflightDeps {
   now?: () => number;
 }
 
-export async function preflight(request: FailoverRequest, flow: FlowConfig, config: EstateConfig, deps: PreflightDeps): Promise<PreflightReport> {
+export async function preflight(request: FailoverRequest, flow: Flow, config: EstateConfig, deps: PreflightDeps): Promise<PreflightReport> {
   const now = deps.now ?? Date.now;
   const problems: string[] = [];
   const warnings: string[] = [];
-  const policy = ReplicationPolicy.of(flow);
+  const { policy } = flow;
   const [source, target] = await Promise.all([reachable(deps.admin(flow.source)), reachable(deps.admin(flow.target))]);
   if (!target) throw new PreflightFailed([`target cluster ${flow.target} is unreachable: clients cannot be moved there; check the cluster and the control plane's network path to it`]);
   if (!source && request.mode === 'planned') {
@@ -89,7 +90,7 @@ export async function preflight(request: FailoverRequest, flow: FlowConfig, conf
     } catch (err) {
       if (err instanceof ConnectError && err.transient) throw err; // retried by the state machine
       if (err instanceof ConnectError && err.status === 404) {
-        problems.push(`replication ${flow.source}->${flow.target} is not set up: connector ${name} does not exist on ${deps.connect.url}; create the flow's MM2 connectors and let them catch up before failing over`);
+        problems.push(`replication ${flow.name} is not set up: connector ${name} does not exist on ${deps.connect.url}; create the flow's MM2 connectors and let them catch up before failing over`);
       } else {
         problems.push(`cannot read MM2 connector ${name} on ${deps.connect.url}: ${(err as Error).message}`);
       }
@@ -103,14 +104,14 @@ export async function preflight(request: FailoverRequest, flow: FlowConfig, conf
   // Resuming, this execution halted the connectors itself: their heartbeats are meant to stop.
   if (request.mode === 'planned' && !resuming && (heartbeatAgeMs === null || heartbeatAgeMs > staleMs)) {
     problems.push(
-      `replication ${flow.source}->${flow.target} is not flowing: ${heartbeatAgeMs === null ? 'no MM2 heartbeat has reached' : `the newest MM2 heartbeat is ${Math.round(heartbeatAgeMs / 1000)} s old on`} ${flow.target}; check the flow's connectors and wait for it to catch up`,
+      `replication ${flow.name} is not flowing: ${heartbeatAgeMs === null ? 'no MM2 heartbeat has reached' : `the newest MM2 heartbeat is ${Math.round(heartbeatAgeMs / 1000)} s old on`} ${flow.target}; check the flow's connectors and wait for it to catch up`,
     );
   }
 
   let topicsChecked = 0;
   let rpo: RpoEstimate;
   if (source) {
-    const topics = await sourceTopics(source, flow, policy);
+    const topics = await sourceTopics(source, flow);
     const [sourceCounts, targetCounts] = await Promise.all([partitionCounts(source, topics), partitionCounts(target, topics.map((t) => policy.remoteTopic(flow.source, t)))]);
     for (const topic of topics) {
       const remote = policy.remoteTopic(flow.source, topic);

@@ -1,7 +1,8 @@
 // The failover execution's input, checked before anything is touched: a manual execution
 // is typed by a person under pressure, so every problem is reported at once, by field.
 import * as z from 'zod';
-import { flowName, type EstateConfig } from '#src/config/schema';
+import type { EstateConfig } from '#src/config/schema';
+import { flowsOf } from '#src/flow';
 import { inputProblems, InvalidWorkflowInput } from '#src/input-problems';
 
 const inputSchema = z
@@ -37,14 +38,15 @@ export function parseFailoverRequest(raw: unknown, config: EstateConfig, executi
     throw new InvalidFailoverInput(inputProblems(parsed.error));
   }
   const input = parsed.data;
-  const flow = config.flows.find((f) => flowName(f) === input.flow);
+  const flows = flowsOf(config);
+  const flow = flows.find((f) => f.name === input.flow);
   if (!flow) {
     const [source, target] = input.flow.split('->');
-    const reverse = config.flows.some((f) => f.source === target && f.target === source);
+    const reverse = flows.some((f) => f.source === target && f.target === source);
     const hint = reverse
       ? ` To fail back, set up reverse replication first: MM2 connectors ${input.flow} on a Connect cluster near ${target}, then add the flow to the estate file and redeploy.`
       : '';
-    throw new InvalidFailoverInput([`flow: unknown flow "${input.flow}": the estate has ${config.flows.map(flowName).join(', ')}.${hint}`]);
+    throw new InvalidFailoverInput([`flow: unknown flow "${input.flow}": the estate has ${flows.map((f) => f.name).join(', ')}.${hint}`]);
   }
   return { ...input, source: flow.source, target: flow.target, executionName: execution.name, startedAt: execution.startedAt };
 }

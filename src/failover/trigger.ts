@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { primaryDownAlarmName } from '#src/alarm-names';
-import { flowName, type EstateConfig } from '#src/config/schema';
+import type { EstateConfig } from '#src/config/schema';
+import { flowsOf } from '#src/flow';
 import type { ActiveSide } from './failover-state';
 
 export interface FailoverStartInput {
@@ -47,12 +48,13 @@ export function decideOnAlarm(event: unknown, config: EstateConfig, active: Acti
   const { id: eventId, detail } = parsed.data;
   const { alarmName, state } = detail;
   const executionName = failoverExecutionName(alarmName, state.timestamp);
-  const flow = config.flows.find((f) => primaryDownAlarmName(config.estate, f) === alarmName);
+  const flows = flowsOf(config);
+  const flow = flows.find((f) => primaryDownAlarmName(config.estate, f) === alarmName);
   if (!flow) {
-    const known = config.flows.map((f) => primaryDownAlarmName(config.estate, f)).join(', ');
+    const known = flows.map((f) => primaryDownAlarmName(config.estate, f)).join(', ');
     return { action: 'notify', executionName, why: `unknown alarm ${alarmName}: the primary-down alarms of estate ${config.estate} are ${known}; check the EventBridge rule's pattern` };
   }
-  const name = flowName(flow);
+  const { name } = flow;
   const notify = (why: string): TriggerDecision => ({ action: 'notify', flow: name, executionName, why });
   if (state.value !== 'ALARM') {
     return notify(`${alarmName} changed to ${state.value} at ${state.timestamp}: only ALARM starts a failover`);

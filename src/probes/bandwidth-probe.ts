@@ -9,10 +9,9 @@
 // (compressed as stored). A cluster that does not answer is reported, never thrown; what
 // could not be measured is left null (and unpublished).
 import type { Admin, Consumer } from '@platformatic/kafka';
-import { flowName, type FlowConfig } from '#src/config/schema';
+import type { Flow } from '#src/flow';
 import { partitionCounts, partitionSizes, partitionStates, type PartitionState } from '#src/kafka/partition-state';
 import { readOffsetSyncs } from '#src/mm2/internal-topics';
-import { ReplicationPolicy } from '#src/mm2/replication-policy';
 import { backlogBytes, catchUpEtaSeconds, headroom, peakOf, rateBetween, topicTotals, type Rate, type SkippedTopic } from './bandwidth-math';
 import { flowLag, reachable, sourceTopics, type LagProbeClients } from './lag-probe';
 import { linkPayload, metadataRttMs, timedTransfer, type Transfer } from './link-transfer';
@@ -89,10 +88,10 @@ export function emptyBandwidthReport(flow: string, at: number): BandwidthReport 
   };
 }
 
-export async function runBandwidthProbe(flow: FlowConfig, clients: BandwidthProbeClients, options: BandwidthProbeOptions): Promise<BandwidthReport> {
+export async function runBandwidthProbe(flow: Flow, clients: BandwidthProbeClients, options: BandwidthProbeOptions): Promise<BandwidthReport> {
   const now = options.now ?? Date.now;
-  const policy = ReplicationPolicy.of(flow);
-  const report = emptyBandwidthReport(flowName(flow), now());
+  const { policy } = flow;
+  const report = emptyBandwidthReport(flow.name, now());
   const attempt = <T>(what: string, work: () => Promise<T>): Promise<T | undefined> =>
     work().catch((err: unknown) => void report.errors.push(`${what}: ${(err as Error).message}`));
 
@@ -106,7 +105,7 @@ export async function runBandwidthProbe(flow: FlowConfig, clients: BandwidthProb
   if (!target) report.errors.push(`target cluster ${flow.target} unreachable`);
 
   // Demand and achieved rate: this run's snapshot of each side.
-  const topics = source ? await attempt(`listing topics on ${flow.source}`, () => sourceTopics(source, flow, policy)) : undefined;
+  const topics = source ? await attempt(`listing topics on ${flow.source}`, () => sourceTopics(source, flow)) : undefined;
   // Without the source, the remote topics are those of the previous target snapshot.
   const remoteTopics = topics?.map((t) => policy.remoteTopic(flow.source, t)) ?? [...(previous?.target?.topics.keys() ?? [])];
   const [sourceSide, targetSide] = await Promise.all([

@@ -5,10 +5,11 @@
 // in the disaster it exists to detect.
 import type { Admin } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
-import { CANARY_TOPIC, LINK_PROBE_TOPIC, flowName, type FlowConfig } from '#src/config/schema';
+import { CANARY_TOPIC, LINK_PROBE_TOPIC } from '#src/config/schema';
+import type { Flow } from '#src/flow';
 import { firstRecordTimestamps, partitionKey, partitionStates, type PartitionState } from '#src/kafka/partition-state';
 import { readOffsetSyncs } from '#src/mm2/internal-topics';
-import { HEARTBEATS_TOPIC, ReplicationPolicy, topicFilter } from '#src/mm2/replication-policy';
+import { HEARTBEATS_TOPIC } from '#src/mm2/replication-policy';
 import type { OffsetSync } from '#src/mm2/records';
 import { checkpointsByGroup } from '#src/replication-status';
 import { measureCanary, type CanaryResult } from './canary';
@@ -110,10 +111,9 @@ export async function reachable(admin: Promise<Admin>): Promise<Admin | undefine
 }
 
 /** The flow's replicated topics on the source, without MM2's and the probes' own topics. */
-export async function sourceTopics(admin: Admin, flow: FlowConfig, policy: ReplicationPolicy): Promise<string[]> {
-  const replicated = topicFilter(flow);
+export async function sourceTopics(admin: Admin, flow: Flow): Promise<string[]> {
   const topics = await admin.listTopics({ includeInternals: false });
-  return topics.filter((t) => replicated(t) && t !== CANARY_TOPIC && t !== LINK_PROBE_TOPIC && !policy.isInternalTopic(t)).sort();
+  return topics.filter((t) => flow.replicates(t) && t !== CANARY_TOPIC && t !== LINK_PROBE_TOPIC && !flow.policy.isInternalTopic(t)).sort();
 }
 
 /**
@@ -122,17 +122,16 @@ export async function sourceTopics(admin: Admin, flow: FlowConfig, policy: Repli
  * copied anything of yet.
  */
 export function flowLag(
-  flow: FlowConfig,
+  flow: Flow,
   sourceStates: PartitionState[],
   targetStates: PartitionState[],
   syncs: Map<string, OffsetSync>,
   firstTimestamps: Map<string, number> = new Map(),
 ): NonNullable<LagReport['lag']> {
-  const policy = ReplicationPolicy.of(flow);
   const targetByKey = new Map(targetStates.map((s) => [partitionKey(s.topic, s.partition), s]));
   return summarizeLag(
     sourceStates.map((s) => {
-      const remote = policy.remoteTopic(flow.source, s.topic);
+      const remote = flow.policy.remoteTopic(flow.source, s.topic);
       const key = partitionKey(s.topic, s.partition);
       return partitionLag(s, remote, targetByKey.get(partitionKey(remote, s.partition)), syncs.get(key), firstTimestamps.get(key));
     }),
@@ -140,9 +139,9 @@ export function flowLag(
 }
 
 /** The flow's lag now, measured on both clusters (both must be reachable). */
-export async function measureFlowLag(flow: FlowConfig, source: { admin: Admin; kafka: Kafka }, target: { admin: Admin; kafka: Kafka }): Promise<NonNullable<LagReport['lag']>> {
-  const policy = ReplicationPolicy.of(flow);
-  const topics = await sourceTopics(source.admin, flow, policy);
+export async function measureFlowLag(flow: Flow, source: { admin: Admin; kafka: Kafka }, target: { admin: Admin; kafka: Kafka }): Promise<NonNullable<LagReport['lag']>> {
+  const { policy } = flow;
+  const topics = await sourceTopics(source.admin, flow);
   const syncsCluster = flow.mm2.offsetSyncsTopicLocation === 'source' ? source.kafka : target.kafka;
   const [sourceStates, targetStates, syncs] = await Promise.all([
     partitionStates(source.admin, topics),
@@ -155,11 +154,11 @@ export async function measureFlowLag(flow: FlowConfig, source: { admin: Admin; k
   return unstarted.length > 0 ? flowLag(flow, sourceStates, targetStates, syncs, await firstRecordTimestamps(source.admin, unstarted)) : lag;
 }
 
-export async function runLagProbe(flow: FlowConfig, clients: LagProbeClients, options: LagProbeOptions): Promise<LagReport> {
+export async function runLagProbe(flow: Flow, clients: LagProbeClients, options: LagProbeOptions): Promise<LagReport> {
   const now = options.now ?? Date.now;
-  const policy = ReplicationPolicy.of(flow);
+  const { policy } = flow;
   const report: LagReport = {
-    flow: flowName(flow),
+    flow: flow.name,
     at: now(),
     reachable: { source: false, target: false },
     errors: [],

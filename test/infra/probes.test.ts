@@ -9,7 +9,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { buildApp } from '../../lib/app';
 import { loadEstateConfigFile } from '#src/config/load';
 import { parseEstateConfig } from '#src/config/parse';
-import { flowName, type EstateConfig, type FlowConfig } from '#src/config/schema';
+import type { EstateConfig } from '#src/config/schema';
+import { flowsOf, type Flow } from '#src/flow';
 import { flowAlarmDefinitions } from '../../lib/constructs/probe-alarms';
 import { Metric, METRICS_NAMESPACE } from '#src/metrics';
 import { actionsOf, functionOf, joined, only, statementsOf, synthControlPlane } from '../support/template';
@@ -129,7 +130,7 @@ describe('the replication probes (example estate)', () => {
     }
   });
 
-  describe.each(config.flows.map((f) => [flowName(f), f] as [string, FlowConfig]))('alarms of flow %s', (name, flow) => {
+  describe.each(flowsOf(config).map((f) => [f.name, f] as [string, Flow]))('alarms of flow %s', (name, flow) => {
     const prefix = `payments-kafka-dr-${flow.source}-to-${flow.target}`;
     const onFlow = [{ Name: 'Flow', Value: name }];
     const cases: [string, Record<string, unknown>][] = [
@@ -192,8 +193,8 @@ describe('the replication probes (example estate)', () => {
     expect(dashboard.Properties.DashboardName).toBe('payments-kafka-dr');
     const body = JSON.parse(joined(dashboard.Properties.DashboardBody));
     const widgets: any[] = body.widgets;
-    for (const flow of config.flows) {
-      const name = flowName(flow);
+    for (const flow of flowsOf(config)) {
+      const { name } = flow;
       expect(widgets.filter((w) => w.type === 'text').map((w) => w.properties.markdown)).toContain(`## Flow ${name} (${flow.source} to ${flow.target})`);
       const graphed = widgets
         .filter((w) => w.type === 'metric')
@@ -280,7 +281,7 @@ describe('docs/metrics-and-alarms.md', () => {
   });
 
   it('lists every alarm', () => {
-    const suffixes = Object.values(flowAlarmDefinitions(config, config.flows[0]!)).map((d) => d.suffix);
+    const suffixes = Object.values(flowAlarmDefinitions(config, flowsOf(config)[0]!)).map((d) => d.suffix);
     expect(suffixes).toHaveLength(7);
     for (const what of [...suffixes, 'primary-down']) expect(doc).toMatch(new RegExp(`^\\| \`${what}\``, 'm'));
   });

@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Admin } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
+import { flowsOf } from '#src/flow';
 import { publishedPeakDemand } from '#src/probes/bandwidth-metrics';
 import { runBandwidthProbe, type BandwidthReport } from '#src/probes/bandwidth-probe';
 import { dynamoProbeState, type BandwidthState } from '#src/probes/probe-state';
@@ -171,7 +172,7 @@ it('reports an unreachable source as a value, and still snapshots the target', a
   const saved: BandwidthState[] = [];
   try {
     const report = await runBandwidthProbe(
-      config.flows[0]!,
+      flowsOf(config)[0]!,
       {
         kafka: kafkaFor,
         admin: (name) => (name === 'dc1' ? Promise.resolve(gone) : adminFor(name)),

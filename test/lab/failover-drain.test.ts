@@ -4,6 +4,7 @@
 import { ConnectClient } from '#src/connect/client';
 import { closing, estateFetchers } from '#src/kafka/connection';
 import { drainStatus } from '#src/failover/drain';
+import { flowOf } from '#src/flow';
 import { readCheckpoints } from '#src/mm2/internal-topics';
 import { SecretReader } from '#src/secrets';
 import { replicaCreated } from '../support/failover';
@@ -44,7 +45,7 @@ it('is drained with only a commit marker left unreplicated, and reports a laggin
   const fetcher = closing(estateFetchers(ctx.config.clusters, new SecretReader(), 'kafka-dr-test'));
   try {
     const status = await eventually('the transactional topic replicated up to its marker', async () => {
-      const s = await drainStatus({ ...flow, topics: { include: [txnTopic, plainTopic], exclude: [] } }, { admin: ctx.adminFor, kafka: ctx.kafkaFor, fetcher }, new Date());
+      const s = await drainStatus(flowOf({ ...flow, topics: { include: [txnTopic, plainTopic], exclude: [] } }), { admin: ctx.adminFor, kafka: ctx.kafkaFor, fetcher }, new Date());
       return s.drained ? s : undefined;
     }, 60_000, 1000);
     expect(status).toMatchObject({ drained: true, unreplicatedRecords: 0, behind: [] });

@@ -4,6 +4,7 @@
 // heartbeat age — the "primary down" condition.
 import { spawnSync } from 'node:child_process';
 import { ConnectClient } from '#src/connect/client';
+import { flowsOf } from '#src/flow';
 import { runLagProbe, type LagReport } from '#src/probes/lag-probe';
 import { killLabComponent } from '../../lab/estate';
 import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
@@ -15,7 +16,7 @@ const FLOW = 'dc1->dc2';
 
 async function probe(): Promise<LagReport> {
   const { config, kafkaFor, adminFor } = await labContext();
-  return runLagProbe(config.flows[0]!, { kafka: kafkaFor, admin: adminFor }, { canaryTimeoutMs: 10_000, checkpointStaleMs: 30_000 });
+  return runLagProbe(flowsOf(config)[0]!, { kafka: kafkaFor, admin: adminFor }, { canaryTimeoutMs: 10_000, checkpointStaleMs: 30_000 });
 }
 
 let plane: Promise<LocalControlPlane> | undefined;

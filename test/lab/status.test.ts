@@ -1,12 +1,13 @@
 // The replication status the quick start prints: real topics mirrored, a fresh heartbeat,
 // and reachability reported (not thrown) when a cluster is gone.
+import { flowsOf } from '#src/flow';
 import { flowStatus } from '#src/replication-status';
 import { localControlPlane } from '../../lab/local-control-plane';
 import { labContext } from '../support/lab';
 
 it('reports mirrored topics and a fresh MM2 heartbeat for dc1->dc2', async () => {
   const { config, kafkaFor } = await labContext();
-  const status = await flowStatus(config.flows[0]!, kafkaFor);
+  const status = await flowStatus(flowsOf(config)[0]!, kafkaFor);
   expect(status.errors).toEqual([]);
   expect(status.reachable).toEqual({ dc1: true, dc2: true });
   expect(status.heartbeat.topic).toBe('dc1.heartbeats');
@@ -21,7 +22,7 @@ it('reports an unreachable cluster instead of failing', async () => {
     const { Kafka, logLevel } = await import('kafkajs');
     return new Kafka({ brokers: ['127.0.0.1:1'], connectionTimeout: 500, retry: { retries: 0 }, logLevel: logLevel.NOTHING });
   };
-  const status = await flowStatus(config.flows[0]!, gone);
+  const status = await flowStatus(flowsOf(config)[0]!, gone);
   expect(status.reachable).toEqual({ dc1: false, dc2: true });
   expect(status.errors[0]).toMatch(/cluster dc1 unreachable/);
   expect(status.heartbeat.ageMs).not.toBeNull();

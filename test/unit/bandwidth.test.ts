@@ -1,7 +1,7 @@
 // The bandwidth probe's arithmetic: rates from two snapshots (retention, recreated and new
 // topics), headroom, backlog and catch-up ETA, the samples it publishes, and a run that
 // reaches no cluster.
-import type { FlowConfig } from '#src/config/schema';
+import { flowOf } from '#src/flow';
 import { Metric, NEVER_SECONDS } from '#src/metrics';
 import { bandwidthMetricSamples } from '#src/probes/bandwidth-metrics';
 import { backlogBytes, catchUpEtaSeconds, headroom, median, peakOf, rateBetween, topicDelta, topicTotals } from '#src/probes/bandwidth-math';
@@ -172,13 +172,13 @@ describe('bandwidthMetricSamples', () => {
 });
 
 describe('runBandwidthProbe', () => {
-  const flow = {
+  const flow = flowOf({
     source: 'dc1',
     target: 'dc2',
     topics: { include: ['.*'], exclude: [] },
     replicationPolicy: { type: 'default', separator: '.' },
     mm2: { connectUrl: 'http://connect:8083', connectors: { source: 's', checkpoint: 'c', heartbeat: 'h' }, emitCheckpoints: true, syncGroupOffsets: false, offsetSyncsTopicLocation: 'source' },
-  } satisfies FlowConfig;
+  });
 
   it('reports unreachable clusters and what it could not do as values, and keeps the previous snapshot', async () => {
     const previous: BandwidthState = { at: 1, source: side(1, { a: totals(1, 0, 1) }), target: null };
