@@ -6,6 +6,7 @@
 import type { Admin } from '@platformatic/kafka';
 import { committedOffsets, groupPartitionKey } from '#src/kafka/group-offsets';
 import { targetMembers, type GroupOffsetPlan } from '#src/failover/consumer-offsets';
+import { offsetAction } from '#src/failover/offset-translation';
 import { targetTopic, type RestoreRequest } from './restore-request';
 import type { RestoreSource } from './restore-source';
 
@@ -32,8 +33,7 @@ export async function translateGroupOffsets(
           const { records } = await source.count(o.topic, o.partition, o.offset);
           const targetOffset = BigInt(base(o.topic, o.partition) + records);
           const currentOffset = current.get(groupPartitionKey(g.group, topic, o.partition)) ?? null;
-          const action = currentOffset === null || currentOffset < targetOffset ? 'commit' : currentOffset === targetOffset ? 'unchanged' : 'ahead';
-          return { topic, partition: o.partition, upstreamOffset: BigInt(o.offset), targetOffset, method: 'exact' as const, currentOffset, action: action as GroupOffsetPlan['partitions'][number]['action'] };
+          return { topic, partition: o.partition, upstreamOffset: BigInt(o.offset), targetOffset, method: 'exact' as const, currentOffset, action: offsetAction(currentOffset, targetOffset) };
         }),
       ),
     })),

@@ -8,13 +8,14 @@
 // checkpoint, with the window of records consumers may read again.
 import type { Admin, Consumer } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
-import { flowName, type FlowConfig } from '#src/config/schema';
+import type { FlowConfig } from '#src/config/schema';
+import type { Flow } from '#src/flow';
 import { applicationGroups, committedOffsets, groupPartitionKey } from '#src/kafka/group-offsets';
 import { partitionKey } from '#src/kafka/partition-state';
-import { fingerprintsAt, positionKey, type RecordPosition } from '#src/kafka/record-fingerprints';
+import { fingerprintsAt } from '#src/kafka/record-fingerprints';
 import { readCheckpoints, readOffsetSyncHistory } from '#src/mm2/internal-topics';
 import type { Checkpoint } from '#src/mm2/records';
-import { ReplicationPolicy, topicFilter } from '#src/mm2/replication-policy';
+import { anchorOf, checkpointFallback, duplicateWindow, fingerprintMismatch, offsetAction, routeTopic, translatePosition, type Anchor, type ExactTranslation, type OffsetAction } from './offset-translation';
 
 export type FailoverMode = 'planned' | 'unplanned';
 
@@ -38,8 +39,7 @@ export interface PartitionOffsetPlan {
   fallback?: string;
   /** The group's committed offset on the target before the sync. */
   currentOffset: bigint | null;
-  /** `ahead`: the target is already further on; offsets never move backwards. */
-  action: 'commit' | 'unchanged' | 'ahead';
+  action: OffsetAction;
   /** Records [from, to) on the target consumers may read a second time (checkpoint translation is conservative). */
   duplicateWindow?: { from: bigint; to: bigint };
 }
@@ -78,17 +78,17 @@ export function isSynced(result: ConsumerOffsetsResult): boolean {
 /** Reads the checkpoints (and, planned, the source's groups and offset syncs) once and plans every group. */
 export interface PlanOptions {
   /** The flow in the other direction, when failing back over it: its offset syncs bring groups home. */
-  reverse?: FlowConfig;
+  reverse?: Flow;
 }
 
-export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, clients: ConsumerOffsetClients, options: PlanOptions = {}): Promise<ConsumerOffsetsPlan> {
-  const policy = ReplicationPolicy.of(flow);
+export async function planConsumerOffsets(flow: Flow, mode: FailoverMode, clients: ConsumerOffsetClients, options: PlanOptions = {}): Promise<ConsumerOffsetsPlan> {
+  const { policy } = flow;
   const checkpointsTopic = policy.checkpointsTopic(flow.source);
   const targetAdmin = await clients.admin(flow.target);
   const targetTopics = new Set(await targetAdmin.listTopics({ includeInternals: true }));
   if (!targetTopics.has(checkpointsTopic)) {
     throw new Error(
-      `${flow.target} has no ${checkpointsTopic}: MM2's checkpoint connector ${flow.mm2.connectors.checkpoint} has never emitted checkpoints for ${flowName(flow)} (check emit.checkpoints.enabled and its groups filter)`,
+      `${flow.target} has no ${checkpointsTopic}: MM2's checkpoint connector ${flow.mm2.connectors.checkpoint} has never emitted checkpoints for ${flow.name} (check emit.checkpoints.enabled and its groups filter)`,
     );
   }
   const checkpoints = await readCheckpoints(await clients.kafka(flow.target), checkpointsTopic);
@@ -127,16 +127,15 @@ export async function planConsumerOffsets(flow: FlowConfig, mode: FailoverMode, 
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
       .map((t): PartitionOffsetPlan => {
         const currentOffset = current.get(groupPartitionKey(group, t.topic, t.partition)) ?? null;
-        const action = currentOffset === null || currentOffset < t.targetOffset ? 'commit' : currentOffset === t.targetOffset ? 'unchanged' : 'ahead';
-        const end = windowEnds.get(partitionKey(t.topic, t.partition)) ?? t.targetOffset;
-        const duplicateWindow = t.method === 'checkpoint' ? { from: t.targetOffset, to: end > t.targetOffset ? end : t.targetOffset } : undefined;
-        return { ...t, currentOffset, action, ...(duplicateWindow ? { duplicateWindow } : {}) };
+        const action = offsetAction(currentOffset, t.targetOffset);
+        if (t.method === 'exact') return { ...t, currentOffset, action };
+        return { ...t, currentOffset, action, duplicateWindow: duplicateWindow(t.targetOffset, windowEnds.get(partitionKey(t.topic, t.partition))) };
       });
     return { group, targetMembers: members.get(group) ?? 0, partitions };
   })
     .filter((g) => g.partitions.length > 0)
     .sort((a, b) => a.group.localeCompare(b.group));
-  return { flow: flowName(flow), mode, checkpointsTopic, checkpointsRead: checkpoints.size, groups: planned, untranslated: [...gone, ...untranslated] };
+  return { flow: flow.name, mode, checkpointsTopic, checkpointsRead: checkpoints.size, groups: planned, untranslated: [...gone, ...untranslated] };
 }
 
 type PartitionTarget = Omit<PartitionOffsetPlan, 'currentOffset' | 'action'>;
@@ -162,25 +161,12 @@ export async function targetMembers(admin: Admin, groups: string[]): Promise<Map
   return new Map([...described.values()].map((g) => [g.id, g.members.size]));
 }
 
-/** One record's offsets on the two clusters, from an MM2 offset sync. */
-interface Anchor {
-  source: bigint;
-  target: bigint;
-}
-
-/** The anchor nearest below (or at) a source position: MM2 guarantees the mapping only there. */
-function anchorAtOrBefore(anchors: readonly Anchor[], position: bigint): Anchor | undefined {
-  let best: Anchor | undefined;
-  for (const a of anchors) if (a.source <= position && (!best || a.source >= best.source)) best = a;
-  return best;
-}
-
-async function readAnchors(clients: ConsumerOffsetClients, flow: FlowConfig, direction: 'forward' | 'return'): Promise<Map<string, Anchor[]>> {
+async function readAnchors(clients: ConsumerOffsetClients, flow: Flow, direction: 'forward' | 'return'): Promise<Map<string, Anchor[]>> {
   const syncsCluster = flow.mm2.offsetSyncsTopicLocation === 'source' ? flow.source : flow.target;
-  const history = await readOffsetSyncHistory(await clients.kafka(syncsCluster), ReplicationPolicy.of(flow).offsetSyncsTopic(flow.target));
+  const history = await readOffsetSyncHistory(await clients.kafka(syncsCluster), flow.policy.offsetSyncsTopic(flow.target));
   const anchors = new Map<string, Anchor[]>();
   for (const [key, syncs] of history) {
-    anchors.set(key, syncs.map((s) => (direction === 'forward' ? { source: s.upstreamOffset, target: s.downstreamOffset } : { source: s.downstreamOffset, target: s.upstreamOffset })));
+    anchors.set(key, syncs.map((s) => anchorOf(s, direction)));
   }
   return anchors;
 }
@@ -191,22 +177,19 @@ async function readAnchors(clients: ConsumerOffsetClients, flow: FlowConfig, dir
  * records on both sides of the position match by fingerprint. By group, then partitionKey.
  */
 async function translateExactly(
-  flow: FlowConfig,
-  reverse: FlowConfig | undefined,
+  flow: Flow,
+  reverse: Flow | undefined,
   groups: string[],
   byGroup: Map<string, Map<string, StoredCheckpoint>>,
   clients: ConsumerOffsetClients,
 ): Promise<{ translated: Map<string, Map<string, PartitionTarget>>; untranslated: ConsumerOffsetsPlan['untranslated'] }> {
   if (!clients.fetcher) throw new Error('planned offset translation compares records on both clusters: it needs group-less fetchers');
-  const policy = ReplicationPolicy.of(flow);
-  const replicated = topicFilter(flow);
+  const { policy } = flow;
+  const replicated = flow.replicates;
   const sourceAdmin = await clients.admin(flow.source);
-  // Failing back, groups also sit on replicas of the target's own topics ("dc1.orders" on
-  // dc2): the reverse flow's offset syncs, read backwards, bring them home ("orders" on dc1).
-  const homePrefix = `${flow.target}${flow.replicationPolicy.separator}`;
-  const returning = (topic: string) => reverse !== undefined && flow.replicationPolicy.type === 'default' && topic.startsWith(homePrefix);
+  const route = (topic: string) => routeTopic(topic, { policy, source: flow.source, target: flow.target, replicates: replicated, failingBack: reverse !== undefined });
   const sourceOffsets = groups.length === 0 ? [] : await sourceAdmin.listConsumerGroupOffsets({ groups });
-  const needsReturn = sourceOffsets.some((g) => g.topics.some((t) => returning(t.name)));
+  const needsReturn = sourceOffsets.some((g) => g.topics.some((t) => route(t.name)?.direction === 'return'));
   const [forwardAnchors, returnAnchors] = await Promise.all([
     readAnchors(clients, flow, 'forward'),
     reverse && needsReturn ? readAnchors(clients, reverse, 'return') : Promise.resolve(new Map<string, Anchor[]>()),
@@ -214,10 +197,8 @@ async function translateExactly(
 
   interface Candidate {
     group: string;
-    sourceTopic: string;
     target: PartitionTarget;
-    /** (source, target) positions whose records must be the same record. */
-    checks: [RecordPosition, RecordPosition][];
+    checks: ExactTranslation['checks'];
   }
   const candidates: Candidate[] = [];
   const translated = new Map<string, Map<string, PartitionTarget>>();
@@ -228,40 +209,25 @@ async function translateExactly(
   };
   const untranslated: ConsumerOffsetsPlan['untranslated'] = [];
   const fallBack = (group: string, topic: string, partition: number, upstreamOffset: bigint, why: string) => {
-    const checkpoint = byGroup.get(group)?.get(partitionKey(topic, partition));
-    if (checkpoint) settle(group, { topic, partition, upstreamOffset, targetOffset: checkpoint.downstreamOffset, method: 'checkpoint', fallback: why });
-    else untranslated.push({ group, topic, partition, why: `${why}, and MM2 has no checkpoint for it: left unchanged` });
+    const resume = checkpointFallback(byGroup.get(group)?.get(partitionKey(topic, partition))?.downstreamOffset, why);
+    if ('untranslated' in resume) untranslated.push({ group, topic, partition, why: resume.untranslated });
+    else settle(group, { topic, partition, upstreamOffset, ...resume });
   };
   for (const g of sourceOffsets) {
     for (const t of g.topics) {
-      const home = returning(t.name);
-      if (!home && (!replicated(t.name) || policy.isInternalTopic(t.name))) continue;
-      const topic = home ? t.name.slice(homePrefix.length) : policy.remoteTopic(flow.source, t.name);
-      const anchorsOf = home ? returnAnchors : forwardAnchors;
+      const to = route(t.name);
+      if (!to) continue;
+      const anchorsOf = to.direction === 'return' ? returnAnchors : forwardAnchors;
       for (const p of t.partitions) {
         const position = p.committedOffset;
         if (position < 0n) continue;
-        const anchor = anchorAtOrBefore(anchorsOf.get(partitionKey(home ? topic : t.name, p.partitionIndex)) ?? [], position);
-        if (!anchor) {
-          fallBack(g.groupId, topic, p.partitionIndex, position, `no offset sync at or before offset ${position} of ${t.name}-${p.partitionIndex}`);
+        const translation = translatePosition(anchorsOf.get(partitionKey(to.syncsTopic, p.partitionIndex)) ?? [], { topic: t.name, partition: p.partitionIndex, offset: position }, to.topic);
+        if ('why' in translation) {
+          fallBack(g.groupId, to.topic, p.partitionIndex, position, translation.why);
           continue;
         }
-        const translatedTo = anchor.target + (position - anchor.source);
-        const checks: [RecordPosition, RecordPosition][] = [
-          [{ topic: t.name, partition: p.partitionIndex, offset: position }, { topic, partition: p.partitionIndex, offset: translatedTo }],
-        ];
-        if (position > anchor.source) {
-          checks.push([
-            { topic: t.name, partition: p.partitionIndex, offset: position - 1n },
-            { topic, partition: p.partitionIndex, offset: translatedTo - 1n },
-          ]);
-        }
-        candidates.push({
-          group: g.groupId,
-          sourceTopic: t.name,
-          target: { topic, partition: p.partitionIndex, upstreamOffset: position, targetOffset: translatedTo, method: 'exact' },
-          checks,
-        });
+        const { targetOffset, checks } = translation;
+        candidates.push({ group: g.groupId, target: { topic: to.topic, partition: p.partitionIndex, upstreamOffset: position, targetOffset, method: 'exact' }, checks });
       }
     }
   }
@@ -270,16 +236,10 @@ async function translateExactly(
     fingerprintsAt(sourceFetcher, candidates.flatMap((c) => c.checks.map(([s]) => s))),
     fingerprintsAt(targetFetcher, candidates.flatMap((c) => c.checks.map(([, t]) => t))),
   ]);
-  const same = ([source, target]: [RecordPosition, RecordPosition]) => onSource.get(positionKey(source)) === onTarget.get(positionKey(target));
-  for (const { group, sourceTopic, target, checks } of candidates) {
-    // Both absent at the next position means the group had read everything and the target holds nothing more.
-    const previous = checks[1];
-    if (checks.every(same) && (!previous || onSource.has(positionKey(previous[0])))) {
-      settle(group, target);
-    } else {
-      const { upstreamOffset: u, targetOffset: d, partition } = target;
-      fallBack(group, target.topic, partition, u, `the records around offset ${u} of ${sourceTopic}-${partition} and offset ${d} of ${target.topic}-${partition} differ (transaction markers, compaction or records not yet replicated)`);
-    }
+  for (const { group, target, checks } of candidates) {
+    const why = fingerprintMismatch(checks, onSource, onTarget);
+    if (why === undefined) settle(group, target);
+    else fallBack(group, target.topic, target.partition, target.upstreamOffset, why);
   }
   return { translated, untranslated };
 }
