@@ -1,2 +1,24 @@
-/** The environment variable a Lambda reads its estate configuration from (JSON). */
-export const ESTATE_CONFIG_ENV = 'KAFKA_DR_CONFIG';
+// The environment a kafka-dr Lambda reads, as the CDK constructs set it: each setting named
+// once, here, for both sides, so that a rename cannot leave a function reading a variable
+// nobody sets. `what` is how an error names the setting when it is missing.
+
+export interface LambdaSetting {
+  readonly name: string;
+  readonly what: string;
+  /** Used when the variable is not set. */
+  readonly fallback?: string;
+}
+
+/** The estate configuration (JSON), put into each bundle at synth by esbuild's define. */
+export const ESTATE_CONFIG = { name: 'KAFKA_DR_CONFIG', what: 'the estate configuration' } as const satisfies LambdaSetting;
+export const ESTATE_NAME = { name: 'KAFKA_DR_ESTATE', what: 'the estate name' } as const satisfies LambdaSetting;
+
+export const FAILOVER_STATE_TABLE = { name: 'FAILOVER_STATE_TABLE', what: 'the failover state table (lock, active side)' } as const satisfies LambdaSetting;
+export const FAILOVER_TOPIC_ARN = { name: 'FAILOVER_TOPIC_ARN', what: 'the SNS topic for failover outcomes' } as const satisfies LambdaSetting;
+export const FAILOVER_EVENT_BUS = { name: 'FAILOVER_EVENT_BUS', what: 'the event bus for failover outcomes', fallback: 'default' } as const satisfies LambdaSetting;
+export const FAILOVER_STATE_MACHINE_ARN = { name: 'FAILOVER_STATE_MACHINE_ARN', what: 'the failover state machine to start' } as const satisfies LambdaSetting;
+
+export const BACKUP_BUCKET = { name: 'BACKUP_BUCKET', what: 'the backup bucket' } as const satisfies LambdaSetting;
+export const BACKUP_STATE_TABLE = { name: 'BACKUP_STATE_TABLE', what: 'the backup state table (runs, progress, heads, restores)' } as const satisfies LambdaSetting;
+
+export const PROBE_STATE_TABLE = { name: 'PROBE_STATE_TABLE', what: "the bandwidth probe's state table (its snapshots between runs)" } as const satisfies LambdaSetting;

@@ -3,6 +3,7 @@
 // A re-run for the same execution finds its own lock and goes on. A dry run only reports
 // whether another failover holds the lock.
 import { failoverStep, logger } from '../runtime/failover-step';
+import { withoutKafka } from '../runtime/workflow-step';
 import { parseFailoverRequest } from '#src/failover/request';
 
 export class FailoverAlreadyRunning extends Error {
@@ -17,7 +18,7 @@ interface BeginEvent {
   execution: { name: string; startedAt: string };
 }
 
-export const handler = failoverStep<BeginEvent>(async (event, kit) => {
+export const handler = failoverStep(withoutKafka, async (event: BeginEvent, kit) => {
   const request = parseFailoverRequest(event.input, kit.config, event.execution);
   const holder = { executionName: request.executionName, flow: request.flow, acquiredAt: new Date().toISOString() };
   const state = kit.state();

@@ -2,7 +2,9 @@
 // state machine's Wait loop, follows the change until INSYNC and reads the record back
 // ("status"). Clients resolve the new value once their cached answer's TTL runs out.
 import { changeInSync, desiredRecord, readBootstrapRecord, repointBootstrapRecord } from '#src/dns/bootstrap-record';
-import { failoverStep, logger, type ExecutionState } from '../runtime/failover-step';
+import type { ExecutionState } from '#src/failover/execution-state';
+import { failoverStep, logger } from '../runtime/failover-step';
+import { withoutKafka } from '../runtime/workflow-step';
 
 export class DnsChangeTimedOut extends Error {
   constructor(changeId: string, polls: number) {
@@ -25,7 +27,7 @@ interface DnsEvent extends ExecutionState {
   action: 'repoint' | 'status';
 }
 
-export const handler = failoverStep<DnsEvent>(async ({ action, request, steps }, kit) => {
+export const handler = failoverStep(withoutKafka, async ({ action, request, steps }: DnsEvent, kit) => {
   const { dns } = kit.config;
   if (action === 'repoint') {
     if (request.dryRun) {

@@ -1,9 +1,11 @@
 // Planned switchover: one look at whether replication has drained. The state machine calls
 // it in a Wait loop; after failover.drainTimeoutSeconds it fails with DrainTimedOut.
 import { DrainTimedOut, drainStatus } from '#src/failover/drain';
-import { failoverStep, logger, type ExecutionState } from '../runtime/failover-step';
+import { withKafka } from '../runtime/kafka-clients';
+import type { ExecutionState } from '#src/failover/execution-state';
+import { failoverStep, logger } from '../runtime/failover-step';
 
-export const handler = failoverStep<ExecutionState>(async ({ request }, kit) => {
+export const handler = failoverStep(withKafka, async ({ request }: ExecutionState, kit) => {
   const timeoutSeconds = kit.config.failover.drainTimeoutSeconds;
   const deadline = new Date(Date.parse(request.startedAt) + timeoutSeconds * 1000);
   const status = await drainStatus(kit.flow(request), kit, deadline);

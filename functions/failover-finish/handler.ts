@@ -3,7 +3,9 @@
 // message). Each part is idempotent, so a re-run repeats nothing harmful.
 import { publishOutcome } from '#src/failover/notify';
 import { failoverReport } from '#src/failover/report';
-import { failoverStep, logger, type ExecutionState } from '../runtime/failover-step';
+import type { ExecutionState } from '#src/failover/execution-state';
+import { failoverStep, logger } from '../runtime/failover-step';
+import { withoutKafka } from '../runtime/workflow-step';
 
 interface FinishEvent extends ExecutionState {
   /** Set on the failure path: the named failed state and the step's error. */
@@ -18,7 +20,7 @@ function causeOf(error: { Error?: string; Cause?: string } | undefined): string 
   }
 }
 
-export const handler = failoverStep<FinishEvent>(async (event, kit) => {
+export const handler = failoverStep(withoutKafka, async (event: FinishEvent, kit) => {
   const { request } = event;
   const failure = event.failure && { state: event.failure.state, error: event.failure.error?.Error ?? 'unknown', cause: causeOf(event.failure.error) };
   const state = kit.state();

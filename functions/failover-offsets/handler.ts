@@ -3,13 +3,16 @@
 // through the reverse flow's offset syncs), unplanned from checkpoints with duplicate windows. The payload
 // carries a summary; the complete per-partition plan is logged.
 import { commitConsumerOffsets, planConsumerOffsets } from '#src/failover/consumer-offsets';
+import type { ExecutionState } from '#src/failover/execution-state';
 import { summarizeOffsetSync } from '#src/failover/report';
-import { failoverStep, logger, type ExecutionState } from '../runtime/failover-step';
+import { flowsOf } from '#src/flow';
 import { toJson } from '#src/json';
+import { failoverStep, logger } from '../runtime/failover-step';
+import { withKafka } from '../runtime/kafka-clients';
 
-export const handler = failoverStep<ExecutionState>(async ({ request }, kit) => {
+export const handler = failoverStep(withKafka, async ({ request }: ExecutionState, kit) => {
   const flow = kit.flow(request);
-  const reverse = kit.config.flows.find((f) => f.source === flow.target && f.target === flow.source);
+  const reverse = flowsOf(kit.config).find((f) => f.source === flow.target && f.target === flow.source);
   const plan = await planConsumerOffsets(flow, request.mode, kit, { reverse });
   const result = request.dryRun ? null : await commitConsumerOffsets(flow, plan, kit);
   logger.info('consumer offset plan', { flow: request.flow, plan: toJson(plan), result: toJson(result) });

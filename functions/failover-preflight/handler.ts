@@ -3,12 +3,14 @@
 // already failed over, and the RPO estimate the report leads with.
 import { readBootstrapRecord } from '#src/dns/bootstrap-record';
 import { preflight, publishedRpo } from '#src/failover/preflight';
-import { failoverStep, logger, type ExecutionState } from '../runtime/failover-step';
+import { withKafka } from '../runtime/kafka-clients';
+import type { ExecutionState } from '#src/failover/execution-state';
+import { failoverStep, logger } from '../runtime/failover-step';
 
 /** How far back the probes' published RPO is trusted when the source cannot be measured. */
 const PUBLISHED_RPO_WINDOW_MS = 15 * 60_000;
 
-export const handler = failoverStep<ExecutionState>(async ({ request }, kit) => {
+export const handler = failoverStep(withKafka, async ({ request }: ExecutionState, kit) => {
   const flow = kit.flow(request);
   const state = kit.state();
   const report = await preflight(request, flow, kit.config, {

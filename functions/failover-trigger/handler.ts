@@ -1,24 +1,19 @@
 // Target of the EventBridge rule on each flow's primary-down alarm ("CloudWatch Alarm State
 // Change"): starts the unplanned failover execution the alarm calls for, or tells the
 // on-call why it did not (notify-only mode, cooldown, already failed over, ...).
-import middy from '@middy/core';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import { requiredEnv } from '../runtime/env';
-import { estateConfig } from '../runtime/estate-config';
+import { FAILOVER_EVENT_BUS, FAILOVER_STATE_MACHINE_ARN, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN } from '#src/environment';
 import { FailoverState } from '#src/failover/failover-state';
 import { publishOutcome } from '#src/failover/notify';
 import { decideOnAlarm } from '#src/failover/trigger';
+import { requiredEnv } from '../runtime/env';
+import { estateConfig } from '../runtime/estate-config';
+import { lambdaHandler, logger, tracer } from '../runtime/powertools';
 
-const logger = new Logger();
-const tracer = new Tracer();
 const documents = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})));
 const sfn = tracer.captureAWSv3Client(new SFNClient({}));
 const eventBridge = tracer.captureAWSv3Client(new EventBridgeClient({}));
@@ -26,14 +21,14 @@ const sns = tracer.captureAWSv3Client(new SNSClient({}));
 
 async function failoverTrigger(event: unknown) {
   const config = estateConfig();
-  const state = new FailoverState(documents, requiredEnv('FAILOVER_STATE_TABLE', 'the failover state table (lock, active side)'));
+  const state = new FailoverState(documents, requiredEnv(FAILOVER_STATE_TABLE));
   const decision = decideOnAlarm(event, config, await state.activeSide(), new Date());
   if (decision.action === 'start') {
     const { executionName, input } = decision;
     try {
       const started = await sfn.send(
         new StartExecutionCommand({
-          stateMachineArn: requiredEnv('FAILOVER_STATE_MACHINE_ARN', 'the failover state machine to start'),
+          stateMachineArn: requiredEnv(FAILOVER_STATE_MACHINE_ARN),
           name: executionName,
           input: JSON.stringify(input),
         }),
@@ -53,7 +48,7 @@ async function failoverTrigger(event: unknown) {
   logger.warn('failover not started', { flow, why: decision.why });
   const published = await publishOutcome(
     { eventBridge, sns },
-    { eventBusName: requiredEnv('FAILOVER_EVENT_BUS', 'the event bus for failover outcomes', 'default'), topicArn: requiredEnv('FAILOVER_TOPIC_ARN', 'the SNS topic for failover outcomes') },
+    { eventBusName: requiredEnv(FAILOVER_EVENT_BUS), topicArn: requiredEnv(FAILOVER_TOPIC_ARN) },
     {
       executionName: decision.executionName ?? 'none',
       flow,
@@ -67,4 +62,4 @@ async function failoverTrigger(event: unknown) {
   return { action: 'notified', why: decision.why, ...published };
 }
 
-export const handler = middy(failoverTrigger).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger));
+export const handler = lambdaHandler(failoverTrigger);

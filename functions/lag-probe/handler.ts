@@ -1,30 +1,17 @@
 // Scheduled per flow ({"flow": "dc1->dc2"}): measures replication lag, RPO, heartbeat,
 // canary and checkpoint freshness and cluster reachability, and publishes them to CloudWatch.
-import middy from '@middy/core';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import { findFlow } from '#src/config/estate';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { publishMetrics } from '#src/cloudwatch/publish';
-import { estateConfig } from '../runtime/estate-config';
-import { closing, estateAdmins, estateKafka } from '#src/kafka/connection';
+import { findFlow } from '#src/config/estate';
+import { toJson } from '#src/json';
 import { lagMetricSamples } from '#src/probes/lag-metrics';
 import { runLagProbe } from '#src/probes/lag-probe';
-import { toJson } from '#src/json';
-import { SecretReader } from '#src/secrets';
+import { estateConfig } from '../runtime/estate-config';
+import { openKafkaClients, PROBE_CONNECTION } from '../runtime/kafka-clients';
+import { lambdaHandler, logger, metrics, tracer } from '../runtime/powertools';
 
-const logger = new Logger();
-const tracer = new Tracer();
-const metrics = new Metrics({ namespace: 'KafkaDR/Probes' });
-const secrets = new SecretReader();
 const cloudwatch = tracer.captureAWSv3Client(new CloudWatchClient({}));
-
-// Short timeouts: an unreachable cluster must cost seconds, not the whole Lambda timeout.
-const connection = { connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retries: 1 };
 
 export interface LagProbeEvent {
   flow: string;
@@ -36,12 +23,11 @@ async function lagProbe(event: LagProbeEvent) {
   const { thresholds } = config.probes;
   // Fresh connections each run (closed at the end): a probe must not trust a connection
   // to a cluster that may have died and come back since the last run.
-  const admins = closing(estateAdmins(config.clusters, secrets, connection));
-  const report = await runLagProbe(
-    flow,
-    { kafka: estateKafka(config.clusters, secrets, connection), admin: admins },
-    { canaryTimeoutMs: thresholds.canaryTimeoutSeconds * 1000, checkpointStaleMs: thresholds.checkpointStaleSeconds * 1000 },
-  ).finally(() => admins.close());
+  const kafka = openKafkaClients(config.clusters, 'kafka-dr-lag-probe', PROBE_CONNECTION);
+  const report = await runLagProbe(flow, kafka.clients, {
+    canaryTimeoutMs: thresholds.canaryTimeoutSeconds * 1000,
+    checkpointStaleMs: thresholds.checkpointStaleSeconds * 1000,
+  }).finally(() => kafka.close());
   const samples = lagMetricSamples(report, flow);
   await publishMetrics(cloudwatch, samples, { highResolution: true });
   metrics.addMetric('ProbeErrors', MetricUnit.Count, report.errors.length);
@@ -49,4 +35,4 @@ async function lagProbe(event: LagProbeEvent) {
   return toJson({ ...report, lag: report.lag && { ...report.lag, partitions: report.lag.partitions.length } });
 }
 
-export const handler = middy(lagProbe).use(captureLambdaHandler(tracer)).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = lambdaHandler(lagProbe, { withMetrics: true });

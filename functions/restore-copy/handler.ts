@@ -4,17 +4,18 @@ import { deadlineMargin } from '#src/backup/backup-copy';
 import { copyPartitions } from '#src/backup/restore-copy';
 import type { PartitionRef } from '#src/backup/restore-plan';
 import { RestoreSource } from '#src/backup/restore-source';
-import { logger, restoreStep } from '../runtime/restore-step';
-import { producerFor } from '#src/kafka/connection';
-import { secrets } from '../runtime/workflow-step';
 import { findCluster } from '#src/config/estate';
+import { producerFor } from '#src/kafka/connection';
+import { withKafka } from '../runtime/kafka-clients';
+import { secrets } from '../runtime/secrets';
+import { logger, restoreStep } from '../runtime/vault-step';
 
 interface CopyEvent {
   restoreId: string;
   partitions: PartitionRef[];
 }
 
-export const handler = restoreStep<CopyEvent>(async (event, kit) => {
+export const handler = restoreStep(withKafka, async (event: CopyEvent, kit) => {
   const remaining = kit.context.getRemainingTimeInMillis();
   const stopAt = Date.now() + remaining - deadlineMargin(remaining);
   const item = await kit.state.require(event.restoreId);

@@ -2,9 +2,10 @@
 // group offsets if asked, and reports.
 import { finishRestore } from '#src/backup/restore-finish';
 import { RestoreSource } from '#src/backup/restore-source';
-import { logger, restoreStep } from '../runtime/restore-step';
+import { withKafka } from '../runtime/kafka-clients';
+import { logger, restoreStep } from '../runtime/vault-step';
 
-export const handler = restoreStep<{ restoreId: string }>(async (event, kit) => {
+export const handler = restoreStep(withKafka, async (event: { restoreId: string }, kit) => {
   const item = await kit.state.require(event.restoreId);
   const { request } = item;
   const source = await RestoreSource.open(kit.bucket, request.backupId, request.pointInTime);

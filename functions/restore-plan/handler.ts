@@ -4,15 +4,16 @@
 import { planRestore } from '#src/backup/restore-plan';
 import { parseRestoreRequest, restoreIdOf } from '#src/backup/restore-request';
 import { RestoreSource } from '#src/backup/restore-source';
-import { logger, restoreStep } from '../runtime/restore-step';
 import { toJson } from '#src/json';
+import { withKafka } from '../runtime/kafka-clients';
+import { logger, restoreStep } from '../runtime/vault-step';
 
 interface PlanEvent {
   input: unknown;
   execution: { name: string; startedAt: string };
 }
 
-export const handler = restoreStep<PlanEvent>(async (event, kit) => {
+export const handler = restoreStep(withKafka, async (event: PlanEvent, kit) => {
   const request = parseRestoreRequest(event.input, kit.config);
   const restoreId = restoreIdOf(request);
   const source = await RestoreSource.open(kit.bucket, request.backupId, request.pointInTime);

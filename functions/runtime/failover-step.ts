@@ -1,5 +1,5 @@
-// What every failover step's Lambda gets on top of every workflow step's clients: the AWS
-// clients of the failover, the state table (lock, active side), Connect, the outcome target.
+// What every failover step's Lambda gets on top of every workflow step's: the AWS clients of
+// the failover, the state table (lock, active side), Connect, the outcome target.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -7,14 +7,17 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { findFlow } from '#src/config/estate';
-import type { FlowConfig } from '#src/config/schema';
 import { ConnectClient } from '#src/connect/client';
-import { requiredEnv } from './env';
-import { secrets, tracer, workflowStep, type StepClients } from './workflow-step';
+import { FAILOVER_EVENT_BUS, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN } from '#src/environment';
 import { FailoverState } from '#src/failover/failover-state';
+import type { Flow } from '#src/flow';
 import type { FailoverRequest } from '#src/failover/request';
+import { requiredEnv } from './env';
+import { tracer } from './powertools';
+import { secrets } from './secrets';
+import { workflowStep, type ClientOpener, type StepBase } from './workflow-step';
 
-export { logger } from './workflow-step';
+export { logger } from './powertools';
 
 const aws = {
   route53: tracer.captureAWSv3Client(new Route53Client({})),
@@ -24,38 +27,31 @@ const aws = {
   documents: DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({}))),
 };
 
-/** The execution's state as every step after the first receives it: the request and each finished step's result. */
-export interface ExecutionState {
-  request: FailoverRequest;
-  steps: Record<string, { finishedAt?: string } & Record<string, unknown>>;
-  /** The offset sync error a forced failover went past (DNS repointed anyway), else null. */
-  forcedPast: { Error?: string; Cause?: string } | null;
-}
-
-export interface StepKit extends Omit<StepClients, 'context'> {
+export interface FailoverKit extends StepBase {
   aws: typeof aws;
   state: () => FailoverState;
-  connect: (flow: FlowConfig) => Promise<ConnectClient>;
-  flow: (request: Pick<FailoverRequest, 'flow'>) => FlowConfig;
+  connect: (flow: Flow) => Promise<ConnectClient>;
+  flow: (request: Pick<FailoverRequest, 'flow'>) => Flow;
   outcomeTarget: () => { eventBusName: string; topicArn: string };
 }
 
-/** A failover step's Lambda handler: `run` gets the event and the kit; its result is returned as JSON with `finishedAt`. */
-export function failoverStep<E>(run: (event: E, kit: StepKit) => Promise<object>) {
-  return workflowStep<E>('kafka-dr-failover', (event, clients) =>
+/**
+ * A failover step's Lambda handler: `run` gets the event and the kit, with the clients `open`
+ * gives (withKafka, or withoutKafka for a step that talks to no cluster); its result is
+ * returned as JSON with `finishedAt`.
+ */
+export function failoverStep<E, C extends object>(open: ClientOpener<C>, run: (event: E, kit: FailoverKit & C) => Promise<object>) {
+  return workflowStep<E, C>('kafka-dr-failover', open, (event, clients) =>
     run(event, {
       ...clients,
       aws,
-      state: () => new FailoverState(aws.documents, requiredEnv('FAILOVER_STATE_TABLE', 'the failover state table (lock, active side)')),
+      state: () => new FailoverState(aws.documents, requiredEnv(FAILOVER_STATE_TABLE)),
       connect: async (flow) => {
         const basicAuth = flow.mm2.authSecretArn ? await secrets.json<{ username: string; password: string }>(flow.mm2.authSecretArn, ['username', 'password']) : undefined;
         return new ConnectClient(flow.mm2.connectUrl, { basicAuth, timeoutMs: 10000 });
       },
       flow: (request) => findFlow(clients.config, request.flow),
-      outcomeTarget: () => ({
-        eventBusName: requiredEnv('FAILOVER_EVENT_BUS', 'the event bus for failover outcomes', 'default'),
-        topicArn: requiredEnv('FAILOVER_TOPIC_ARN', 'the SNS topic for failover outcomes'),
-      }),
+      outcomeTarget: () => ({ eventBusName: requiredEnv(FAILOVER_EVENT_BUS), topicArn: requiredEnv(FAILOVER_TOPIC_ARN) }),
     }),
   );
 }

@@ -1,78 +1,52 @@
-// What every backup step's Lambda gets on top of every workflow step's clients: the estate's
-// backup settings, the backup bucket (in its own region when configured) and the backup
-// state table; and how a step refuses bad input.
+// What every backup and restore step's Lambda gets on top of every workflow step's: the
+// estate's backup settings, the backup bucket (in its own region when configured), the
+// workflow's state in the backup state table, and the clients `open` gives (withKafka for the
+// steps that read or write a cluster).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { z } from 'zod';
-import type { EstateConfig } from '#src/config/schema';
-import { requiredEnv } from './env';
-import { tracer, workflowStep, type StepClients } from './workflow-step';
+import type { BackupClients } from '#src/backup/backup-clients';
 import { BackupState } from '#src/backup/backup-state';
 import { BackupBucket } from '#src/backup/bucket';
-import { inputProblems } from '#src/input-problems';
+import { RestoreState } from '#src/backup/restore-state';
+import type { EstateConfig } from '#src/config/schema';
+import { BACKUP_BUCKET, BACKUP_STATE_TABLE } from '#src/environment';
+import { requiredEnv } from './env';
+import { logger, tracer } from './powertools';
+import { workflowStep, type ClientOpener, type StepBase } from './workflow-step';
 
-export { logger } from './workflow-step';
+export { logger } from './powertools';
 
 const documents = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})));
 const s3ByRegion = new Map<string | undefined, S3Client>();
 
-/** The state machine maps this name to its InvalidInput state: nothing was read or written. */
-export class InvalidBackupInput extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidBackupInput';
-  }
-}
-
-/** The event as `schema` says, or InvalidBackupInput listing every problem with its path. */
-export function parseBackupInput<S extends z.ZodType>(schema: S, event: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(event);
-  if (!parsed.success) {
-    throw new InvalidBackupInput(`${what} is invalid: ${inputProblems(parsed.error, '(root)').join('; ')}`);
-  }
-  return parsed.data;
-}
-
-/** What backup and restore steps share: the estate's backup settings, the bucket, and the state table's client and name. */
-export interface BackupVault {
-  backup: NonNullable<EstateConfig['backup']>;
-  bucket: BackupBucket;
-  documents: DynamoDBDocumentClient;
-  stateTable: string;
-}
-
-export function backupVault(config: EstateConfig): BackupVault {
-  const backup = config.backup;
-  if (!backup) throw new Error(`estate ${config.estate} has no backup section: add one to the estate file to back it up and restore from it`);
+function backupBucket(backup: NonNullable<EstateConfig['backup']>): BackupBucket {
   const region = backup.bucket.region ?? process.env.AWS_REGION;
   let s3 = s3ByRegion.get(region);
   if (!s3) s3ByRegion.set(region, (s3 = tracer.captureAWSv3Client(new S3Client({ region }))));
-  return {
-    backup,
-    bucket: new BackupBucket(s3, requiredEnv('BACKUP_BUCKET', 'the backup bucket'), { mode: backup.objectLockMode, retentionDays: backup.retentionDays }),
-    documents,
-    stateTable: requiredEnv('BACKUP_STATE_TABLE', 'the backup state table (runs, progress, heads, restores)'),
-  };
+  return new BackupBucket(s3, requiredEnv(BACKUP_BUCKET), { mode: backup.objectLockMode, retentionDays: backup.retentionDays });
 }
 
-/** What a backup or restore step gets on top of every workflow step's clients: the vault and its workflow's state. */
-export interface VaultKit<State> extends StepClients {
+/** What a backup or restore step gets: the vault and its workflow's state. */
+export interface VaultKit<State> extends StepBase {
   backup: NonNullable<EstateConfig['backup']>;
   bucket: BackupBucket;
   state: State;
 }
 
-/** A vault workflow step's Lambda handler: `run` gets the event and the kit; its result is returned as JSON with `finishedAt`. */
-export function vaultStep<E, State>(service: string, stateOf: (documents: DynamoDBDocumentClient, table: string) => State, run: (event: E, kit: VaultKit<State>) => Promise<object>) {
-  return workflowStep<E>(service, (event, clients) => {
-    const { backup, bucket, documents, stateTable } = backupVault(clients.config);
-    return run(event, { ...clients, backup, bucket, state: stateOf(documents, stateTable) });
+function vaultStep<E, C extends object, State>(readerGroup: string, open: ClientOpener<C>, stateOf: (table: string) => State, run: (event: E, kit: VaultKit<State> & C) => Promise<object>) {
+  return workflowStep<E, C>(readerGroup, open, (event, clients) => {
+    const backup = clients.config.backup;
+    if (!backup) throw new Error(`estate ${clients.config.estate} has no backup section: add one to the estate file to back it up and restore from it`);
+    return run(event, { ...clients, backup, bucket: backupBucket(backup), state: stateOf(requiredEnv(BACKUP_STATE_TABLE)) });
   });
 }
 
-export type BackupKit = VaultKit<BackupState>;
+/** A backup step's Lambda handler: `run` gets the event and the backup's clients (with the step's logger as their log). */
+export function backupStep<E, C extends object>(open: ClientOpener<C>, run: (event: E, kit: BackupClients & StepBase & C) => Promise<object>) {
+  return vaultStep<E, C, BackupState>('kafka-dr-backup', open, (table) => new BackupState(documents, table), (event, kit) => run(event, { ...kit, estate: kit.config.estate, log: logger }));
+}
 
-export function backupStep<E>(run: (event: E, kit: BackupKit) => Promise<object>) {
-  return vaultStep<E, BackupState>('kafka-dr-backup', (documents, table) => new BackupState(documents, table), run);
+export function restoreStep<E, C extends object>(open: ClientOpener<C>, run: (event: E, kit: VaultKit<RestoreState> & C) => Promise<object>) {
+  return vaultStep<E, C, RestoreState>('kafka-dr-restore', open, (table) => new RestoreState(documents, table), run);
 }

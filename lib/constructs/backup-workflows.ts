@@ -15,6 +15,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { authSecretArns, findCluster } from '#src/config/estate';
+import { BACKUP_BUCKET, BACKUP_STATE_TABLE } from '#src/environment';
 import { backupVaultPlacement, BackupVault, remoteVaultAccess, vaultAccess, type BackupEstate, type BackupVaultAccess } from './backup-vault';
 import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
 import { kafkaDrTable } from './kafka-dr-table';
@@ -109,7 +110,7 @@ export class BackupWorkflows extends Construct {
 
     // Unfinished runs and restores must outlive a stack update: RETAIN.
     this.stateTable = kafkaDrTable(this, 'StateTable', 'pk', RemovalPolicy.RETAIN);
-    const environment = { BACKUP_BUCKET: this.bucketName, BACKUP_STATE_TABLE: this.stateTable.tableName };
+    const environment = { [BACKUP_BUCKET.name]: this.bucketName, [BACKUP_STATE_TABLE.name]: this.stateTable.tableName };
     // A backup reads its one cluster; a restore writes to whichever cluster the execution names.
     const backupSecrets = authSecretArns(findCluster(config, config.backup.cluster).auth);
     const restoreSecrets = [...new Set(config.clusters.flatMap((c) => authSecretArns(c.auth)))];

@@ -18,6 +18,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { primaryDownAlarmName } from '#src/alarm-names';
 import { estateSecretArns } from '#src/config/estate';
+import { FAILOVER_EVENT_BUS, FAILOVER_STATE_MACHINE_ARN, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN } from '#src/environment';
 import type { EstateConfig } from '#src/config/schema';
 import { kafkaDrTable } from './kafka-dr-table';
 import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
@@ -59,9 +60,9 @@ export class FailoverWorkflow extends Construct {
     const eventBus = events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
 
     const environment = {
-      FAILOVER_STATE_TABLE: this.stateTable.tableName,
-      FAILOVER_TOPIC_ARN: this.topic.topicArn,
-      FAILOVER_EVENT_BUS: eventBus.eventBusName,
+      [FAILOVER_STATE_TABLE.name]: this.stateTable.tableName,
+      [FAILOVER_TOPIC_ARN.name]: this.topic.topicArn,
+      [FAILOVER_EVENT_BUS.name]: eventBus.eventBusName,
     };
     const secretArns = estateSecretArns(config);
     // Only the steps that talk to Kafka or Connect read the estate's secrets.
@@ -118,7 +119,7 @@ export class FailoverWorkflow extends Construct {
       network,
       secretArns: [],
       timeout: Duration.seconds(30),
-      environment: { ...environment, FAILOVER_STATE_MACHINE_ARN: this.stateMachine.stateMachineArn },
+      environment: { ...environment, [FAILOVER_STATE_MACHINE_ARN.name]: this.stateMachine.stateMachineArn },
     });
     this.stateTable.grantReadData(this.trigger.function);
     this.stateMachine.grantStartExecution(this.trigger.function);

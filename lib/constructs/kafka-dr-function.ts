@@ -12,7 +12,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EstateConfig } from '#src/config/schema';
-import { ESTATE_CONFIG_ENV } from '#src/environment';
+import { ESTATE_CONFIG, ESTATE_NAME } from '#src/environment';
+import { METRICS_NAMESPACE } from '#src/metrics';
 import { projectRoot } from '../paths';
 import { sourceFingerprint } from './source-fingerprint';
 
@@ -72,8 +73,8 @@ export class KafkaDrFunction extends Construct {
       securityGroups: props.network.securityGroups,
       environment: {
         POWERTOOLS_SERVICE_NAME: `kafka-dr-${props.handlerDir}`,
-        POWERTOOLS_METRICS_NAMESPACE: 'KafkaDR',
-        KAFKA_DR_ESTATE: props.config.estate,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        [ESTATE_NAME.name]: props.config.estate,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
@@ -87,7 +88,7 @@ export class KafkaDrFunction extends Construct {
         banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
         // The estate configuration travels inside the bundle (no 4 KB environment limit)
         // and is validated again when the function starts.
-        define: { [`process.env.${ESTATE_CONFIG_ENV}`]: JSON.stringify(JSON.stringify(props.config)) },
+        define: { [`process.env.${ESTATE_CONFIG.name}`]: JSON.stringify(JSON.stringify(props.config)) },
         // The nodejs22.x runtime provides the AWS SDK v3.
         externalModules: ['@aws-sdk/*'],
         // @platformatic/kafka's CRC32C and compression come from a wasm module that the

@@ -12,15 +12,14 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { estateSecretArns } from '#src/config/estate';
-import { flowName, flowSafeName, type EstateConfig } from '#src/config/schema';
+import { PROBE_STATE_TABLE } from '#src/environment';
+import type { EstateConfig } from '#src/config/schema';
+import { flowsOf } from '#src/flow';
 import { METRICS_NAMESPACE } from '#src/metrics';
 import { kafkaDrTable } from './kafka-dr-table';
 import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
 import { FlowAlarms } from './probe-alarms';
 import { ProbeDashboard } from './probe-dashboard';
-
-/** The environment variable naming the bandwidth probe's state table. */
-export const PROBE_STATE_TABLE_ENV = 'PROBE_STATE_TABLE';
 
 /** Time the lag probe needs besides waiting for its canary: connect, metadata, offsets, heartbeats, publish. */
 const LAG_PROBE_WORK_SECONDS = 45;
@@ -74,7 +73,7 @@ export class ReplicationProbes extends Construct {
       secretArns,
       timeout: Duration.seconds(60),
       memorySize: 256,
-      environment: { [PROBE_STATE_TABLE_ENV]: this.stateTable.tableName },
+      environment: { [PROBE_STATE_TABLE.name]: this.stateTable.tableName },
     });
     this.stateTable.grantReadWriteData(this.bandwidthProbe.function);
 
@@ -110,17 +109,16 @@ export class ReplicationProbes extends Construct {
 
     this.flowAlarms = {};
     this.primaryDown = {};
-    for (const flow of config.flows) {
-      const name = flowName(flow);
-      const safe = flowSafeName(flow);
+    for (const flow of flowsOf(config)) {
+      const { name, safeName } = flow;
       for (const [probeId, probe] of [['LagProbe', this.lagProbe], ['BandwidthProbe', this.bandwidthProbe]] as const) {
-        new events.Rule(this, `${probeId}Schedule-${safe}`, {
+        new events.Rule(this, `${probeId}Schedule-${safeName}`, {
           description: `kafka-dr ${config.estate}: ${probe.node.id} of flow ${name} every ${rateMinutes} min`,
           schedule: events.Schedule.rate(period),
           targets: [new targets.LambdaFunction(probe.function, { event: events.RuleTargetInput.fromObject({ flow: name }), maxEventAge: period })],
         });
       }
-      const alarms = new FlowAlarms(this, `Alarms-${safe}`, { config, flow });
+      const alarms = new FlowAlarms(this, `Alarms-${safeName}`, { config, flow });
       this.flowAlarms[name] = alarms;
       this.primaryDown[name] = { alarm: alarms.primaryDown, alarmName: alarms.primaryDownAlarmName };
     }

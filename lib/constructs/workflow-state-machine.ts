@@ -10,7 +10,7 @@ import type { Construct } from 'constructs';
 import type { EstateConfig } from '#src/config/schema';
 import type { KafkaDrFunction } from './kafka-dr-function';
 
-/** Errors the steps throw for conditions worth retrying (functions/shared/workflow-step.ts), and Lambda's own. */
+/** Errors the steps throw for conditions worth retrying (src/transient-error.ts), and Lambda's own. */
 export const TRANSIENT_ERRORS = ['TransientStepError', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 
 /** The first step's payload: the execution input as given, and which execution this is (for locks and ids). */

@@ -7,7 +7,8 @@
 import * as z from 'zod';
 import { topicConfigs } from '#src/kafka/topic-configs';
 import type { BackupRun, PartitionId, PartitionProgress } from './backup-state';
-import { logger, parseBackupInput, type BackupKit } from '../../functions/runtime/vault-step';
+import type { BackupClients, SourceClients } from './backup-clients';
+import { parseBackupInput } from './backup-input';
 import { backupIdSchema, segmentKey, type Gap, type SegmentRef } from './manifest';
 import { PartitionReader, positionKey, type OffsetGap, type PartitionPosition, type PartitionRead } from '#src/kafka/partition-records';
 import { decodeSegment, encodedRecordSize, SegmentWriter } from './segment';
@@ -49,7 +50,7 @@ class PartitionCopy {
   constructor(
     private readonly run: BackupRun,
     private readonly progress: PartitionProgress,
-    private readonly kit: BackupKit,
+    private readonly clients: BackupClients,
     private readonly compacted: boolean,
   ) {
     this.recorded = BigInt(progress.nextOffset);
@@ -79,7 +80,7 @@ class PartitionCopy {
    */
   async take(read: PartitionRead, stopAt: number): Promise<void> {
     this.gaps.push(...read.gaps);
-    const { maxBytes, maxAgeSeconds } = this.kit.backup.segment;
+    const { maxBytes, maxAgeSeconds } = this.clients.backup.segment;
     const maxSpan = BigInt(maxAgeSeconds * 1000);
     for (const [i, record] of read.records.entries()) {
       // The first record is always taken: every invocation makes progress.
@@ -113,8 +114,8 @@ class PartitionCopy {
     let segment: SegmentRef | undefined;
     if (span) {
       const key = segmentKey(this.run.cluster, this.progress.topic, this.progress.partition, Number(span.firstOffset), this.run.backupId);
-      const body = await this.writer.finish(this.kit.backup.compression);
-      const retainUntil = await this.kit.bucket.putIfAbsent(key, body, SEGMENT_CONTENT_TYPE);
+      const body = await this.writer.finish(this.clients.backup.compression);
+      const retainUntil = await this.clients.bucket.putIfAbsent(key, body, SEGMENT_CONTENT_TYPE);
       if (!retainUntil) {
         await this.adopt(key, span.firstOffset);
         return 'adopted';
@@ -133,7 +134,7 @@ class PartitionCopy {
       };
     }
     const gaps = this.gaps.filter((g) => g.from < next);
-    await this.kit.state.advance(this.run.backupId, this.id, Number(this.recorded), Number(next), segment, gaps.map(toGap));
+    await this.clients.state.advance(this.run.backupId, this.id, Number(this.recorded), Number(next), segment, gaps.map(toGap));
     this.gaps = this.gaps.filter((g) => g.from >= next);
     this.recorded = next;
     this.count(segment);
@@ -147,10 +148,10 @@ class PartitionCopy {
    * so that object is recorded as it is, and reading continues after its last record.
    */
   private async adopt(key: string, firstOffset: bigint): Promise<void> {
-    const stored = await this.kit.bucket.read(key);
-    if (!stored) throw new Error(`segment s3://${this.kit.bucket.name}/${key} was refused as existing but cannot be read: retry the backup`);
+    const stored = await this.clients.bucket.read(key);
+    if (!stored) throw new Error(`segment s3://${this.clients.bucket.name}/${key} was refused as existing but cannot be read: retry the backup`);
     const { header, records } = decodeSegment(key, stored.body);
-    if (header.firstOffset !== firstOffset) throw new Error(`segment s3://${this.kit.bucket.name}/${key} starts at offset ${header.firstOffset}, not ${firstOffset} as its key says: remove it (it is not listed in any manifest) and retry the backup`);
+    if (header.firstOffset !== firstOffset) throw new Error(`segment s3://${this.clients.bucket.name}/${key} starts at offset ${header.firstOffset}, not ${firstOffset} as its key says: remove it (it is not listed in any manifest) and retry the backup`);
     const next = header.lastOffset + 1n;
     const gaps = this.gaps.filter((g) => g.from < next);
     // Beyond what this invocation read, the object's own offsets tell where records are missing.
@@ -171,10 +172,10 @@ class PartitionCopy {
       bytes: stored.body.length,
       uncompressedBytes: records.reduce((n, r) => n + encodedRecordSize(r), 0),
       // Written during this run: without a lock date read back, it holds at least the retention from the run's start.
-      retainUntil: (stored.retainUntil ?? this.kit.bucket.retainUntil(Date.parse(this.run.startedAt))).toISOString(),
+      retainUntil: (stored.retainUntil ?? this.clients.bucket.retainUntil(Date.parse(this.run.startedAt))).toISOString(),
     };
-    logger.warn('recorded a segment an earlier invocation uploaded', { key, firstOffset: segment.firstOffset, lastOffset: segment.lastOffset });
-    await this.kit.state.advance(this.run.backupId, this.id, Number(this.recorded), Number(next), segment, gaps.map(toGap));
+    this.clients.log.warn('recorded a segment an earlier invocation uploaded', { key, firstOffset: segment.firstOffset, lastOffset: segment.lastOffset });
+    await this.clients.state.advance(this.run.backupId, this.id, Number(this.recorded), Number(next), segment, gaps.map(toGap));
     this.recorded = next;
     this.count(segment);
     // Read again from after the adopted segment: what was held or found past it is found again.
@@ -197,21 +198,27 @@ function readOf(reads: Map<string, PartitionRead>, c: PartitionCopy): PartitionR
   return read;
 }
 
-export async function copyPartitions(event: unknown, kit: BackupKit): Promise<CopyResult> {
-  const { backupId, partitions } = parseBackupInput(copyEventSchema, event, 'the copy step\'s input');
+export type CopyInput = z.infer<typeof copyEventSchema>;
+
+/** The copy step's input, or InvalidBackupInput: nothing read or written. */
+export function parseCopyInput(event: unknown): CopyInput {
+  return parseBackupInput(copyEventSchema, event, 'the copy step\'s input');
+}
+
+/** Copies until every partition of the batch is done or `remainingMs` (the invocation's time left) nearly runs out. */
+export async function copyPartitions({ backupId, partitions }: CopyInput, clients: BackupClients & SourceClients, remainingMs: number): Promise<CopyResult> {
   const started = Date.now();
-  const remaining = kit.context.getRemainingTimeInMillis();
-  const stopAt = started + remaining - deadlineMargin(remaining);
-  const run = await kit.state.run();
+  const stopAt = started + remainingMs - deadlineMargin(remainingMs);
+  const run = await clients.state.run();
   if (run?.backupId !== backupId || run.state !== 'copying') {
     throw new Error(`backup ${backupId} is not the unfinished backup being copied (${run ? `that is ${run.backupId}, ${run.state}` : 'there is none'}): start a new backup execution`);
   }
-  const progress = await kit.state.progress(backupId, partitions);
+  const progress = await clients.state.progress(backupId, partitions);
   const topics = [...new Set(progress.map((p) => p.topic))];
-  const configs = await topicConfigs(await kit.admin(run.cluster), topics);
-  const copies = progress.filter((p) => p.nextOffset < p.endOffset).map((p) => new PartitionCopy(run, p, kit, configs.get(p.topic)?.compacted ?? false));
+  const configs = await topicConfigs(await clients.admin(run.cluster), topics);
+  const copies = progress.filter((p) => p.nextOffset < p.endOffset).map((p) => new PartitionCopy(run, p, clients, configs.get(p.topic)?.compacted ?? false));
   if (copies.length > 0) {
-    const reader = await PartitionReader.open(await kit.fetcher(run.cluster), topics, new Set(topics.filter((t) => configs.get(t)?.compacted)));
+    const reader = await PartitionReader.open(await clients.fetcher(run.cluster), topics, new Set(topics.filter((t) => configs.get(t)?.compacted)));
     // At least one round per invocation, however short: every invocation makes progress.
     // The next round's Fetch is in flight while this round's records are encoded and uploaded.
     let reading = copies;
@@ -239,6 +246,6 @@ export async function copyPartitions(event: unknown, kit: BackupKit): Promise<Co
     bytes: copies.reduce((n, c) => n + c.copied.bytes, 0),
     segments: copies.reduce((n, c) => n + c.copied.segments, 0),
   };
-  logger.info('copied', { backupId, partitions: partitions.length, ...result, ms: Date.now() - started });
+  clients.log.info('copied', { backupId, partitions: partitions.length, ...result, ms: Date.now() - started });
   return result;
 }

@@ -5,9 +5,10 @@
 // finished answers from the manifest.
 import * as z from 'zod';
 import type { PartitionProgress } from './backup-state';
-import { logger, parseBackupInput, type BackupKit } from '../../functions/runtime/vault-step';
+import type { BackupClients } from './backup-clients';
+import { parseBackupInput } from './backup-input';
 import type { BackupBucket } from './bucket';
-import { readSnapshot } from './backup-plan';
+import { readSnapshot } from './snapshot';
 import { backupIdSchema, manifestKey, MANIFEST_FORMAT_VERSION, type Gap, type Manifest, type SegmentRef, type TopicBackup } from './manifest';
 
 export const finishEventSchema = z.object({ backupId: backupIdSchema }).loose();
@@ -81,16 +82,22 @@ async function extendInherited(bucket: BackupBucket, segments: SegmentRef[]): Pr
   return due.length;
 }
 
-export async function finishBackup(event: unknown, kit: BackupKit): Promise<BackupSummary> {
-  const { backupId } = parseBackupInput(finishEventSchema, event, 'the finish step\'s input');
-  const run = await kit.state.run();
+export type FinishInput = z.infer<typeof finishEventSchema>;
+
+/** The finish step's input, or InvalidBackupInput: nothing read or written. */
+export function parseFinishInput(event: unknown): FinishInput {
+  return parseBackupInput(finishEventSchema, event, 'the finish step\'s input');
+}
+
+export async function finishBackup({ backupId }: FinishInput, clients: BackupClients): Promise<BackupSummary> {
+  const run = await clients.state.run();
   if (run?.backupId !== backupId) {
     // A retried Finish whose first attempt completed: the manifest is the answer.
-    if (await kit.bucket.get(manifestKey(backupId))) return summarize(await kit.bucket.readManifest(backupId));
-    throw new Error(`backup ${backupId} is neither the unfinished backup (${run ? `that is ${run.backupId}` : 'there is none'}) nor finished (no ${manifestKey(backupId)} in s3://${kit.bucket.name}): start a new backup execution`);
+    if (await clients.bucket.get(manifestKey(backupId))) return summarize(await clients.bucket.readManifest(backupId));
+    throw new Error(`backup ${backupId} is neither the unfinished backup (${run ? `that is ${run.backupId}` : 'there is none'}) nor finished (no ${manifestKey(backupId)} in s3://${clients.bucket.name}): start a new backup execution`);
   }
   const partitionIds = run.topics.flatMap((t) => Array.from({ length: t.partitions }, (_, partition) => ({ topic: t.name, partition })));
-  const [snapshot, progress] = await Promise.all([readSnapshot(kit.bucket, backupId), kit.state.progress(backupId, partitionIds)]);
+  const [snapshot, progress] = await Promise.all([readSnapshot(clients.bucket, backupId), clients.state.progress(backupId, partitionIds)]);
   const unfinished = progress.filter((p) => p.nextOffset < p.endOffset);
   if (unfinished.length > 0) {
     throw new Error(
@@ -101,9 +108,9 @@ export async function finishBackup(event: unknown, kit: BackupKit): Promise<Back
     );
   }
   const parents = new Map<string, Manifest>();
-  for (const id of new Set(snapshot.topics.flatMap((t) => (t.parent ? [t.parent] : [])))) parents.set(id, await kit.bucket.readManifest(id));
+  for (const id of new Set(snapshot.topics.flatMap((t) => (t.parent ? [t.parent] : [])))) parents.set(id, await clients.bucket.readManifest(id));
   const byTopic = new Map<string, (PartitionProgress & { segments: SegmentRef[] })[]>();
-  for (const p of progress) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), { ...p, segments: await kit.state.segments(p) }]);
+  for (const p of progress) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), { ...p, segments: await clients.state.segments(p) }]);
   const inherited: SegmentRef[] = [];
   const topics: TopicBackup[] = snapshot.topics.map((t) => {
     const parent = t.parent ? parents.get(t.parent)?.topics.find((pt) => pt.name === t.name) : undefined;
@@ -117,21 +124,21 @@ export async function finishBackup(event: unknown, kit: BackupKit): Promise<Back
       });
     return { name: t.name, partitionCount: t.partitionCount, configs: t.configs, partitions };
   });
-  const extended = await extendInherited(kit.bucket, inherited);
+  const extended = await extendInherited(clients.bucket, inherited);
   const manifest: Manifest = {
     formatVersion: MANIFEST_FORMAT_VERSION,
     backupId,
-    estate: kit.config.estate,
+    estate: clients.estate,
     cluster: run.cluster,
     startedAt: new Date(run.startedAt).toISOString(),
     finishedAt: new Date().toISOString(),
     topics,
     consumerGroups: snapshot.consumerGroups,
   };
-  await kit.bucket.putManifest(manifest);
-  for (const t of topics) await kit.state.setHead(t.name, backupId, manifest.startedAt);
-  await kit.state.endRun(progress);
+  await clients.bucket.putManifest(manifest);
+  for (const t of topics) await clients.state.setHead(t.name, backupId, manifest.startedAt);
+  await clients.state.endRun(progress);
   const summary = summarize(manifest);
-  logger.info('backup finished', { ...summary, inheritedLocksExtended: extended });
+  clients.log.info('backup finished', { ...summary, inheritedLocksExtended: extended });
   return summary;
 }

@@ -9,9 +9,11 @@ import { applicationGroups, committedOffsetList } from '#src/kafka/group-offsets
 import { partitionStates } from '#src/kafka/partition-state';
 import { topicConfigs } from '#src/kafka/topic-configs';
 import type { BackupRun, PartitionId, PartitionProgress } from './backup-state';
-import { logger, parseBackupInput, type BackupKit } from '../../functions/runtime/vault-step';
-import type { BackupBucket } from './bucket';
-import { backupIdSchema, groupOffsetsSchema, manifestKey, type Manifest, type TopicBackup } from './manifest';
+import type { Log } from '#src/log';
+import type { BackupClients, SourceClients } from './backup-clients';
+import { parseBackupInput } from './backup-input';
+import { manifestKey, type Manifest, type TopicBackup } from './manifest';
+import { snapshotKey, type BackupSnapshot } from './snapshot';
 
 const topicPattern = z
   .string()
@@ -31,34 +33,6 @@ export const planEventSchema = z
     execution: z.object({ name: z.string().min(1), startedAt: z.iso.datetime({ offset: true }) }).loose(),
   })
   .loose();
-
-/** What the copy and finish steps need from the moment the backup started, kept in the bucket beside the segments. */
-export const snapshotSchema = z
-  .object({
-    backupId: backupIdSchema,
-    cluster: z.string(),
-    startedAt: z.string(),
-    topics: z.array(
-      z.object({
-        name: z.string(),
-        partitionCount: z.number().int().min(1),
-        configs: z.record(z.string(), z.string()),
-        /** The backup whose manifest this one extends for the topic (null: a full copy). */
-        parent: backupIdSchema.nullable(),
-      }),
-    ),
-    consumerGroups: z.array(groupOffsetsSchema),
-  })
-  .strict();
-export type BackupSnapshot = z.infer<typeof snapshotSchema>;
-
-export const snapshotKey = (backupId: string) => `runs/${backupId}/snapshot.json`;
-
-export async function readSnapshot(bucket: BackupBucket, backupId: string): Promise<BackupSnapshot> {
-  const body = await bucket.get(snapshotKey(backupId));
-  if (!body) throw new Error(`backup ${backupId} has no snapshot at s3://${bucket.name}/${snapshotKey(backupId)}: its plan did not finish; start a new backup`);
-  return snapshotSchema.parse(JSON.parse(body.toString('utf8')));
-}
 
 export interface BackupPlan {
   backupId: string;
@@ -81,16 +55,16 @@ function batches(partitions: readonly PartitionProgress[], perInvocation: number
 
 const allPartitions = (topics: BackupRun['topics']): PartitionId[] => topics.flatMap((t) => Array.from({ length: t.partitions }, (_, partition) => ({ topic: t.name, partition })));
 
-async function resume(run: BackupRun, kit: BackupKit): Promise<BackupPlan> {
-  const progress = await kit.state.progress(run.backupId, allPartitions(run.topics));
-  logger.info('resuming the unfinished backup', { backupId: run.backupId, startedBy: run.executionName });
-  return { backupId: run.backupId, resumed: true, topics: run.topics.length, partitions: progress.length, batches: batches(progress, kit.backup.parallelism.partitionsPerInvocation) };
+async function resume(run: BackupRun, clients: BackupClients & SourceClients): Promise<BackupPlan> {
+  const progress = await clients.state.progress(run.backupId, allPartitions(run.topics));
+  clients.log.info('resuming the unfinished backup', { backupId: run.backupId, startedBy: run.executionName });
+  return { backupId: run.backupId, resumed: true, topics: run.topics.length, partitions: progress.length, batches: batches(progress, clients.backup.parallelism.partitionsPerInvocation) };
 }
 
 /** The cluster's topics the patterns match, Kafka's internal topics aside. */
-async function matchingTopics(kit: BackupKit, cluster: string, patterns: readonly string[], fromInput: boolean): Promise<string[]> {
+async function matchingTopics(clients: BackupClients & SourceClients, cluster: string, patterns: readonly string[], fromInput: boolean): Promise<string[]> {
   const regexes = patterns.map((p) => new RegExp(`^(?:${p})$`));
-  const topics = (await (await kit.admin(cluster)).listTopics({ includeInternals: false })).filter((t) => !t.startsWith('__') && regexes.some((r) => r.test(t))).sort();
+  const topics = (await (await clients.admin(cluster)).listTopics({ includeInternals: false })).filter((t) => !t.startsWith('__') && regexes.some((r) => r.test(t))).sort();
   if (topics.length === 0) {
     throw new Error(`no topic of cluster ${cluster} matches ${patterns.join(', ')} (${fromInput ? 'the execution input\'s topics' : 'backup.topics in the estate file'}): nothing to back up; correct the patterns`);
   }
@@ -98,30 +72,30 @@ async function matchingTopics(kit: BackupKit, cluster: string, patterns: readonl
 }
 
 /** The topic's entry in its parent manifest, unless the partitions have been reset since (topic re-created). */
-function parentTopic(parent: Manifest | undefined, topic: string, ends: Map<number, bigint>): TopicBackup | undefined {
+function parentTopic(parent: Manifest | undefined, topic: string, ends: Map<number, bigint>, log: Log): TopicBackup | undefined {
   const entry = parent?.topics.find((t) => t.name === topic);
   if (!entry) return undefined;
   const reset = entry.partitions.find((p) => (ends.get(p.partition) ?? 0n) < BigInt(p.endOffset));
   if (reset) {
-    logger.warn('topic re-created since its last backup: copying it in full', { topic, partition: reset.partition, parentBackup: parent?.backupId, parentEnd: reset.endOffset, end: Number(ends.get(reset.partition) ?? 0n) });
+    log.warn('topic re-created since its last backup: copying it in full', { topic, partition: reset.partition, parentBackup: parent?.backupId, parentEnd: reset.endOffset, end: Number(ends.get(reset.partition) ?? 0n) });
     return undefined;
   }
   return entry;
 }
 
-async function snapshot(run: BackupRun, topics: string[], kit: BackupKit): Promise<BackupPlan> {
-  const admin = await kit.admin(run.cluster);
+async function snapshot(run: BackupRun, topics: string[], clients: BackupClients & SourceClients): Promise<BackupPlan> {
+  const admin = await clients.admin(run.cluster);
   const [states, configs, heads, groups] = await Promise.all([
     partitionStates(admin, topics, { readCommitted: true }),
     topicConfigs(admin, topics),
-    kit.state.heads(topics),
+    clients.state.heads(topics),
     applicationGroups(admin).then((g) => committedOffsetList(admin, g)),
   ]);
   const parents = new Map<string, Manifest>();
   for (const id of new Set(heads.values())) {
     // A parent whose manifest is gone (deleted after its retention) cannot be extended: the topic is copied in full.
-    if (await kit.bucket.get(manifestKey(id))) parents.set(id, await kit.bucket.readManifest(id));
-    else logger.warn('the head backup of topics has no manifest: copying them in full', { backupId: id, topics: [...heads].filter(([, b]) => b === id).map(([t]) => t) });
+    if (await clients.bucket.get(manifestKey(id))) parents.set(id, await clients.bucket.readManifest(id));
+    else clients.log.warn('the head backup of topics has no manifest: copying them in full', { backupId: id, topics: [...heads].filter(([, b]) => b === id).map(([t]) => t) });
   }
 
   const progress: PartitionProgress[] = [];
@@ -130,7 +104,7 @@ async function snapshot(run: BackupRun, topics: string[], kit: BackupKit): Promi
     const partitions = states.filter((s) => s.topic === topic);
     if (partitions.length === 0) continue; // deleted since it was listed
     const head = heads.get(topic);
-    const parent = parentTopic(head ? parents.get(head) : undefined, topic, new Map(partitions.map((s) => [s.partition, s.latest])));
+    const parent = parentTopic(head ? parents.get(head) : undefined, topic, new Map(partitions.map((s) => [s.partition, s.latest])), clients.log);
     snapshotTopics.push({ name: topic, partitionCount: partitions.length, configs: configs.get(topic)?.overrides ?? {}, parent: parent && head ? head : null });
     for (const s of partitions) {
       const inherited = parent?.partitions.find((p) => p.partition === s.partition);
@@ -165,30 +139,36 @@ async function snapshot(run: BackupRun, topics: string[], kit: BackupKit): Promi
     topics: snapshotTopics,
     consumerGroups: [...consumerGroups].map(([group, offsets]) => ({ group, offsets })).sort((a, b) => a.group.localeCompare(b.group)),
   };
-  await kit.bucket.put(snapshotKey(run.backupId), JSON.stringify(saved), 'application/json');
-  await kit.state.putProgress(progress);
+  await clients.bucket.put(snapshotKey(run.backupId), JSON.stringify(saved), 'application/json');
+  await clients.state.putProgress(progress);
   const runTopics = snapshotTopics.map((t) => ({ name: t.name, partitions: t.partitionCount }));
-  await kit.state.startCopying(run.backupId, runTopics);
-  logger.info('backup planned', { backupId: run.backupId, topics: runTopics.length, partitions: progress.length, records: progress.reduce((n, p) => n + p.endOffset - p.nextOffset, 0) });
+  await clients.state.startCopying(run.backupId, runTopics);
+  clients.log.info('backup planned', { backupId: run.backupId, topics: runTopics.length, partitions: progress.length, records: progress.reduce((n, p) => n + p.endOffset - p.nextOffset, 0) });
   return {
     backupId: run.backupId,
     resumed: false,
     topics: runTopics.length,
     partitions: progress.length,
-    batches: batches(progress, kit.backup.parallelism.partitionsPerInvocation),
+    batches: batches(progress, clients.backup.parallelism.partitionsPerInvocation),
   };
 }
 
-export async function planBackup(event: unknown, kit: BackupKit): Promise<BackupPlan> {
-  const { input, execution } = parseBackupInput(planEventSchema, event, 'the backup execution input');
-  const current = await kit.state.run();
-  if (current?.state === 'copying') return resume(current, kit);
-  const cluster = current?.cluster ?? kit.backup.cluster;
-  const topics = await matchingTopics(kit, cluster, input.topics ?? kit.backup.topics, input.topics !== undefined);
-  const run = await kit.state.startRun(
+export type PlanInput = z.infer<typeof planEventSchema>;
+
+/** The backup execution's input, or InvalidBackupInput: nothing read or written. */
+export function parsePlanInput(event: unknown): PlanInput {
+  return parseBackupInput(planEventSchema, event, 'the backup execution input');
+}
+
+export async function planBackup({ input, execution }: PlanInput, clients: BackupClients & SourceClients): Promise<BackupPlan> {
+  const current = await clients.state.run();
+  if (current?.state === 'copying') return resume(current, clients);
+  const cluster = current?.cluster ?? clients.backup.cluster;
+  const topics = await matchingTopics(clients, cluster, input.topics ?? clients.backup.topics, input.topics !== undefined);
+  const run = await clients.state.startRun(
     current ?? { backupId: backupIdOf(execution.name, execution.startedAt), executionName: execution.name, startedAt: execution.startedAt, cluster, state: 'planning', topics: [] },
   );
-  if (run.state === 'copying') return resume(run, kit);
+  if (run.state === 'copying') return resume(run, clients);
   // A run still 'planning' died before any copy started: its snapshot is taken again.
-  return snapshot(run, topics, kit);
+  return snapshot(run, topics, clients);
 }

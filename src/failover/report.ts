@@ -2,7 +2,7 @@
 // Functions payload (256 KB; the full plan goes to the step's log), and the final report
 // with what was done, what was not, and how long each step took.
 import type { ConsumerOffsetsPlan, ConsumerOffsetsResult } from './consumer-offsets';
-import type { ExecutionState } from '../../functions/runtime/failover-step';
+import type { ExecutionState } from './execution-state';
 
 /** At most this many duplicate windows and fallbacks are listed in the payload (largest first). */
 const LISTED = 50;

@@ -3,7 +3,7 @@
 // leads), keeping each record as the backup stores it, and accounting for every offset
 // that holds no record: a backup must say why an offset is missing, never skip it silently.
 import { FetchIsolationLevels, IS_CONTROL, IS_TRANSACTIONAL, type Consumer, type KafkaRecord, type RecordsBatch } from '@platformatic/kafka';
-import { TransientStepError } from '../../functions/runtime/workflow-step';
+import { TransientStepError } from '#src/transient-error';
 import type { Gap } from '#src/backup/manifest';
 import type { BackupRecord } from '#src/backup/segment';
 

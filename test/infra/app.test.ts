@@ -6,7 +6,7 @@ import { App, type CfnElement, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildApp } from '../../lib/app';
-import { ESTATE_CONFIG_ENV } from '#src/environment';
+import { ESTATE_CONFIG } from '#src/environment';
 import { loadEstateConfigFile } from '#src/config/load';
 import { ControlPlaneOutput } from '#src/stack-outputs';
 import { labPythonTool } from '../support/lab-tools';
@@ -59,7 +59,7 @@ describe('the CDK app', () => {
         },
       });
       // The configuration travels in the bundle, never in the (4 KB, visible) environment.
-      expect(fn.Properties.Environment.Variables[ESTATE_CONFIG_ENV]).toBeUndefined();
+      expect(fn.Properties.Environment.Variables[ESTATE_CONFIG.name]).toBeUndefined();
     }
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: config.logRetentionDays });
   });

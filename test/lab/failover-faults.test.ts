@@ -17,7 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Consumer } from 'kafkajs';
 import { ConnectClient } from '#src/connect/client';
-import type { ExecutionState } from '../../functions/runtime/failover-step';
+import type { ExecutionState } from '#src/failover/execution-state';
 import { committedOffsetList, committedOffsets, groupPartitionKey } from '#src/kafka/group-offsets';
 import { partitionStates } from '#src/kafka/partition-state';
 import { readCheckpoints } from '#src/mm2/internal-topics';
