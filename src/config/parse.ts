@@ -1,5 +1,5 @@
 // Validating an estate configuration already parsed into a value (the JSON a Lambda is
-// bundled with, or a YAML document read by lib/config/load.ts). Errors list every bad field
+// bundled with, or a YAML document read by load.ts). Errors list every bad field
 // with its JSON path and what was expected, so an operator can fix the whole file in one pass.
 // No YAML here: the functions bundle this module.
 import type { z } from 'zod';
@@ -30,7 +30,15 @@ export function jsonPath(path: readonly PropertyKey[]): string {
 }
 
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
-  return issues.map((issue) => ({ path: jsonPath(issue.path), message: issue.message }));
+  return issues.flatMap((issue) => {
+    // zod reports a bad key of a mapping (dns.values) as "Invalid key in record"; what the
+    // key should be is in the nested issues.
+    if (issue.code === 'invalid_key') {
+      const key = JSON.stringify(String(issue.path.at(-1)));
+      return issue.issues.map((inner) => ({ path: jsonPath(issue.path), message: `the key ${inner.message.startsWith(key) ? inner.message : `${key}: ${inner.message}`}` }));
+    }
+    return [{ path: jsonPath(issue.path), message: issue.message }];
+  });
 }
 
 /** Validates an already-parsed value (e.g. the JSON a Lambda was bundled with). */

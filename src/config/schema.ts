@@ -3,25 +3,55 @@
 // CDK app (validated at synth) and the Lambdas (validated at start), so it must not
 // import CDK or Kafka.
 import * as z from 'zod';
+import {
+  AVAILABILITY_ZONE,
+  AVAILABILITY_ZONE_EXPECTED,
+  AWS_ACCOUNT,
+  AWS_ACCOUNT_EXPECTED,
+  AWS_REGION,
+  AWS_REGION_EXPECTED,
+  ec2IdPattern,
+  HOSTED_ZONE_ID_EXAMPLE,
+  hostedZoneIdProblems,
+  SECRET_ARN_EXAMPLE,
+  secretArnProblems,
+} from './aws-identifiers';
+import { dnsNameProblems, HOST_PORT_EXAMPLE, hostPortProblems, HTTP_URL_EXAMPLE, httpUrlProblems, ipv4Problems, ipv6Problems } from './network-address';
+import { scheduleExpressionProblems } from './schedule-expression';
+
+/** A message naming the offending value and what the field takes instead. */
+const expecting = (what: string) => (issue: { input?: unknown }) => `${JSON.stringify(issue.input)}: expected ${what}`;
+
+/**
+ * A string with a syntax of its own (host:port, an ARN, a schedule). `shape` is the coarse
+ * pattern the JSON Schema gives editors; `problems` parses the value and range-checks its
+ * numbers, saying which part is wrong and what it should be. It words the shape's message
+ * too, and runs alone once the shape holds, so each mistake is reported once.
+ */
+function parsedString(shape: RegExp, expected: string, problems: (value: string) => string[]) {
+  return z
+    .string()
+    .regex(shape, { error: (issue) => problems(String(issue.input)).join('; ') || expecting(expected)(issue), abort: true })
+    .superRefine((value, ctx) => {
+      for (const message of problems(value)) ctx.addIssue({ code: 'custom', message, input: value });
+    });
+}
 
 const clusterName = z
   .string()
-  .regex(/^[a-z][a-z0-9-]{0,30}$/, 'a cluster name: lowercase letters, digits and "-", starting with a letter, at most 31 characters');
+  .regex(/^[a-z][a-z0-9-]{0,30}$/, { error: expecting('a cluster name: lowercase letters, digits and "-", starting with a letter, at most 31 characters (e.g. dc1)') });
 
-const secretArn = z
-  .string()
-  .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, 'a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)');
+const secretArn = parsedString(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/, `a Secrets Manager secret ARN such as ${SECRET_ARN_EXAMPLE}`, secretArnProblems);
 
-const hostPort = z
-  .string()
-  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'host:port');
+const hostPort = parsedString(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):\d{1,5}$/, `host:port such as ${HOST_PORT_EXAMPLE}`, hostPortProblems);
 
 /** A Java regex as MM2 takes it; we check it compiles as a JS regex, which covers the syntax operators use. */
-const topicPattern = z.string().min(1).superRefine((pattern, ctx) => {
+const topicPattern = z.string().min(1, { error: 'expected a topic regex such as orders or payments\\..*' }).superRefine((pattern, ctx) => {
   try {
     new RegExp(`^(?:${pattern})$`);
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `an invalid regular expression: ${(err as Error).message}` });
+    const reason = (err as Error).message.split(': ').pop();
+    ctx.addIssue({ code: 'custom', message: `"${pattern}" is an invalid regular expression (${reason}): expected a regex as MM2's topics takes it, such as orders or payments\\..*` });
   }
 });
 
@@ -33,8 +63,11 @@ function safeRegex(pattern: string): RegExp | undefined {
   }
 }
 
-const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1');
-const awsAccount = z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id');
+const awsRegion = z.string().regex(AWS_REGION, { error: expecting(AWS_REGION_EXPECTED) });
+// YAML reads an unquoted account id as a number, dropping any leading zero: say so.
+const awsAccount = z
+  .string({ error: (issue) => (typeof issue.input === 'number' ? `${issue.input}: expected ${AWS_ACCOUNT_EXPECTED} in quotes, such as "111122223333" (YAML reads it unquoted as a number)` : undefined) })
+  .regex(AWS_ACCOUNT, { error: expecting(AWS_ACCOUNT_EXPECTED) });
 
 /**
  * How the probes and workflows authenticate to a cluster. Secrets hold:
@@ -66,7 +99,12 @@ export const replicationPolicySchema = z
 
 export const mm2Schema = z
   .object({
-    connectUrl: z.url({ protocol: /^https?$/ }).describe('the Kafka Connect REST endpoint running this flow\'s MM2 connectors'),
+    connectUrl: z
+      .url({ protocol: /^https?$/, error: (issue) => httpUrlProblems(String(issue.input)).join('; ') || expecting(`an http(s) URL such as ${HTTP_URL_EXAMPLE}`)(issue), abort: true })
+      .superRefine((url, ctx) => {
+        for (const message of httpUrlProblems(url)) ctx.addIssue({ code: 'custom', message, input: url });
+      })
+      .describe('the Kafka Connect REST endpoint running this flow\'s MM2 connectors'),
     authSecretArn: secretArn.optional().describe('basic auth for the Connect REST API: {"username","password"}'),
     connectors: z
       .object({ source: z.string().min(1), checkpoint: z.string().min(1), heartbeat: z.string().min(1) })
@@ -92,15 +130,24 @@ export const flowSchema = z
   })
   .strict();
 
+/** What a record of each type holds: Route 53 refuses any other value, but only when a failover publishes it. */
+const DNS_RECORD_VALUES: Record<'CNAME' | 'A' | 'AAAA', { takes: string; problems: (value: string) => string[] }> = {
+  CNAME: { takes: 'a CNAME record takes a DNS name', problems: (value) => dnsNameProblems(value) },
+  A: { takes: 'an A record takes IPv4 addresses', problems: ipv4Problems },
+  AAAA: { takes: 'an AAAA record takes IPv6 addresses', problems: ipv6Problems },
+};
+
 export const dnsSchema = z
   .object({
-    hostedZoneId: z.string().regex(/^[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id such as Z0123456789ABC (without /hostedzone/)'),
-    recordName: z.string().regex(/^([a-z0-9-_*]+\.)+[a-z0-9-]+\.?$/i, 'a fully qualified DNS name'),
+    hostedZoneId: parsedString(/^[A-Z0-9]{1,32}$/, `a Route 53 hosted zone id such as ${HOSTED_ZONE_ID_EXAMPLE} (without /hostedzone/)`, hostedZoneIdProblems),
+    recordName: parsedString(/^([A-Za-z0-9_*-]+\.)+[A-Za-z0-9-]+\.?$/, 'a fully qualified DNS name such as kafka.payments.example.internal', (name) =>
+      dnsNameProblems(name, { wildcard: true }),
+    ),
     type: z.enum(['CNAME', 'A', 'AAAA']),
     ttl: z.number().int().min(1).max(86400).describe('seconds; keep it short (30-60) so clients follow a failover quickly'),
     values: z
       .record(clusterName, z.array(z.string().min(1)).min(1))
-      .describe('the record value(s) to publish when each cluster is the active side'),
+      .describe('the record value(s) to publish when each cluster is the active side: a DNS name for CNAME, IPv4 addresses for A, IPv6 for AAAA'),
   })
   .strict();
 
@@ -134,15 +181,15 @@ export const failoverSchema = z
     mode: z.enum(['automatic', 'notify-only']).describe('automatic: the primary-down alarm starts an unplanned failover; notify-only: it only notifies'),
     cooldownMinutes: z.number().int().min(0).max(1440).default(30),
     drainTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
-    notificationEmails: z.array(z.email()).default([]),
+    notificationEmails: z.array(z.email({ error: expecting('an email address such as kafka-oncall@example.com') })).default([]),
   })
   .strict();
 
 export const backupSchema = z
   .object({
-    schedule: z
-      .string()
-      .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'an EventBridge schedule expression: rate(N unit) or cron(...)'),
+    schedule: parsedString(/^(rate\(\s*\d+\s+(minutes?|hours?|days?)\s*\)|cron\(.+\))$/, 'an EventBridge schedule expression such as rate(1 hour) or cron(0 3 * * ? *)', scheduleExpressionProblems).describe(
+      'an EventBridge schedule expression: rate(VALUE UNIT) or cron(MINUTES HOURS DAY-OF-MONTH MONTH DAY-OF-WEEK YEAR)',
+    ),
     cluster: clusterName.describe('the cluster the backup reads from'),
     topics: z.array(topicPattern).min(1),
     bucket: z
@@ -174,16 +221,25 @@ export const backupSchema = z
 
 export const networkSchema = z
   .object({
-    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'a VPC id such as vpc-0123456789abcdef0'),
-    availabilityZones: z.array(z.string().min(1)).min(1),
-    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id such as subnet-0123456789abcdef0')).min(1),
-    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0123456789abcdef0')).min(1),
+    vpcId: z.string().regex(ec2IdPattern('vpc'), { error: expecting('a VPC id: vpc- and 8 or 17 hexadecimal digits, such as vpc-0123456789abcdef0') }),
+    availabilityZones: z.array(z.string().regex(AVAILABILITY_ZONE, { error: expecting(AVAILABILITY_ZONE_EXPECTED) })).min(1).describe("in the control plane's region"),
+    subnetIds: z.array(z.string().regex(ec2IdPattern('subnet'), { error: expecting('a subnet id: subnet- and 8 or 17 hexadecimal digits, such as subnet-0123456789abcdef0') })).min(1),
+    securityGroupIds: z.array(z.string().regex(ec2IdPattern('sg'), { error: expecting('a security group id: sg- and 8 or 17 hexadecimal digits, such as sg-0123456789abcdef0') })).min(1),
   })
   .strict();
 
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  return `a ${typeof value}`;
+}
+
 export const estateConfigSchema = z
   .object({
-    estate: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,40}$/, 'an estate name: letters, digits and "-", starting with a letter').describe('names the stacks and the resources they create'),
+    estate: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,40}$/, { error: expecting('an estate name: letters, digits and "-", starting with a letter, at most 41 characters (e.g. payments)') })
+      .describe('names the stacks and the resources they create'),
     controlPlane: z
       .object({ account: awsAccount.optional(), region: awsRegion.describe('deploy beside the standby datacenter: the control plane must survive the loss of the primary') })
       .strict(),
@@ -195,7 +251,7 @@ export const estateConfigSchema = z
     failover: failoverSchema,
     backup: backupSchema.optional(),
     logRetentionDays: z.number().int().min(1).max(3653).default(30),
-  })
+  }, { error: (issue) => (issue.code === 'invalid_type' ? `expected a mapping of the estate's settings (estate, controlPlane, network, clusters, flows, dns, failover, ...), got ${kindOf(issue.input)}: see config/estate.example.yaml` : undefined) })
   .strict()
   .superRefine((config, ctx) => {
     const names = config.clusters.map((c) => c.name);
@@ -248,6 +304,24 @@ export const estateConfigSchema = z
         }
       }
     }
+    const recordValue = DNS_RECORD_VALUES[config.dns.type];
+    for (const [cluster, values] of Object.entries(config.dns.values)) {
+      values.forEach((value, j) => {
+        for (const problem of recordValue.problems(value)) {
+          ctx.addIssue({ code: 'custom', path: ['dns', 'values', cluster, j], message: `${problem} (${recordValue.takes})` });
+        }
+      });
+    }
+    // The Lambdas join subnets of the VPC in the control plane's region.
+    config.network.availabilityZones.forEach((zone, i) => {
+      if (AVAILABILITY_ZONE.test(zone) && zone.slice(0, -1) !== config.controlPlane.region) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['network', 'availabilityZones', i],
+          message: `"${zone}" is not in the control plane's region ${config.controlPlane.region}: expected a zone such as ${config.controlPlane.region}a`,
+        });
+      }
+    });
     // CloudWatch evaluates an alarm whose period is under an hour over at most one day:
     // the source-unreachable alarm spans unreachablePeriods probe periods.
     const { rateMinutes, thresholds } = config.probes;
