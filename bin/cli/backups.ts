@@ -5,7 +5,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
 import { describeBackup, listBackups, validateBackup, type BackupDescription, type TimeRange } from '#src/backup/catalog';
 import { BackupBucket } from '#src/backup/bucket';
-import { readLabInfo, useLabAws } from '../../lab/estate';
 import { controlPlaneOf, controlPlaneOptions, UsageError, type ControlPlaneOptions } from './control-plane';
 
 interface BucketOptions extends ControlPlaneOptions {
@@ -17,7 +16,8 @@ interface BucketOptions extends ControlPlaneOptions {
 /** The bucket named, else the one the control plane's backup workflow writes (--config FILE, or --local). */
 async function bucketOf(opts: BucketOptions): Promise<BackupBucket> {
   if (!opts.bucket && !opts.config && !opts.local) throw new UsageError('name the backup bucket (--bucket NAME), the estate file its control plane was deployed from (--config FILE), or use --local for the lab');
-  if (opts.local) useLabAws(readLabInfo());
+  // The lab's emulator, loaded only for --local: an installed kafka-dr has no lab.
+  if (opts.local) await (await import('./local')).useLabEmulator();
   const { name, region } = opts.bucket ? { name: opts.bucket } : (await controlPlaneOf(opts)).backupBucket();
   return new BackupBucket(new S3Client({ region: opts.region ?? region, forcePathStyle: Boolean(opts.local) }), name);
 }

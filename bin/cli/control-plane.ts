@@ -58,7 +58,7 @@ export interface ControlPlaneOptions {
 export function controlPlaneOptions(command: Command): Command {
   return command
     .option('--config <file>', 'the estate file the control plane was deployed from (its stack outputs locate the workflows, the state table and the backup bucket; AWS credentials as usual)')
-    .option('--local', 'the local lab\'s control plane (npm run lab:up), instead of a deployed one')
+    .option('--local', 'the local lab\'s control plane (npm run lab:up), instead of a deployed one; needs a clone of kafka-dr with its dev dependencies')
     .option('--json', 'print the outcome as JSON on stdout (progress stays on stderr)');
 }
 

@@ -3,18 +3,53 @@
 // connectors), its tables and bucket kept in the emulator from one command to the next,
 // its state machines run in this process with the real handlers, its alarms evaluated as
 // synthesized against what the probes published.
+// The lab is not part of an installed kafka-dr: lab/ and the dev dependencies it runs on
+// (aws-local-stepfunctions) exist only in a clone after npm ci. So this module reaches them
+// only through import() when --local is used, and a missing one is a usage error saying so,
+// never a crash of commands that do not need the lab (eslint.config.js forbids static
+// imports of lab/ in bin/).
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readBootstrapRecord, repointBootstrapRecord } from '#src/dns/bootstrap-record';
 import { FailoverState } from '#src/failover/failover-state';
-import { flowName } from '#src/config/schema';
-import { labEstate, readLabInfo } from '../../lab/estate';
-import { localControlPlane } from '../../lab/local-control-plane';
+import { flowsOf } from '#src/flow';
 import type { ExecutionEvent } from '../../lab/local-state-machine';
-import { withReverseFlow } from '../../lab/reverse-flow';
-import type { ControlPlane, StepEvent } from './control-plane';
+import { UsageError, type ControlPlane, type StepEvent } from './control-plane';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** What a failed import could not find, as the person would look for it ("lab/estate", "aws-local-stepfunctions"); undefined when the failure is not a missing module. */
+function missingModule(err: unknown): string | undefined {
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
+  const name = /Cannot find (?:module|package) '([^']+)'/.exec(String(message))?.[1];
+  if (!name) return String(message);
+  return path.isAbsolute(name) ? path.relative(projectRoot, name) : name;
+}
+
+/** Loads lab code; an install without lab/ or the dev dependencies gets a usage error naming what is missing and how to get it. */
+async function importLab<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    const missing = missingModule(err);
+    if (missing === undefined) throw err;
+    throw new UsageError(
+      `--local runs the lab's control plane: it needs the project's dev dependencies and lab/, and this install has no ${missing} ` +
+        '(run npm ci in a clone of kafka-dr, then npm run lab:up); against a deployed control plane use --config FILE',
+    );
+  }
+}
+
+/** Points this process's AWS SDK at the lab's emulator, for commands that only read its buckets. */
+export async function useLabEmulator(): Promise<void> {
+  const { readLabInfo, useLabAws } = await importLab(() => import('../../lab/estate'));
+  useLabAws(readLabInfo());
+}
 
 function stepEvent(e: ExecutionEvent): StepEvent | undefined {
   const event = ({ StateEntered: 'entered', StateExited: 'exited', StateFailed: 'failed', StateRetried: 'retried' } as const)[e.type as string];
@@ -23,6 +58,9 @@ function stepEvent(e: ExecutionEvent): StepEvent | undefined {
 }
 
 export async function localControlPlaneAccess(): Promise<ControlPlane> {
+  const [{ labEstate, readLabInfo }, { localControlPlane }, { withReverseFlow }] = await importLab(() =>
+    Promise.all([import('../../lab/estate'), import('../../lab/local-control-plane'), import('../../lab/reverse-flow')]),
+  );
   const lab = readLabInfo();
   const config = withReverseFlow(await labEstate(lab), lab);
   const plane = await localControlPlane(config, { standing: true });
@@ -41,7 +79,7 @@ export async function localControlPlaneAccess(): Promise<ControlPlane> {
     alarms: () => plane.alarms.evaluate(cloudwatch),
     async probe() {
       const problems: string[] = [];
-      for (const flow of config.flows.map(flowName)) {
+      for (const { name: flow } of flowsOf(config)) {
         for (const probe of ['lag-probe', 'bandwidth-probe']) {
           const report = (await plane.invoke(probe, { flow }).catch((err: Error) => ({ errors: [`failed: ${err.message}`] }))) as { errors?: string[] };
           for (const e of report.errors ?? []) problems.push(`${probe} of ${flow}: ${e}`);

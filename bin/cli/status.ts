@@ -3,7 +3,7 @@
 import { latestPublishedEach, type PublishedMetric } from '#src/cloudwatch/latest';
 import { clusterOf, readBootstrapRecord } from '#src/dns/bootstrap-record';
 import type { ActiveSide, LockHolder } from '#src/failover/failover-state';
-import { flowName } from '#src/config/schema';
+import { flowsOf } from '#src/flow';
 import { Metric, NEVER_SECONDS } from '#src/metrics';
 import type { AlarmState, ControlPlane } from './control-plane';
 
@@ -47,8 +47,8 @@ export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
   const problems = plane.probe ? await plane.probe() : [];
   // Three probe periods, at least 15 minutes: older values say nothing about now.
   const since = new Date(Date.now() - Math.max(15, 3 * config.probes.rateMinutes) * 60_000);
-  const wanted: PublishedMetric[] = config.flows.flatMap((f) => [
-    ...Object.values(FLOW_METRICS).map((metric) => ({ metric, dimensions: { Flow: flowName(f) } })),
+  const wanted: PublishedMetric[] = flowsOf(config).flatMap((f) => [
+    ...Object.values(FLOW_METRICS).map((metric) => ({ metric, dimensions: { Flow: f.name } })),
     { metric: Metric.ClusterReachable, dimensions: { Cluster: f.source } },
     { metric: Metric.ClusterReachable, dimensions: { Cluster: f.target } },
   ]);
@@ -60,12 +60,12 @@ export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
     plane.alarms(),
   ]);
   const perFlow = Object.keys(FLOW_METRICS).length + 2;
-  const flows = config.flows.map((f, i): FlowStatus => {
+  const flows = flowsOf(config).map((f, i): FlowStatus => {
     const mine = values.slice(i * perFlow, (i + 1) * perFlow);
     const [sourceUp, targetUp] = mine.slice(-2).map((v) => (v === undefined ? null : v.value === 1));
     const metrics = Object.fromEntries(Object.keys(FLOW_METRICS).map((k, j) => [k, mine[j]?.value ?? null])) as FlowStatus['metrics'];
     const newest = mine.reduce<Date | null>((n, v) => (v && (!n || v.at > n) ? v.at : n), null);
-    return { flow: flowName(f), source: { cluster: f.source, reachable: sourceUp ?? null }, target: { cluster: f.target, reachable: targetUp ?? null }, metrics, publishedAt: newest?.toISOString() ?? null };
+    return { flow: f.name, source: { cluster: f.source, reachable: sourceUp ?? null }, target: { cluster: f.target, reachable: targetUp ?? null }, metrics, publishedAt: newest?.toISOString() ?? null };
   });
   const activeCluster = clusterOf(config.dns, record);
   if (!activeCluster) problems.push(`the bootstrap record ${config.dns.recordName} points at no cluster of the estate (${record?.values.join(', ') || 'no record'})`);

@@ -7,6 +7,7 @@ import type { BackupSummary } from '#src/backup/backup-finish';
 import type { RestoreReport } from '#src/backup/restore-finish';
 import type { DryRunReport } from '#src/backup/restore-plan';
 import type { FailoverReport } from '#src/failover/report';
+import { flowsOf } from '#src/flow';
 
 import { controlPlaneOf, controlPlaneOptions, UsageError, type ControlPlane, type ControlPlaneOptions, type ExecutionOutcome, type WorkflowName } from './control-plane';
 import { stepPrinter } from './progress';
@@ -83,9 +84,9 @@ async function failbackFlow(plane: ControlPlane): Promise<string> {
   const last = await plane.failoverState.activeSide();
   if (!last) throw new UsageError(`no failover is recorded on ${plane.where}: name the flow to fail back over with --flow`);
   const [source, target] = last.flow.split('->');
-  const reverse = plane.config.flows.find((f) => f.source === target && f.target === source);
+  const reverse = flowsOf(plane.config).find((f) => f.source === target && f.target === source);
   if (!reverse) throw new UsageError(`the last failover went over ${last.flow}, and the estate has no flow ${target}->${source} to fail back over: add it to the estate file (see docs/failover.md, Failback)`);
-  return `${target}->${source}`;
+  return reverse.name;
 }
 
 interface FailoverOptions extends RunOptions {
