@@ -74,9 +74,9 @@ async function consumeAll(kafka: Kafka, name: string, expected: number): Promise
 const ctx = await labContext();
 const dc1 = await ctx.kafkaFor('dc1');
 const dc2 = await ctx.kafkaFor('dc2');
-if ((await recordsIn(dc1, topic)) !== recordCount) {
+if ((await recordsIn(await ctx.adminFor('dc1'), topic)) !== recordCount) {
   console.log(`seeding ${topic} on dc1: ${recordCount} records of ~${valueBytes} bytes over ${partitions} partitions...`);
-  await ensureTopic(dc1, topic, partitions);
+  await ensureTopic(await ctx.adminFor('dc1'), topic, partitions);
   await produce(dc1, topic, Array.from({ length: recordCount }, (_, i) => record(i)));
 }
 
@@ -96,7 +96,7 @@ if (newRecords !== recordCount) throw new Error(`the backup copied ${newRecords}
 
 const suffix = randomBytes(4).toString('hex');
 const referenceTopic = `bench-produce-${suffix}`;
-await ensureTopic(dc2, referenceTopic, partitions);
+await ensureTopic(await ctx.adminFor('dc2'), referenceTopic, partitions);
 started = performance.now();
 await produce(dc2, referenceTopic, messages);
 const produceMs = performance.now() - started;
@@ -106,7 +106,7 @@ started = performance.now();
 const restore = await rig.run('restore', { backupId, targetCluster: 'dc2', topics: [topic], rename: { [topic]: restoredTopic }, restoreConsumerOffsets: false, dryRun: false });
 const restoreMs = performance.now() - started;
 if (restore.status !== 'SUCCEEDED') throw new Error(`the restore failed: ${restore.error}: ${restore.cause}`);
-if ((await recordsIn(dc2, restoredTopic)) !== recordCount) throw new Error(`the restored topic does not hold ${recordCount} records`);
+if ((await recordsIn(await ctx.adminFor('dc2'), restoredTopic)) !== recordCount) throw new Error(`the restored topic does not hold ${recordCount} records`);
 
 const admin = dc2.admin();
 await admin.connect();

@@ -9,9 +9,10 @@
 // and its peak resident memory is reported.
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { estateAdmins, estateKafka } from '#src/kafka/connection';
+import { estateClients } from '#src/kafka/connection';
 import { SecretReader } from '#src/secrets';
 import { labEstate } from '../lab/estate';
+import { estateKafka } from '../lab/kafkajs';
 import { eventually } from '../lab/sample-estate';
 import { flowOf } from '#src/flow';
 
@@ -23,12 +24,11 @@ const config = await labEstate();
 const flow = flowOf({ ...config.flows[0]!, topics: { include: [`bench-${partitionsPerTopic}p-.*`, 'kafka-dr-canary'], exclude: [] } });
 const secrets = new SecretReader();
 const kafkaFor = estateKafka(config.clusters, secrets, { requestTimeoutMs: 30_000, retries: 10 });
-const adminFor = estateAdmins(config.clusters, secrets, { requestTimeoutMs: 30_000 });
 
 if (values.child) {
   // The measured run, in a process of its own so its memory is its own.
   const { runLagProbe } = await import('#src/probes/lag-probe');
-  const clients = { kafka: kafkaFor, admin: adminFor };
+  const { clients } = estateClients(config.clusters, secrets, 'kafka-dr-lag-probe', { requestTimeoutMs: 30_000, retries: 10 });
   // Warm connections, like a warm Lambda, and wait until MM2 carries the canary topic.
   await eventually('a warm-up probe run whose canary arrives', async () => ((await runLagProbe(flow, clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 60_000 })).canary?.arrived ? true : undefined), 120_000, 1000);
   const started = performance.now();

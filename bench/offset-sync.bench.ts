@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Admin } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
 import { commitConsumerOffsets, planConsumerOffsets, type ConsumerOffsetClients } from '#src/failover/consumer-offsets';
 import { encodeCheckpoint } from '#src/mm2/records';
@@ -99,12 +100,12 @@ async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
   }
 }
 
-async function seed(kafka: Kafka): Promise<void> {
+async function seed(kafka: Kafka, admin: Admin): Promise<void> {
   await deleteTopics(kafka, [ordersTopic, checkpointsTopic]);
   // A topic just deleted may still be finishing on the broker: retry creation until it takes.
   await eventually(`creation of ${ordersTopic} and ${checkpointsTopic} on ${TARGET}`, async () => {
-    await ensureTopic(kafka, ordersTopic, partitionCount);
-    await ensureTopic(kafka, checkpointsTopic, 1, { 'cleanup.policy': 'compact' });
+    await ensureTopic(admin, ordersTopic, partitionCount);
+    await ensureTopic(admin, checkpointsTopic, 1, { 'cleanup.policy': 'compact' });
     return true;
   }, 60_000, 1000);
   const producer = kafka.producer();
@@ -266,7 +267,7 @@ if (await isSeeded(dc2)) {
 } else {
   console.log(`seeding ${checkpointCount} checkpoints (${groupCount} groups x ${partitionCount} partitions) into ${checkpointsTopic}, ${RECORDS_PER_PARTITION} records per partition into ${ordersTopic}...`);
   const started = performance.now();
-  await seed(dc2);
+  await seed(dc2, await ctx.adminFor(TARGET));
   console.log(`  seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
@@ -282,7 +283,7 @@ console.log(`  ${reference.measured} groups in ${(reference.loopMs / 1000).toFix
 console.log('kafka-dr: plan from one pass over the checkpoints, then batched commits...');
 const { flow } = benchEstate(ctx.config);
 await resetGroups(dc2);
-const ours = await runOurs(flow, { kafka: ctx.kafkaFor, admin: ctx.adminFor });
+const ours = await runOurs(flow, ctx.clients);
 await verifyCommitted(dc2);
 console.log(`  plan ${(ours.planMs / 1000).toFixed(2)} s, commit + read-back ${(ours.commitMs / 1000).toFixed(2)} s; every committed offset read back independently matches its checkpoint`);
 const oursMs = ours.planMs + ours.commitMs;

@@ -3,9 +3,8 @@
 // same order: these topics have one partition). Run with the lab up and some traffic:
 //   npm start && npx tsx lab/capture-mm2-records.ts
 import { writeFileSync } from 'node:fs';
-import type { Kafka } from 'kafkajs';
+import { estateClients } from '#src/kafka/connection';
 import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
-import { estateKafka } from '#src/kafka/connection';
 import { SecretReader } from '#src/secrets';
 import { labEstate, readLabInfo } from './estate';
 import { mm2Formatter, type Mm2Formatter } from './mm2-formatter';
@@ -13,16 +12,14 @@ import { mm2Formatter, type Mm2Formatter } from './mm2-formatter';
 const PER_KIND = 6;
 const lab = readLabInfo();
 const config = await labEstate(lab);
-const kafkaFor = estateKafka(config.clusters, new SecretReader());
+const { clients, close } = estateClients(config.clusters, new SecretReader(), 'kafka-dr-capture');
 
 async function capture(cluster: 'dc1' | 'dc2', topic: string, formatter: Mm2Formatter) {
-  const kafka: Kafka = await kafkaFor(cluster);
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await partitionEnds(admin, topic).finally(() => admin.disconnect());
+  const fetcher = await clients.fetcher(cluster);
+  const ends = await partitionEnds(fetcher, topic);
   if (ends.length !== 1) throw new Error(`${topic} has ${ends.length} partitions: pairing by order needs exactly one`);
   const raw: { key: string; value: string }[] = [];
-  await readRanges(kafka, topic, wholeTopic(ends), (_, m) => raw.push({ key: m.key?.toString('hex') ?? '', value: m.value?.toString('hex') ?? '' }));
+  await readRanges(fetcher, topic, wholeTopic(ends), (_, r) => raw.push({ key: r.key?.toString('hex') ?? '', value: r.value?.toString('hex') ?? '' }));
   const lines = mm2Formatter(lab, cluster, topic, formatter, raw.length);
   if (lines.length !== raw.length) throw new Error(`${formatter} printed ${lines.length} lines for ${raw.length} records of ${topic}`);
   // Keep the first and the newest records: a small file that still spans the topic's history.
@@ -36,5 +33,6 @@ const vectors = {
   offsetSyncs: await capture('dc1', 'mm2-offset-syncs.dc2.internal', 'OffsetSyncFormatter'),
   heartbeats: await capture('dc2', 'dc1.heartbeats', 'HeartbeatFormatter'),
 };
+await close();
 writeFileSync('test/fixtures/mm2-records.json', `${JSON.stringify(vectors, null, 2)}\n`);
 console.log(`captured ${vectors.checkpoints.length} checkpoints, ${vectors.offsetSyncs.length} offset syncs, ${vectors.heartbeats.length} heartbeats from Kafka ${lab.kafkaVersion}`);

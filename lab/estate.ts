@@ -1,7 +1,7 @@
 // The lab as an estate: reads lab/.state/lab.json (written by lab.sh up), stores the dc1
 // credentials and CA in the emulated Secrets Manager, creates the Route 53 zone, and
 // returns an estate configuration validated by the same schema a deployment uses. So the
-// lab exercises the real credential path: config -> secret ARN -> Secrets Manager -> kafkajs.
+// lab exercises the real credential path: config -> secret ARN -> Secrets Manager -> client.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';

@@ -2,7 +2,9 @@
 // cluster acknowledged, a consumer group member that records what it processed and commits
 // after each batch, and what a topic holds, so "lost" and "read twice" can be counted record
 // by record.
+import type { Admin, Consumer } from '@platformatic/kafka';
 import type { Kafka } from 'kafkajs';
+import { partitionStates } from '#src/kafka/partition-state';
 import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
 
 export interface Consumed {
@@ -105,24 +107,14 @@ export interface StoredRecord {
 }
 
 /** Every record the topic holds, or per partition up to `ends` (exclusive). */
-export async function topicRecords(kafka: Kafka, topic: string, ends?: ReadonlyMap<number, bigint>): Promise<StoredRecord[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const held = await partitionEnds(admin, topic).finally(() => admin.disconnect());
+export async function topicRecords(fetcher: Consumer, topic: string, ends?: ReadonlyMap<number, bigint>): Promise<StoredRecord[]> {
   const read: StoredRecord[] = [];
-  const ranges = wholeTopic(held).map((r) => ({ ...r, to: ends?.get(r.partition) ?? r.to }));
-  await readRanges(kafka, topic, ranges, (partition, m) => read.push({ partition, offset: BigInt(m.offset), value: m.value!.toString(), timestamp: Number(m.timestamp) }));
+  const ranges = wholeTopic(await partitionEnds(fetcher, topic)).map((r) => ({ ...r, to: ends?.get(r.partition) ?? r.to }));
+  await readRanges(fetcher, topic, ranges, (partition, r) => read.push({ partition, offset: r.offset, value: r.value!.toString(), timestamp: Number(r.timestamp) }));
   return read;
 }
 
 /** How many records the topic holds; 0 when it does not exist. */
-export async function recordCount(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) return 0;
-    return (await partitionEnds(admin, topic)).reduce((n, p) => n + Number(p.latest - p.earliest), 0);
-  } finally {
-    await admin.disconnect();
-  }
+export async function recordCount(admin: Admin, topic: string): Promise<number> {
+  return (await partitionStates(admin, [topic])).reduce((n, p) => n + Number(p.latest - p.earliest), 0);
 }

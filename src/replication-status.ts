@@ -1,15 +1,18 @@
 // What an operator asks first: for each MM2 flow, which topics are mirrored, and how old
 // are the newest heartbeat and each consumer group's newest checkpoint on the target.
 // A cluster that cannot be reached is reported, never thrown: status must work in a disaster.
-import type { Kafka } from 'kafkajs';
-import type { EstateConfig } from '#src/config/schema';
-import { flowsOf, type Flow } from '#src/flow';
+import type { Admin, Consumer } from '@platformatic/kafka';
+import type { Flow } from '#src/flow';
 import { readCheckpoints } from '#src/mm2/internal-topics';
 import { decodeHeartbeat } from '#src/mm2/records';
 import { HEARTBEATS_TOPIC } from '#src/mm2/replication-policy';
 import { newestRecords, partitionEnds, readRanges } from '#src/kafka/topic-reader';
 
-export type KafkaFor = (cluster: string) => Promise<Kafka>;
+export interface StatusClients {
+  admin: (cluster: string) => Promise<Admin>;
+  /** Group-less fetchers (estateFetchers in kafka/connection.ts). */
+  fetcher: (cluster: string) => Promise<Consumer>;
+}
 
 export interface MirroredTopic {
   topic: string;
@@ -34,32 +37,20 @@ export interface FlowStatus {
   checkpoints: { topic: string; groups: GroupCheckpoints[] };
 }
 
-async function listTopics(kafka: Kafka): Promise<string[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return await admin.listTopics();
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function newestHeartbeat(kafka: Kafka, topic: string): Promise<number | null> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await partitionEnds(admin, topic).finally(() => admin.disconnect());
+async function newestHeartbeat(fetcher: Consumer, topic: string): Promise<number | null> {
+  const ends = await partitionEnds(fetcher, topic);
   let newest: number | null = null;
-  await readRanges(kafka, topic, newestRecords(ends, 1n), (_, m) => {
-    const { timestamp } = decodeHeartbeat(m.key, m.value);
+  await readRanges(fetcher, topic, newestRecords(ends, 1n), (_, r) => {
+    const { timestamp } = decodeHeartbeat(r.key, r.value);
     newest = Math.max(newest ?? 0, timestamp);
   });
   return newest;
 }
 
 /** Per consumer group: how many partitions MM2 checkpoints and when it last did. */
-export async function checkpointsByGroup(kafka: Kafka, topic: string, now: number): Promise<GroupCheckpoints[]> {
+export async function checkpointsByGroup(fetcher: Consumer, topic: string, now: number): Promise<GroupCheckpoints[]> {
   const groups = new Map<string, GroupCheckpoints>();
-  for (const { group, recordTimestamp } of (await readCheckpoints(kafka, topic)).values()) {
+  for (const { group, recordTimestamp } of (await readCheckpoints(fetcher, topic)).values()) {
     const g = groups.get(group) ?? { group, partitions: 0, newestAt: 0, ageMs: 0 };
     g.partitions += 1;
     g.newestAt = Math.max(g.newestAt, recordTimestamp);
@@ -69,12 +60,11 @@ export async function checkpointsByGroup(kafka: Kafka, topic: string, now: numbe
   return [...groups.values()].sort((a, b) => a.group.localeCompare(b.group));
 }
 
-async function reachableTopics(kafkaFor: KafkaFor, cluster: string, status: FlowStatus): Promise<{ kafka: Kafka; topics: string[] } | undefined> {
+async function reachableTopics(clients: StatusClients, cluster: string, status: FlowStatus): Promise<{ fetcher: Consumer; topics: string[] } | undefined> {
   try {
-    const kafka = await kafkaFor(cluster);
-    const topics = await listTopics(kafka);
+    const topics = await (await clients.admin(cluster)).listTopics({ includeInternals: true });
     status.reachable[cluster] = true;
-    return { kafka, topics };
+    return { fetcher: await clients.fetcher(cluster), topics };
   } catch (err) {
     status.reachable[cluster] = false;
     status.errors.push(`cluster ${cluster} unreachable: ${(err as Error).message}`);
@@ -82,7 +72,7 @@ async function reachableTopics(kafkaFor: KafkaFor, cluster: string, status: Flow
   }
 }
 
-export async function flowStatus(flow: Flow, kafkaFor: KafkaFor, now: () => number = Date.now): Promise<FlowStatus> {
+export async function flowStatus(flow: Flow, clients: StatusClients, now: () => number = Date.now): Promise<FlowStatus> {
   const { policy } = flow;
   const status: FlowStatus = {
     flow: flow.name,
@@ -92,7 +82,7 @@ export async function flowStatus(flow: Flow, kafkaFor: KafkaFor, now: () => numb
     heartbeat: { topic: policy.remoteTopic(flow.source, HEARTBEATS_TOPIC), newestAt: null, ageMs: null },
     checkpoints: { topic: policy.checkpointsTopic(flow.source), groups: [] },
   };
-  const [source, target] = await Promise.all([reachableTopics(kafkaFor, flow.source, status), reachableTopics(kafkaFor, flow.target, status)]);
+  const [source, target] = await Promise.all([reachableTopics(clients, flow.source, status), reachableTopics(clients, flow.target, status)]);
   if (source) {
     status.topics = source.topics
       .filter((t) => flow.replicates(t) && !policy.isInternalTopic(t))
@@ -107,7 +97,7 @@ export async function flowStatus(flow: Flow, kafkaFor: KafkaFor, now: () => numb
     const tasks: Promise<void>[] = [];
     if (targetTopics.has(status.heartbeat.topic)) {
       tasks.push(
-        newestHeartbeat(target.kafka, status.heartbeat.topic).then((at) => {
+        newestHeartbeat(target.fetcher, status.heartbeat.topic).then((at) => {
           status.heartbeat.newestAt = at;
           status.heartbeat.ageMs = at === null ? null : now() - at;
         }),
@@ -116,7 +106,7 @@ export async function flowStatus(flow: Flow, kafkaFor: KafkaFor, now: () => numb
       status.errors.push(`no heartbeats on ${flow.target}: topic ${status.heartbeat.topic} is missing (is MM2's heartbeat connector running?)`);
     }
     if (targetTopics.has(status.checkpoints.topic)) {
-      tasks.push(checkpointsByGroup(target.kafka, status.checkpoints.topic, now()).then((groups) => void (status.checkpoints.groups = groups)));
+      tasks.push(checkpointsByGroup(target.fetcher, status.checkpoints.topic, now()).then((groups) => void (status.checkpoints.groups = groups)));
     } else {
       status.errors.push(`no checkpoints on ${flow.target}: topic ${status.checkpoints.topic} is missing (is MM2's checkpoint connector running?)`);
     }
@@ -124,8 +114,4 @@ export async function flowStatus(flow: Flow, kafkaFor: KafkaFor, now: () => numb
     for (const r of results) if (r.status === 'rejected') status.errors.push((r.reason as Error).message);
   }
   return status;
-}
-
-export function estateStatus(config: EstateConfig, kafkaFor: KafkaFor): Promise<FlowStatus[]> {
-  return Promise.all(flowsOf(config).map((flow) => flowStatus(flow, kafkaFor)));
 }

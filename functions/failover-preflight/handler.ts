@@ -15,7 +15,7 @@ export const handler = failoverStep(withKafka, async ({ request }: ExecutionStat
   const state = kit.state();
   const report = await preflight(request, flow, kit.config, {
     admin: kit.admin,
-    kafka: kit.kafka,
+    fetcher: kit.fetcher,
     connect: await kit.connect(flow),
     activeSide: () => state.activeSide(),
     bootstrapRecord: () => readBootstrapRecord(kit.aws.route53, kit.config.dns),

@@ -17,7 +17,7 @@ async function replicationStatus(event: ReplicationStatusEvent | undefined): Pro
   const config = estateConfig();
   const flows = event?.flow ? [findFlow(config, event.flow)] : flowsOf(config);
   const kafka = openKafkaClients(config.clusters, 'kafka-dr-status', {});
-  const statuses = await Promise.all(flows.map((flow) => flowStatus(flow, kafka.clients.kafka))).finally(() => kafka.close());
+  const statuses = await Promise.all(flows.map((flow) => flowStatus(flow, kafka.clients))).finally(() => kafka.close());
   for (const s of statuses) logger.info('flow status', { flow: s.flow, reachable: s.reachable, heartbeatAgeMs: s.heartbeat.ageMs, errors: s.errors });
   metrics.addMetric('StatusErrors', MetricUnit.Count, statuses.reduce((n, s) => n + s.errors.length, 0));
   return { flows: statuses };

@@ -4,10 +4,7 @@ import { deadlineMargin } from '#src/backup/backup-copy';
 import { copyPartitions } from '#src/backup/restore-copy';
 import type { PartitionRef } from '#src/backup/restore-plan';
 import { RestoreSource } from '#src/backup/restore-source';
-import { findCluster } from '#src/config/estate';
-import { producerFor } from '#src/kafka/connection';
 import { withKafka } from '../runtime/kafka-clients';
-import { secrets } from '../runtime/secrets';
 import { logger, restoreStep } from '../runtime/vault-step';
 
 interface CopyEvent {
@@ -21,18 +18,13 @@ export const handler = restoreStep(withKafka, async (event: CopyEvent, kit) => {
   const item = await kit.state.require(event.restoreId);
   const { request } = item;
   const source = await RestoreSource.open(kit.bucket, request.backupId, request.pointInTime);
-  const producer = await producerFor(findCluster(kit.config, request.targetCluster), secrets, { idempotent: true });
-  try {
-    const result = await copyPartitions(event.partitions, {
-      source,
-      item,
-      admin: await kit.admin(request.targetCluster),
-      producer,
-      outOfTime: () => Date.now() >= stopAt,
-    });
-    logger.info('restore copy', { restoreId: event.restoreId, done: result.done, records: result.records, bytes: result.bytes, segments: result.segments });
-    return result;
-  } finally {
-    await producer.close();
-  }
+  const result = await copyPartitions(event.partitions, {
+    source,
+    item,
+    admin: await kit.admin(request.targetCluster),
+    producer: await kit.producer(request.targetCluster),
+    outOfTime: () => Date.now() >= stopAt,
+  });
+  logger.info('restore copy', { restoreId: event.restoreId, done: result.done, records: result.records, bytes: result.bytes, segments: result.segments });
+  return result;
 });

@@ -21,7 +21,6 @@ export const handler = restoreStep(withKafka, async (event: PlanEvent, kit) => {
     source,
     state: kit.state,
     admin: await kit.admin(request.targetCluster),
-    kafka: await kit.kafka(request.targetCluster),
     partitionsPerInvocation: kit.backup.parallelism.partitionsPerInvocation,
   });
   logger.info(request.dryRun ? 'restore dry run' : 'restore planned', { restoreId, execution: event.execution.name, request: toJson(request), batches: plan.batches.length });

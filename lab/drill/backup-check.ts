@@ -1,7 +1,7 @@
 // The drill's backup leg (--with-backup): a backup of the sample topic before the disaster,
 // then, on the side that survived, a restore of it to a point in time chosen between two
 // records, compared record by record with what the topic held at or before that instant.
-import type { Kafka } from 'kafkajs';
+import type { Consumer } from '@platformatic/kafka';
 import type { LocalControlPlane } from '../local-control-plane';
 import { topicRecords, type StoredRecord } from '../traffic';
 import type { Display } from './display';
@@ -36,7 +36,7 @@ const byPartition = (list: StoredRecord[]) => {
   return map;
 };
 
-export async function backupBeforeDisaster(plane: LocalControlPlane, source: Kafka, topic: string, show: Display): Promise<PreparedBackup> {
+export async function backupBeforeDisaster(plane: LocalControlPlane, source: Consumer, topic: string, show: Display): Promise<PreparedBackup> {
   const started = Date.now();
   const execution = await plane.backup.run({ topics: [topic] });
   if (execution.status !== 'SUCCEEDED') throw new Error(`the backup of ${topic} ended ${execution.status}: ${execution.error}: ${execution.cause}`);
@@ -52,7 +52,7 @@ export async function backupBeforeDisaster(plane: LocalControlPlane, source: Kaf
   return { backupId, topic, pointInTime, expected: byPartition(held.filter((r) => r.timestamp <= pointInTime)), backupSeconds };
 }
 
-export async function verifyRestore(plane: LocalControlPlane, backup: PreparedBackup, cluster: string, target: Kafka, show: Display): Promise<BackupCheck> {
+export async function verifyRestore(plane: LocalControlPlane, backup: PreparedBackup, cluster: string, target: Consumer, show: Display): Promise<BackupCheck> {
   const restoredTopic = `${backup.topic}-restored`;
   const started = Date.now();
   const execution = await plane.restore.run({

@@ -7,8 +7,9 @@
 // record the group had not read is read at home.
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { Kafka } from 'kafkajs';
-import { ensureTopic } from '#src/kafka/topics';
 import type { EstateConfig } from '#src/config/schema';
+import type { EstateClients } from '#src/kafka/connection';
+import { ensureTopic } from '#src/kafka/topics';
 import { flowsOf, type Flow } from '#src/flow';
 import { recordCluster } from '../bootstrap-record';
 import { labSh, type LabInfo } from '../estate';
@@ -29,7 +30,9 @@ export interface FailbackLeg {
   /** The topic's partition count: on the target it gets as many, and so does its copy at home. */
   partitions: number;
   group: string;
+  /** Traffic (kafkajs), and kafka-dr's own clients. */
   kafkaFor: (cluster: string) => Promise<Kafka>;
+  clients: EstateClients;
   route53: Route53Client;
   /** Values the group read on the source before the failover, and on the target after it. */
   readOnSource: ReadonlySet<string>;
@@ -60,7 +63,7 @@ export interface FailbackReport {
 const secondsSince = (t: number) => Number(((Date.now() - t) / 1000).toFixed(1));
 
 export async function failBack(leg: FailbackLeg, show: Display, mark: (what: string, line: string) => void): Promise<{ report: FailbackReport; checks: PromiseCheck[] }> {
-  const { forward, topic, partitions, group, kafkaFor } = leg;
+  const { forward, topic, partitions, group, kafkaFor, clients } = leg;
   const reverse = flowsOf(leg.config).find((f) => f.source === forward.target && f.target === forward.source);
   if (!reverse) throw new Error(`the drill's estate has no flow ${forward.target}->${forward.source} to fail back over`);
   const home = forward.source;
@@ -81,7 +84,7 @@ export async function failBack(leg: FailbackLeg, show: Display, mark: (what: str
   // Clients on the target: producers write the application's topic there; the group reads
   // what was written while it ran, and the rest waits for it at home.
   const onAway = await kafkaFor(away);
-  await ensureTopic(onAway, topic, partitions);
+  await ensureTopic(await clients.admin(away), topic, partitions);
   const producing = await produceContinuously(onAway, topic, `${topic}-on-${away}`, { batch: 10, intervalMs: 50 });
   await producing.atLeast(leg.records / 2);
   const replica = forward.policy.remoteTopic(home, topic);
@@ -120,7 +123,8 @@ export async function failBack(leg: FailbackLeg, show: Display, mark: (what: str
 
   // Home: the group resumes the source's own topic and the copy of what the target took.
   t = Date.now();
-  const atHome = new Set([...(await topicRecords(homeKafka, topic)), ...(await topicRecords(homeKafka, copy))].map((r) => r.value));
+  const homeFetcher = await clients.fetcher(home);
+  const atHome = new Set([...(await topicRecords(homeFetcher, topic)), ...(await topicRecords(homeFetcher, copy))].map((r) => r.value));
   const readBefore = new Set([...leg.readOnSource, ...readOnTarget]);
   const toRead = [...atHome].filter((v) => !readBefore.has(v)).length;
   const resumed = await consumeCommitting(homeKafka, group, [topic, copy]);

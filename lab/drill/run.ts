@@ -9,7 +9,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { Kafka } from 'kafkajs';
 import { failoverExecutionName } from '#src/failover/trigger';
-import { estateKafka } from '#src/kafka/connection';
+import { estateClients } from '#src/kafka/connection';
 import { ensureTopic } from '#src/kafka/topics';
 import { readCheckpoints } from '#src/mm2/internal-topics';
 import { SecretReader } from '#src/secrets';
@@ -19,6 +19,7 @@ import { projectRoot } from '../../lib/paths';
 import type { AlarmEvaluation } from '../alarm-evaluator';
 import { recordCluster, resetReplication } from '../bootstrap-record';
 import { killLabComponent, labEstate, readLabInfo } from '../estate';
+import { estateKafka } from '../kafkajs';
 import { withReverseFlow } from '../reverse-flow';
 import { localControlPlane, type LocalControlPlane } from '../local-control-plane';
 import { eventually } from '../sample-estate';
@@ -106,7 +107,10 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   const flow = flowsOf(config)[0]!;
   const { name, policy } = flow;
   const plane = await localControlPlane(config);
-  const kafkaFor = estateKafka(config.clusters, new SecretReader());
+  const secrets = new SecretReader();
+  const kafkaFor = estateKafka(config.clusters, secrets);
+  const kafkaDr = estateClients(config.clusters, secrets, 'kafka-dr-drill');
+  const { clients } = kafkaDr;
   const route53 = new Route53Client({});
   const cloudwatch = new CloudWatchClient({});
   await resetReplication(route53, config, flow.source, 'kafka-dr drill: start on the primary');
@@ -122,7 +126,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   };
 
   const dc1 = await kafkaFor(flow.source);
-  await ensureTopic(dc1, topic, PARTITIONS);
+  await ensureTopic(await clients.admin(flow.source), topic, PARTITIONS);
   mark('estate', `sample estate: topic ${topic} (${PARTITIONS} partitions) on ${flow.source}, group ${group} reading through ${config.dns.recordName}`);
   const producing = await produceContinuously(dc1, topic, `drill-${run}`, { batch: 10, intervalMs: 100 });
   const before = await behindRecord();
@@ -169,13 +173,13 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   await producing.atLeast(warmRecords);
   await reading.until(warmRecords / 2, 120_000);
   await eventually(`MM2 checkpoints of ${group} for all ${PARTITIONS} partitions`, async () => {
-    const checkpoints = [...(await readCheckpoints(await kafkaFor(flow.target), policy.checkpointsTopic(flow.source))).values()].filter((c) => c.group === group);
+    const checkpoints = [...(await readCheckpoints(await clients.fetcher(flow.target), policy.checkpointsTopic(flow.source))).values()].filter((c) => c.group === group);
     return checkpoints.length === PARTITIONS ? true : undefined;
   }, 120_000, 1000);
   await eventually('a probe run that measured the sample topic', async () => (readings.some((r) => r.unreplicated !== null) ? true : undefined), 60_000, 500);
   mark('steadyState', `steady state: ${producing.ledger.length} acknowledged, ${reading.consumed.length} consumed, replicated to ${replica} on ${flow.target}`);
 
-  const backup = options.withBackup ? await backupBeforeDisaster(plane, dc1, topic, show) : undefined;
+  const backup = options.withBackup ? await backupBeforeDisaster(plane, await clients.fetcher(flow.source), topic, show) : undefined;
 
   let disasterAt: number;
   let detectedAt: number | undefined;
@@ -215,7 +219,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
 
   // Consumers follow the record to the target and read what they had not.
   const after = await behindRecord();
-  const onTarget = new Set((await topicRecords(after.kafka, replica)).map((r) => r.value));
+  const onTarget = new Set((await topicRecords(await clients.fetcher(after.cluster), replica)).map((r) => r.value));
   const readBefore = new Set(reading.consumed.map((c) => c.value));
   const toRead = [...onTarget].filter((v) => !readBefore.has(v)).length;
   const resumed = await consumeCommitting(after.kafka, group, [replica]);
@@ -244,7 +248,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     windows,
     groups: [group],
   });
-  const backupCheck = backup ? await verifyRestore(plane, backup, after.cluster, after.kafka, show) : undefined;
+  const backupCheck = backup ? await verifyRestore(plane, backup, after.cluster, await clients.fetcher(after.cluster), show) : undefined;
   const failback = options.failback
     ? await failBack(
         {
@@ -257,6 +261,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
           partitions: PARTITIONS,
           group,
           kafkaFor,
+          clients,
           route53,
           readOnSource: readBefore,
           readOnTarget: new Set(resumed.consumed.map((c) => c.value)),
@@ -269,6 +274,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     : undefined;
   const promises = [...checks, ...(backupCheck ? [backupCheck.promise] : []), ...(failback?.checks ?? [])];
   const finishedAt = new Date();
+  await kafkaDr.close();
   const seconds = (at: number | undefined) => (at === undefined ? undefined : Number(((at - disasterAt) / 1000).toFixed(1)));
   return {
     mode: options.mode,

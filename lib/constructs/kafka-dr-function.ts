@@ -84,7 +84,7 @@ export class KafkaDrFunction extends Construct {
         minify: true,
         sourceMap: true,
         mainFields: ['module', 'main'],
-        // CommonJS dependencies (kafkajs) call require(); give the ESM bundle one.
+        // CommonJS dependencies (aws-xray-sdk-core) call require(); give the ESM bundle one.
         banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
         // The estate configuration travels inside the bundle (no 4 KB environment limit)
         // and is validated again when the function starts.

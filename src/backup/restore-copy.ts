@@ -1,7 +1,7 @@
 // Produces a batch of backed-up partitions into the target, each in offset order, segment
 // by segment, to the same partition number, with key, value (null: tombstone), headers and
-// timestamp (CreateTime) as backed up, headers in their order (null values included, which
-// kafkajs cannot write). Idempotent producer, acks=all, one send in flight per partition: what lands in a target partition is always a prefix of the records the
+// timestamp (CreateTime) as backed up, headers in their order (null values included).
+// Idempotent producer, acks=all, one send in flight per partition: what lands in a target partition is always a prefix of the records the
 // restore takes, so what it already produced is simply `end offset - base`, and a killed or
 // timed-out copy resumes after exactly that many — no duplicate, no gap.
 //

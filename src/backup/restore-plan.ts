@@ -3,8 +3,8 @@
 // ended before the restore wrote anything (its base). Refusals come before any write. A dry
 // run writes nothing and reports what a restore would produce and commit.
 import type { Admin } from '@platformatic/kafka';
-import type { Kafka } from 'kafkajs';
 import { partitionCounts, partitionStates } from '#src/kafka/partition-state';
+import { createTopics, creationRefusal, type TopicSpec } from '#src/kafka/topics';
 import { RestoreRefused, targetTopic, type RestoreRequest } from './restore-request';
 import type { GroupOffsetPlan } from '#src/failover/consumer-offsets';
 import { translateGroupOffsets } from './restore-offsets';
@@ -48,41 +48,29 @@ export interface RestorePlan {
 export interface PlanClients {
   source: RestoreSource;
   state: RestoreState;
-  /** Clients of the target cluster. */
+  /** The target cluster's. */
   admin: Admin;
-  kafka: Kafka;
   partitionsPerInvocation: number;
 }
 
 /** Creates the topics, each with the backup's partition count and configs; when the cluster refuses a config, says which. */
-async function createTopics(kafka: Kafka, cluster: string, topics: { name: string; partitionCount: number; configs: Record<string, string> }[]): Promise<void> {
-  if (topics.length === 0) return;
-  const admin = kafka.admin();
-  await admin.connect();
+async function createTargetTopics(admin: Admin, cluster: string, topics: TopicSpec[]): Promise<void> {
   try {
-    const spec = (t: (typeof topics)[number], configs: [string, string][]) => ({
-      topic: t.name,
-      numPartitions: t.partitionCount,
-      configEntries: configs.map(([name, value]) => ({ name, value })),
-    });
-    try {
-      await admin.createTopics({ topics: topics.map((t) => spec(t, Object.entries(t.configs))), waitForLeaders: true });
-    } catch (err) {
-      // One config at a time, validate-only, finds what the cluster refuses (its error names no config).
-      const refused: string[] = [];
-      for (const t of topics) {
-        for (const entry of Object.entries(t.configs)) {
-          await admin.createTopics({ validateOnly: true, topics: [spec(t, [entry])] }).catch((e: Error) => refused.push(`${t.name}: ${entry[0]}=${entry[1]} (${e.message})`));
-        }
+    await createTopics(admin, topics);
+  } catch (err) {
+    // One config at a time, validate-only, finds what the cluster refuses (its error need not name the config).
+    const refused: string[] = [];
+    for (const t of topics) {
+      for (const [name, value] of Object.entries(t.configs)) {
+        const why = await creationRefusal(admin, { ...t, configs: { [name]: value } });
+        if (why !== undefined) refused.push(`${t.name}: ${name}=${value} (${why})`);
       }
-      if (refused.length === 0) throw new Error(`creating topics ${topics.map((t) => t.name).join(', ')} on ${cluster} failed: ${(err as Error).message}`, { cause: err });
-      throw new Error(
-        `${cluster} refuses the backed-up topic configuration ${refused.join('; ')}. Nothing was restored. Allow it on the cluster, or create the topic yourself with the backup's partition count and the configuration you want, then run the restore again (it restores into an existing topic with the same partition count)`,
-        { cause: err },
-      );
     }
-  } finally {
-    await admin.disconnect();
+    if (refused.length === 0) throw new Error(`creating topics ${topics.map((t) => t.name).join(', ')} on ${cluster} failed: ${(err as Error).message}`, { cause: err });
+    throw new Error(
+      `${cluster} refuses the backed-up topic configuration ${refused.join('; ')}. Nothing was restored. Allow it on the cluster, or create the topic yourself with the backup's partition count and the configuration you want, then run the restore again (it restores into an existing topic with the same partition count)`,
+      { cause: err },
+    );
   }
 }
 
@@ -140,10 +128,10 @@ export async function planRestore(request: RestoreRequest, restoreId: string, cl
   }
 
   if (!recorded) {
-    await createTopics(
-      clients.kafka,
+    await createTargetTopics(
+      admin,
       request.targetCluster,
-      topics.filter((t) => !existing.has(t.target)).map((t) => ({ name: t.target, partitionCount: t.backup.partitionCount, configs: t.backup.configs })),
+      topics.filter((t) => !existing.has(t.target)).map((t) => ({ name: t.target, partitions: t.backup.partitionCount, configs: t.backup.configs })),
     );
     const at = await ends();
     const bases = Object.fromEntries(topics.flatMap((t) => t.backup.partitions.map((p) => [baseKey(t.backup.name, p.partition), at.get(`${t.target}/${p.partition}`) ?? 0])));

@@ -7,7 +7,6 @@
 // that cannot be verified falls back to MM2's checkpoint and says why. Unplanned: the
 // checkpoint, with the window of records consumers may read again.
 import type { Admin, Consumer } from '@platformatic/kafka';
-import type { Kafka } from 'kafkajs';
 import type { FlowConfig } from '#src/config/schema';
 import type { Flow } from '#src/flow';
 import { applicationGroups, committedOffsets, groupPartitionKey } from '#src/kafka/group-offsets';
@@ -20,10 +19,9 @@ import { anchorOf, checkpointFallback, duplicateWindow, fingerprintMismatch, off
 export type FailoverMode = 'planned' | 'unplanned';
 
 export interface ConsumerOffsetClients {
-  kafka: (cluster: string) => Promise<Kafka>;
   admin: (cluster: string) => Promise<Admin>;
-  /** Group-less fetchers, needed in planned mode to compare records on both clusters. */
-  fetcher?: (cluster: string) => Promise<Consumer>;
+  /** Group-less fetchers: MM2's topics are read with them, and in planned mode the records on both clusters compared. */
+  fetcher: (cluster: string) => Promise<Consumer>;
 }
 
 export interface PartitionOffsetPlan {
@@ -91,7 +89,7 @@ export async function planConsumerOffsets(flow: Flow, mode: FailoverMode, client
       `${flow.target} has no ${checkpointsTopic}: MM2's checkpoint connector ${flow.mm2.connectors.checkpoint} has never emitted checkpoints for ${flow.name} (check emit.checkpoints.enabled and its groups filter)`,
     );
   }
-  const checkpoints = await readCheckpoints(await clients.kafka(flow.target), checkpointsTopic);
+  const checkpoints = await readCheckpoints(await clients.fetcher(flow.target), checkpointsTopic);
   // A checkpoint outlives its topic: one deleted on the target has nothing left to resume.
   const gone: ConsumerOffsetsPlan['untranslated'] = [];
   const byGroup = new Map<string, Map<string, StoredCheckpoint>>();
@@ -163,7 +161,7 @@ export async function targetMembers(admin: Admin, groups: string[]): Promise<Map
 
 async function readAnchors(clients: ConsumerOffsetClients, flow: Flow, direction: 'forward' | 'return'): Promise<Map<string, Anchor[]>> {
   const syncsCluster = flow.mm2.offsetSyncsTopicLocation === 'source' ? flow.source : flow.target;
-  const history = await readOffsetSyncHistory(await clients.kafka(syncsCluster), flow.policy.offsetSyncsTopic(flow.target));
+  const history = await readOffsetSyncHistory(await clients.fetcher(syncsCluster), flow.policy.offsetSyncsTopic(flow.target));
   const anchors = new Map<string, Anchor[]>();
   for (const [key, syncs] of history) {
     anchors.set(key, syncs.map((s) => anchorOf(s, direction)));
@@ -183,7 +181,6 @@ async function translateExactly(
   byGroup: Map<string, Map<string, StoredCheckpoint>>,
   clients: ConsumerOffsetClients,
 ): Promise<{ translated: Map<string, Map<string, PartitionTarget>>; untranslated: ConsumerOffsetsPlan['untranslated'] }> {
-  if (!clients.fetcher) throw new Error('planned offset translation compares records on both clusters: it needs group-less fetchers');
   const { policy } = flow;
   const replicated = flow.replicates;
   const sourceAdmin = await clients.admin(flow.source);

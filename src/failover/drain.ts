@@ -2,7 +2,6 @@
 // workflow waits (a Step Functions Wait loop around this check) until MM2 has copied every
 // record. Groups whose newest checkpoint lags their final position are reported.
 import type { Admin, Consumer } from '@platformatic/kafka';
-import type { Kafka } from 'kafkajs';
 import type { Flow } from '#src/flow';
 import { committedOffsetList, groupPartitionKey } from '#src/kafka/group-offsets';
 import { readCheckpoints } from '#src/mm2/internal-topics';
@@ -34,19 +33,19 @@ const FIRST = 20;
 
 export async function drainStatus(
   flow: Flow,
-  clients: { admin: (cluster: string) => Promise<Admin>; kafka: (cluster: string) => Promise<Kafka>; fetcher: (cluster: string) => Promise<Consumer> },
+  clients: { admin: (cluster: string) => Promise<Admin>; fetcher: (cluster: string) => Promise<Consumer> },
   deadline: Date,
 ): Promise<DrainStatus> {
   const { policy } = flow;
-  const [sourceAdmin, targetAdmin, sourceKafka, targetKafka] = await Promise.all([clients.admin(flow.source), clients.admin(flow.target), clients.kafka(flow.source), clients.kafka(flow.target)]);
+  const [sourceAdmin, targetAdmin, sourceFetcher, targetFetcher] = await Promise.all([clients.admin(flow.source), clients.admin(flow.target), clients.fetcher(flow.source), clients.fetcher(flow.target)]);
   const [lag, checkpoints] = await Promise.all([
-    measureFlowLag(flow, { admin: sourceAdmin, kafka: sourceKafka }, { admin: targetAdmin, kafka: targetKafka }),
-    readCheckpoints(targetKafka, policy.checkpointsTopic(flow.source)),
+    measureFlowLag(flow, { admin: sourceAdmin, fetcher: sourceFetcher }, { admin: targetAdmin, fetcher: targetFetcher }),
+    readCheckpoints(targetFetcher, policy.checkpointsTopic(flow.source)),
   ]);
   // MM2 copies records, not transaction markers: a partition whose only offsets left are
   // markers (a transactional producer's last commit) is drained.
   const lagging = lag.partitions.filter((p) => p.lagRecords > 0n);
-  const markersOnly = lagging.length ? await holdNoRecords(await clients.fetcher(flow.source), lagging) : new Set<string>();
+  const markersOnly = lagging.length ? await holdNoRecords(sourceFetcher, lagging) : new Set<string>();
   const behind = lagging.filter((p) => !markersOnly.has(positionKey(p.topic, p.partition)));
   // Reported, not waited for: planned translation does not need a checkpoint, and MM2 never
   // refreshes the checkpoint of a group that stopped consuming once it cannot translate its offset.

@@ -1,8 +1,7 @@
 // Preflight: the checks that must pass before a failover changes anything, and the RPO
 // estimate the report leads with. Refusals say what is wrong and what to do about it.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { Admin } from '@platformatic/kafka';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Consumer } from '@platformatic/kafka';
 import type { EstateConfig } from '#src/config/schema';
 import type { Flow } from '#src/flow';
 import { Metric } from '#src/metrics';
@@ -45,7 +44,8 @@ export interface PreflightReport {
 
 export interface PreflightDeps {
   admin: (cluster: string) => Promise<Admin>;
-  kafka: (cluster: string) => Promise<Kafka>;
+  /** Group-less fetchers (estateFetchers in kafka/connection.ts). */
+  fetcher: (cluster: string) => Promise<Consumer>;
   connect: ConnectClient;
   activeSide: () => Promise<ActiveSide | null>;
   bootstrapRecord: () => Promise<BootstrapRecord | null>;
@@ -121,7 +121,7 @@ export async function preflight(request: FailoverRequest, flow: Flow, config: Es
       else if (have !== want) problems.push(`topic ${topic} has ${want} partitions on ${flow.source} but ${remote} has ${have} on ${flow.target}: consumers would lose partitions; let MM2 sync the partition count`);
     }
     topicsChecked = topics.length;
-    const lag = await measureFlowLag(flow, { admin: source, kafka: await deps.kafka(flow.source) }, { admin: target, kafka: await deps.kafka(flow.target) });
+    const lag = await measureFlowLag(flow, { admin: source, fetcher: await deps.fetcher(flow.source) }, { admin: target, fetcher: await deps.fetcher(flow.target) });
     rpo = {
       method: 'measured',
       rpoMs: lag.rpoMs,

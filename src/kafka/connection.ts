@@ -1,10 +1,8 @@
 // How kafka-dr connects to a cluster of the estate: credentials from Secrets Manager,
-// mapped to the two Kafka clients we use — kafkajs (produce, consume) and
-// @platformatic/kafka (batched admin reads: ListOffsets with max-timestamp, DescribeLogDirs,
-// which kafkajs lacks). One place knows how each auth type becomes client options.
+// mapped to @platformatic/kafka's clients (admin, group-less fetcher, producer). One place
+// knows how each auth type becomes client options.
 import { Admin, Consumer, Producer, type ConsumerOptions } from '@platformatic/kafka';
 import { generateAuthToken } from 'aws-msk-iam-sasl-signer-js';
-import { Kafka, logLevel } from 'kafkajs';
 import type { ClusterConfig } from '#src/config/schema';
 import type { SecretReader } from '#src/secrets';
 
@@ -16,12 +14,13 @@ export interface ConnectionOptions {
   retries?: number;
 }
 
-interface ResolvedAuth {
+/** A cluster's TLS and SASL settings, credentials read (the lab's traffic clients are configured from them too). */
+export interface ResolvedAuth {
   tls?: { ca?: string[]; cert?: string; key?: string };
   sasl?: { mechanism: 'scram-sha-512'; username: string; password: string } | { mechanism: 'oauthbearer'; token: () => Promise<string> };
 }
 
-async function resolveAuth(cluster: ClusterConfig, secrets: SecretReader): Promise<ResolvedAuth> {
+export async function resolveAuth(cluster: ClusterConfig, secrets: SecretReader): Promise<ResolvedAuth> {
   const { auth } = cluster;
   if (auth.type === 'none') return {};
   const tls: NonNullable<ResolvedAuth['tls']> = {};
@@ -43,22 +42,6 @@ async function resolveAuth(cluster: ClusterConfig, secrets: SecretReader): Promi
       return { tls, sasl: { mechanism: 'oauthbearer', token: async () => (await generateAuthToken({ region })).token } };
     }
   }
-}
-
-export async function connectTo(cluster: ClusterConfig, secrets: SecretReader, options: ConnectionOptions = {}): Promise<Kafka> {
-  const { tls, sasl } = await resolveAuth(cluster, secrets);
-  return new Kafka({
-    clientId: options.clientId ?? 'kafka-dr',
-    brokers: cluster.bootstrapServers,
-    ssl: tls ?? false,
-    ...(sasl?.mechanism === 'scram-sha-512' ? { sasl } : {}),
-    ...(sasl?.mechanism === 'oauthbearer' ? { sasl: { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: await sasl.token() }) } } : {}),
-    connectionTimeout: options.connectionTimeoutMs ?? 3000,
-    requestTimeout: options.requestTimeoutMs ?? 10000,
-    retry: { retries: options.retries ?? 2, initialRetryTime: 200, maxRetryTime: 2000 },
-    // kafkajs logs retried, recovered errors too; failures that matter reach the caller as errors.
-    logLevel: logLevel.NOTHING,
-  });
 }
 
 async function platformaticOptions(cluster: ClusterConfig, secrets: SecretReader, options: ConnectionOptions) {
@@ -89,7 +72,7 @@ export async function fetcherFor(cluster: ClusterConfig, secrets: SecretReader, 
 }
 
 /**
- * A @platformatic/kafka producer of Buffers: unlike kafkajs, it writes a header whose value is null as Kafka allows.
+ * A @platformatic/kafka producer of Buffers (it writes a header whose value is null, as Kafka allows).
  * `idempotent`: acks=all, one request in flight, no duplicate from its own retries.
  */
 export async function producerFor(cluster: ClusterConfig, secrets: SecretReader, options: ConnectionOptions & { idempotent?: boolean } = {}): Promise<Producer> {
@@ -97,7 +80,7 @@ export async function producerFor(cluster: ClusterConfig, secrets: SecretReader,
 }
 
 /** One client per cluster of the estate, created on first use. */
-function perCluster<T>(clusters: readonly ClusterConfig[], create: (cluster: ClusterConfig) => Promise<T>): (name: string) => Promise<T> {
+export function perCluster<T>(clusters: readonly ClusterConfig[], create: (cluster: ClusterConfig) => Promise<T>): (name: string) => Promise<T> {
   const clients = new Map<string, Promise<T>>();
   return (name) => {
     let client = clients.get(name);
@@ -111,16 +94,16 @@ function perCluster<T>(clusters: readonly ClusterConfig[], create: (cluster: Clu
   };
 }
 
-export function estateKafka(clusters: readonly ClusterConfig[], secrets: SecretReader, options?: ConnectionOptions): (name: string) => Promise<Kafka> {
-  return perCluster(clusters, (c) => connectTo(c, secrets, options));
-}
-
 export function estateAdmins(clusters: readonly ClusterConfig[], secrets: SecretReader, options?: ConnectionOptions): (name: string) => Promise<Admin> {
   return perCluster(clusters, (c) => adminFor(c, secrets, options));
 }
 
 export function estateFetchers(clusters: readonly ClusterConfig[], secrets: SecretReader, groupId: string, options?: ConnectionOptions): (name: string) => Promise<Consumer> {
   return perCluster(clusters, (c) => fetcherFor(c, secrets, groupId, options));
+}
+
+export function estateProducers(clusters: readonly ClusterConfig[], secrets: SecretReader, options?: ConnectionOptions): (name: string) => Promise<Producer> {
+  return perCluster(clusters, (c) => producerFor(c, secrets, { ...options, idempotent: true }));
 }
 
 /**
@@ -138,4 +121,31 @@ export function closing<T extends { close(): Promise<void> }>(factory: (name: st
     await Promise.allSettled([...opened].map(async (client) => (await client).close()));
   };
   return Object.assign(get, { close });
+}
+
+/** What kafka-dr uses on the estate's clusters: one client of each kind per cluster, created on first use. */
+export interface EstateClients {
+  admin: (cluster: string) => Promise<Admin>;
+  /** Group-less Fetch (never joins its group). */
+  fetcher: (cluster: string) => Promise<Consumer>;
+  /** Idempotent: acks=all, no duplicate from its own retries. */
+  producer: (cluster: string) => Promise<Producer>;
+}
+
+/** The estate's clients, and how to close every one of them opened. `readerGroup` is the fetchers' group id. */
+export function estateClients(
+  clusters: readonly ClusterConfig[],
+  secrets: SecretReader,
+  readerGroup: string,
+  options?: ConnectionOptions,
+): { clients: EstateClients; close(): Promise<void> } {
+  const admin = closing(estateAdmins(clusters, secrets, options));
+  const fetcher = closing(estateFetchers(clusters, secrets, readerGroup, options));
+  const producer = closing(estateProducers(clusters, secrets, options));
+  return {
+    clients: { admin, fetcher, producer },
+    close: async () => {
+      await Promise.allSettled([admin.close(), fetcher.close(), producer.close()]);
+    },
+  };
 }

@@ -1,9 +1,11 @@
 // Reads a bounded slice of a topic: each partition from a start offset up to the end
 // offset captured when the read began, then stops. Used for MM2's compacted internal
 // topics (checkpoints, offset syncs, heartbeats), where "the newest value per key" is
-// what matters and the read must not wait for records that will never come.
-import { randomUUID } from 'node:crypto';
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+// what matters and the read must not wait for records that will never come. Group-less
+// Fetch requests: no consumer group is created, joined or rebalanced on the cluster.
+import { FetchIsolationLevels, ListOffsetTimestamps, type Consumer } from '@platformatic/kafka';
+import type { BackupRecord } from '#src/backup/segment';
+import { PartitionReader, positionKey, type PartitionPosition } from './partition-records';
 
 export interface PartitionRange {
   partition: number;
@@ -16,14 +18,14 @@ export interface PartitionRange {
 export interface PartitionEnds {
   partition: number;
   earliest: bigint;
+  /** The last stable offset: the end a read_committed reader reaches. */
   latest: bigint;
 }
 
-export async function partitionEnds(admin: Admin, topic: string): Promise<PartitionEnds[]> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return offsets
-    .map((o) => ({ partition: o.partition, earliest: BigInt(o.low), latest: BigInt(o.high) }))
-    .sort((a, b) => a.partition - b.partition);
+export async function partitionEnds(fetcher: Consumer, topic: string): Promise<PartitionEnds[]> {
+  const at = (timestamp: bigint) => fetcher.listOffsets({ topics: [topic], timestamp, isolationLevel: FetchIsolationLevels.READ_COMMITTED });
+  const [earliest, latest] = await Promise.all([at(ListOffsetTimestamps.EARLIEST), at(ListOffsetTimestamps.LATEST)]);
+  return (latest.get(topic) ?? []).map((end, partition) => ({ partition, earliest: earliest.get(topic)?.[partition] ?? 0n, latest: end }));
 }
 
 /** Every record currently in the topic. */
@@ -40,60 +42,42 @@ export interface ReadOptions {
   timeoutMs?: number;
 }
 
-/**
- * Delivers every record in the ranges, in offset order per partition. `ranges` should
- * cover every partition of the topic (empty ranges for those to skip). Uses a throwaway
- * consumer group that never commits (kafkajs has no assign()); its name starts with
- * `kafka-dr-reader-` so MM2 can exclude it (groups.exclude).
- */
+/** Delivers every committed record in the ranges, in offset order per partition. */
 export async function readRanges(
-  kafka: Kafka,
+  fetcher: Consumer,
   topic: string,
-  ranges: PartitionRange[],
-  onRecord: (partition: number, message: KafkaMessage) => void,
+  ranges: readonly PartitionRange[],
+  onRecord: (partition: number, record: BackupRecord) => void,
   options: ReadOptions = {},
 ): Promise<void> {
-  const pending = new Map(ranges.filter((r) => r.to > r.from).map((r) => [r.partition, r]));
-  if (pending.size === 0) return;
+  let pending: PartitionPosition[] = ranges.filter((r) => r.to > r.from).map((r) => ({ topic, partition: r.partition, offset: r.from, end: r.to }));
+  if (pending.length === 0) return;
   const timeoutMs = options.timeoutMs ?? 30000;
-  const consumer = kafka.consumer({ groupId: `kafka-dr-reader-${randomUUID()}`, maxWaitTimeInMs: 200, allowAutoTopicCreation: false });
-  let finish: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        const range = pending.get(batch.partition);
-        if (!range) return;
-        for (const message of batch.messages) {
-          const offset = BigInt(message.offset);
-          if (offset >= range.from && offset < range.to) onRecord(batch.partition, message);
-        }
-        if (BigInt(batch.lastOffset()) + 1n >= range.to) {
-          pending.delete(batch.partition);
-          consumer.pause([{ topic, partitions: [batch.partition] }]);
-          if (pending.size === 0) finish();
-        }
-      },
-    });
-    const idle = ranges.map((r) => r.partition).filter((p) => !pending.has(p));
-    if (idle.length > 0) consumer.pause([{ topic, partitions: idle }]);
-    for (const range of pending.values()) consumer.seek({ topic, partition: range.partition, offset: range.from.toString() });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`reading ${topic} timed out after ${timeoutMs} ms with partitions ${[...pending.keys()].join(', ')} unfinished`)),
-        timeoutMs,
-      );
-    });
-    try {
-      await Promise.race([done, timedOut]);
-    } finally {
-      clearTimeout(timer);
+  let timedOut = false;
+  const read = async () => {
+    // What it says about offsets without a record (compaction, markers) is not needed here.
+    const reader = await PartitionReader.open(fetcher, [topic], new Set());
+    while (pending.length > 0) {
+      const reads = await reader.read(pending);
+      if (timedOut) return;
+      pending = pending.flatMap((p) => {
+        const read = reads.get(positionKey(topic, p.partition));
+        for (const record of read?.records ?? []) onRecord(p.partition, record);
+        const next = read?.next ?? p.offset;
+        return next < p.end ? [{ ...p, offset: next }] : [];
+      });
     }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(new Error(`reading ${topic} timed out after ${timeoutMs} ms with partitions ${pending.map((p) => p.partition).join(', ')} unfinished`));
+    }, timeoutMs);
+  });
+  try {
+    await Promise.race([read(), timeout]);
   } finally {
-    await consumer.disconnect();
+    clearTimeout(timer);
   }
 }

@@ -8,7 +8,7 @@
 // partitions' sizes on disk (DescribeLogDirs) — the bytes MM2 fetches across the link
 // (compressed as stored). A cluster that does not answer is reported, never thrown; what
 // could not be measured is left null (and unpublished).
-import type { Admin, Consumer } from '@platformatic/kafka';
+import type { Admin } from '@platformatic/kafka';
 import type { Flow } from '#src/flow';
 import { partitionCounts, partitionSizes, partitionStates, type PartitionState } from '#src/kafka/partition-state';
 import { readOffsetSyncs } from '#src/mm2/internal-topics';
@@ -38,8 +38,6 @@ export interface BandwidthReport {
 }
 
 export interface BandwidthProbeClients extends LagProbeClients {
-  /** Group-less fetchers (estateFetchers in kafka/connection.ts). */
-  fetcher: (cluster: string) => Promise<Consumer>;
   state: ProbeStateStore;
   /** The highest DemandBytes published for the flow in [fromMs, toMs), null when none. */
   peakDemand: (flow: string, fromMs: number, toMs: number) => Promise<number | null>;
@@ -130,7 +128,7 @@ export async function runBandwidthProbe(flow: Flow, clients: BandwidthProbeClien
   if (sourceSide && targetSide) {
     await attempt('replication backlog', async () => {
       const syncsCluster = flow.mm2.offsetSyncsTopicLocation === 'source' ? flow.source : flow.target;
-      const syncs = await readOffsetSyncs(await clients.kafka(syncsCluster), policy.offsetSyncsTopic(flow.target));
+      const syncs = await readOffsetSyncs(await clients.fetcher(syncsCluster), policy.offsetSyncsTopic(flow.target));
       const lag = flowLag(flow, sourceSide.states, targetSide.states, syncs);
       report.backlog = { records: lag.unreplicatedRecords, bytes: backlogBytes(lag.topics, sourceSide.snapshot.topics) };
     });
@@ -141,7 +139,7 @@ export async function runBandwidthProbe(flow: Flow, clients: BandwidthProbeClien
     report.rttMs = (await attempt(`RTT to ${flow.source}`, () => metadataRttMs(source, options.rttSamples ?? 5))) ?? null;
     report.capacity =
       (await attempt(`timed transfer from ${flow.source}`, async () => {
-        const from = await linkPayload(source, await clients.kafka(flow.source), options.transferBytes);
+        const from = await linkPayload({ admin: source, producer: await clients.producer(flow.source) }, options.transferBytes);
         return timedTransfer(await clients.fetcher(flow.source), from, options.transferBytes, options.transferTimeoutMs ?? 20_000);
       })) ?? null;
   }

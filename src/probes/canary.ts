@@ -2,8 +2,7 @@
 // canary topic on the source, and watch the newest record timestamp of its replica on the
 // target (ListOffsets max-timestamp, no consumer group) until it reaches ours. MM2 copies
 // timestamps, so "newest timestamp >= ours" means our canary has arrived.
-import type { Admin } from '@platformatic/kafka';
-import type { Kafka } from 'kafkajs';
+import { ProduceAcks, type Admin, type Producer } from '@platformatic/kafka';
 import { CANARY_TOPIC } from '#src/config/schema';
 import { partitionStates } from '#src/kafka/partition-state';
 import { ensureTopic } from '#src/kafka/topics';
@@ -21,18 +20,24 @@ async function newestRemoteTimestamp(target: Admin, remoteTopic: string): Promis
   return state?.newestTimestamp ?? null;
 }
 
-export async function measureCanary(source: Kafka, target: Admin, remoteTopic: string, timeoutMs: number, pollMs = 100): Promise<CanaryResult> {
-  await ensureTopic(source, CANARY_TOPIC, 1, { 'retention.ms': String(24 * 3600 * 1000) });
-  const producer = source.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+/** Connected to the leader of the topic's partition 0 (TLS and SASL handshakes done) and holding a producer id. */
+async function readyToSend(producer: Producer, topic: string): Promise<void> {
+  const leader = (await producer.metadata({ topics: [topic] })).topics.get(topic)?.partitions[0]?.leader;
+  if (leader !== undefined && leader >= 0) await producer.connectToBrokers([leader]);
+  if (producer.producerId === undefined) await producer.initIdempotentProducer({});
+}
+
+export async function measureCanary(source: { admin: Admin; producer: Producer }, target: Admin, remoteTopic: string, timeoutMs: number, pollMs = 100): Promise<CanaryResult> {
+  await ensureTopic(source.admin, CANARY_TOPIC, 1, { 'retention.ms': String(24 * 3600 * 1000) });
+  // Before the clock starts: the latency measured is the record's alone.
+  await readyToSend(source.producer, CANARY_TOPIC);
   // Strictly later than any canary already on the target, so the arrival test is unambiguous.
   const previous = (await newestRemoteTimestamp(target, remoteTopic).catch(() => null)) ?? 0;
   const sentAt = Math.max(Date.now(), previous + 1);
-  try {
-    await producer.send({ topic: CANARY_TOPIC, acks: -1, messages: [{ key: 'canary', value: JSON.stringify({ sentAt }), timestamp: String(sentAt) }] });
-  } finally {
-    await producer.disconnect();
-  }
+  await source.producer.send({
+    acks: ProduceAcks.ALL,
+    messages: [{ topic: CANARY_TOPIC, key: Buffer.from('canary'), value: Buffer.from(JSON.stringify({ sentAt })), timestamp: BigInt(sentAt) }],
+  });
   const deadline = sentAt + timeoutMs;
   let lastError: string | undefined;
   while (Date.now() < deadline) {

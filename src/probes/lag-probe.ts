@@ -3,8 +3,7 @@
 // and each group's checkpoints are, and whether both clusters answer. A cluster that does
 // not answer is reported (reachable: false), never thrown: the probe must keep publishing
 // in the disaster it exists to detect.
-import type { Admin } from '@platformatic/kafka';
-import type { Kafka } from 'kafkajs';
+import type { Admin, Consumer, Producer } from '@platformatic/kafka';
 import { CANARY_TOPIC, LINK_PROBE_TOPIC } from '#src/config/schema';
 import type { Flow } from '#src/flow';
 import { firstRecordTimestamps, partitionKey, partitionStates, type PartitionState } from '#src/kafka/partition-state';
@@ -48,8 +47,17 @@ export interface LagReport {
 }
 
 export interface LagProbeClients {
-  kafka: (cluster: string) => Promise<Kafka>;
   admin: (cluster: string) => Promise<Admin>;
+  /** Group-less fetchers (estateFetchers in kafka/connection.ts). */
+  fetcher: (cluster: string) => Promise<Consumer>;
+  /** For the canary: acks=all. */
+  producer: (cluster: string) => Promise<Producer>;
+}
+
+/** What measuring a flow's lag reads on each of its clusters. */
+export interface ClusterReaders {
+  admin: Admin;
+  fetcher: Consumer;
 }
 
 export interface LagProbeOptions {
@@ -139,10 +147,10 @@ export function flowLag(
 }
 
 /** The flow's lag now, measured on both clusters (both must be reachable). */
-export async function measureFlowLag(flow: Flow, source: { admin: Admin; kafka: Kafka }, target: { admin: Admin; kafka: Kafka }): Promise<NonNullable<LagReport['lag']>> {
+export async function measureFlowLag(flow: Flow, source: ClusterReaders, target: ClusterReaders): Promise<NonNullable<LagReport['lag']>> {
   const { policy } = flow;
   const topics = await sourceTopics(source.admin, flow);
-  const syncsCluster = flow.mm2.offsetSyncsTopicLocation === 'source' ? source.kafka : target.kafka;
+  const syncsCluster = flow.mm2.offsetSyncsTopicLocation === 'source' ? source.fetcher : target.fetcher;
   const [sourceStates, targetStates, syncs] = await Promise.all([
     partitionStates(source.admin, topics),
     partitionStates(target.admin, topics.map((t) => policy.remoteTopic(flow.source, t))),
@@ -185,7 +193,7 @@ export async function runLagProbe(flow: Flow, clients: LagProbeClients, options:
 
   const heartbeats = policy.remoteTopic(flow.source, HEARTBEATS_TOPIC);
   const remoteCanary = policy.remoteTopic(flow.source, CANARY_TOPIC);
-  const targetKafka = await clients.kafka(flow.target);
+  const targetFetcher = await clients.fetcher(flow.target);
 
   const tasks: Promise<unknown>[] = [
     attempt(`heartbeats on ${flow.target}`, async () => {
@@ -194,20 +202,20 @@ export async function runLagProbe(flow: Flow, clients: LagProbeClients, options:
       report.heartbeatAgeMs = Math.max(0, now() - state.newestTimestamp);
     }),
     attempt(`checkpoints on ${flow.target}`, async () => {
-      const groups = await checkpointsByGroup(targetKafka, policy.checkpointsTopic(flow.source), now());
+      const groups = await checkpointsByGroup(targetFetcher, policy.checkpointsTopic(flow.source), now());
       report.checkpoints = groups.map((g) => ({ group: g.group, ageMs: g.ageMs, stale: g.ageMs > options.checkpointStaleMs }));
       report.staleCheckpointGroups = report.checkpoints.filter((c) => c.stale).length;
     }),
   ];
   if (source) {
-    const sourceKafka = await clients.kafka(flow.source);
+    const sourceFetcher = await clients.fetcher(flow.source);
     tasks.push(
       attempt(`canary ${flow.source} -> ${flow.target}`, async () => {
-        report.canary = await measureCanary(sourceKafka, target, remoteCanary, options.canaryTimeoutMs);
+        report.canary = await measureCanary({ admin: source, producer: await clients.producer(flow.source) }, target, remoteCanary, options.canaryTimeoutMs);
         if (report.canary.error) report.errors.push(`canary: ${report.canary.error}`);
       }),
       attempt('replication lag', async () => {
-        report.lag = await measureFlowLag(flow, { admin: source, kafka: sourceKafka }, { admin: target, kafka: targetKafka });
+        report.lag = await measureFlowLag(flow, { admin: source, fetcher: sourceFetcher }, { admin: target, fetcher: targetFetcher });
       }),
     );
   } else {

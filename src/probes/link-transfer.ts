@@ -1,10 +1,10 @@
 // Measuring the link from the control plane's side: RTT of metadata requests to the far
 // cluster, and a timed groupless Fetch of a fixed payload kept in its own topic there.
 import { randomBytes } from 'node:crypto';
-import type { Admin, Consumer } from '@platformatic/kafka';
-import type { Kafka } from 'kafkajs';
+import { ProduceAcks, type Admin, type Consumer, type Producer } from '@platformatic/kafka';
 import { LINK_PROBE_TOPIC } from '#src/config/schema';
 import { partitionStates } from '#src/kafka/partition-state';
+import { ensureTopic } from '#src/kafka/topics';
 import { median } from './bandwidth-math';
 
 /** The link-probe topic holds incompressible records of this size (well under the default 1 MiB message.max.bytes). */
@@ -30,30 +30,18 @@ export async function metadataRttMs(admin: Admin, samples: number): Promise<numb
  * (creating it once: 1 partition, kept forever) and returns the offset to read them from.
  * Produced once per source cluster; a larger transferBytes tops it up.
  */
-export async function linkPayload(admin: Admin, kafka: Kafka, transferBytes: number): Promise<bigint> {
+export async function linkPayload(source: { admin: Admin; producer: Producer }, transferBytes: number): Promise<bigint> {
   const needed = BigInt(Math.ceil(transferBytes / LINK_PROBE_RECORD_BYTES));
-  if (!(await admin.listTopics()).includes(LINK_PROBE_TOPIC)) {
-    const config = [{ name: 'retention.ms', value: '-1' }, { name: 'retention.bytes', value: '-1' }, { name: 'cleanup.policy', value: 'delete' }];
-    // Another flow from the same source may create it at the same time: re-check on failure.
-    await admin.createTopics({ topics: [LINK_PROBE_TOPIC], partitions: 1, configs: config }).catch(async (err: unknown) => {
-      if (!(await admin.listTopics()).includes(LINK_PROBE_TOPIC)) throw err;
-    });
-  }
+  await ensureTopic(source.admin, LINK_PROBE_TOPIC, 1, { 'retention.ms': '-1', 'retention.bytes': '-1', 'cleanup.policy': 'delete' });
   const held = async () => {
-    const [state] = await partitionStates(admin, [LINK_PROBE_TOPIC]);
+    const [state] = await partitionStates(source.admin, [LINK_PROBE_TOPIC]);
     return state ? { from: state.latest - needed, count: state.latest - state.earliest } : { from: 0n, count: 0n };
   };
   const before = await held();
   if (before.count >= needed) return before.from;
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    // One record per request: a batch must stay under the broker's message.max.bytes.
-    for (let i = before.count; i < needed; i++) {
-      await producer.send({ topic: LINK_PROBE_TOPIC, acks: -1, messages: [{ value: randomBytes(LINK_PROBE_RECORD_BYTES) }] });
-    }
-  } finally {
-    await producer.disconnect();
+  // One record per request: a batch must stay under the broker's message.max.bytes.
+  for (let i = before.count; i < needed; i++) {
+    await source.producer.send({ acks: ProduceAcks.ALL, messages: [{ topic: LINK_PROBE_TOPIC, value: randomBytes(LINK_PROBE_RECORD_BYTES) }] });
   }
   return (await held()).from;
 }

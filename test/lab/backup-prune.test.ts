@@ -7,8 +7,8 @@ import { BackupBucket } from '#src/backup/bucket';
 import { manifestKey, segmentKey } from '#src/backup/manifest';
 import { pruneExpiredBackups } from '#src/backup/prune';
 import { encodeSegment } from '#src/backup/segment';
-import { readRanges, partitionEnds, wholeTopic } from '#src/kafka/topic-reader';
 import { backupRig } from '../support/backup';
+import { kafkajsRecords } from '../support/kafkajs-reader';
 import { ensureTopic, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 
 const DAY_MS = 86_400_000;
@@ -26,20 +26,15 @@ async function releaseLocks(bucket: BackupBucket): Promise<void> {
 }
 
 async function values(rig: Awaited<ReturnType<typeof backupRig>>, cluster: string, topic: string): Promise<string[]> {
-  const kafka = await rig.ctx.kafkaFor(cluster);
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await partitionEnds(admin, topic).finally(() => admin.disconnect());
-  const read: string[] = [];
-  await readRanges(kafka, topic, wholeTopic(ends), (p, m) => read.push(`${p}:${m.offset}:${m.value!.toString()}`));
-  return read.sort();
+  const read = await kafkajsRecords(await rig.ctx.kafkaFor(cluster), topic);
+  return read.flatMap((records, p) => records.map((m) => `${p}:${m.offset}:${m.value!.toString()}`)).sort();
 }
 
 it('deletes an expired backup and what only it listed, keeps what the newest backup inherited, and never what is still locked', async () => {
   const rig = await backupRig();
   const topic = uniqueName('bk-prune');
   const dc1 = await rig.ctx.kafkaFor('dc1');
-  await ensureTopic(dc1, topic, 2);
+  await ensureTopic(await rig.ctx.adminFor('dc1'), topic, 2);
   await sendRecords(dc1, topic, spacedRecords(20, Date.now() - 60_000, 10));
   const first = await rig.run('backup', { topics: [topic] });
   await sendRecords(dc1, topic, spacedRecords(10, Date.now() - 30_000, 10));

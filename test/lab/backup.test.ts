@@ -13,8 +13,8 @@ import { SecretReader } from '#src/secrets';
 import { BackupBucket } from '#src/backup/bucket';
 import { manifestKey, type Manifest, type PartitionBackup } from '#src/backup/manifest';
 import { decodeSegment, type BackupRecord } from '#src/backup/segment';
-import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
 import { backupRig, type BackupRig } from '../support/backup';
+import { kafkajsRecords } from '../support/kafkajs-reader';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName, type LabContext } from '../support/lab';
 import type { LocalExecution } from '../../lab/local-state-machine';
 
@@ -33,16 +33,13 @@ const hex = (b: Buffer | null | undefined) => (b === null || b === undefined ? n
 
 /** Every record of the topic as a plain (read_committed) consumer sees it, in partition and offset order. */
 async function consumed(kafka: Kafka, topic: string): Promise<Seen[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await partitionEnds(admin, topic).finally(() => admin.disconnect());
-  const seen: Seen[] = [];
-  await readRanges(kafka, topic, wholeTopic(ends), (partition, m) => {
-    const headers: Record<string, string | null> = {};
-    for (const [name, value] of Object.entries(m.headers ?? {})) headers[name] = hex(value as Buffer | null);
-    seen.push({ partition, offset: m.offset, timestamp: m.timestamp, key: hex(m.key), value: hex(m.value), headers });
-  });
-  return seen.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  return (await kafkajsRecords(kafka, topic)).flatMap((records, partition) =>
+    records.map((m) => {
+      const headers: Record<string, string | null> = {};
+      for (const [name, value] of Object.entries(m.headers ?? {})) headers[name] = hex(value as Buffer | null);
+      return { partition, offset: m.offset, timestamp: m.timestamp, key: hex(m.key), value: hex(m.value), headers };
+    }),
+  );
 }
 
 function asSeen(partition: number, r: BackupRecord): Seen {
@@ -115,9 +112,9 @@ describe('backup', () => {
     const kafka = await ctx.kafkaFor('dc1');
     const base = uniqueName('bk');
     const [orders, compacted, txn] = [`${base}-orders`, `${base}-compacted`, `${base}-txn`];
-    await ensureTopic(kafka, orders, 3, { 'retention.ms': '86400000' });
-    await ensureTopic(kafka, compacted, 2, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.001', 'segment.ms': '100', 'delete.retention.ms': '100' });
-    await ensureTopic(kafka, txn, 2);
+    await ensureTopic(await ctx.adminFor('dc1'), orders, 3, { 'retention.ms': '86400000' });
+    await ensureTopic(await ctx.adminFor('dc1'), compacted, 2, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.001', 'segment.ms': '100', 'delete.retention.ms': '100' });
+    await ensureTopic(await ctx.adminFor('dc1'), txn, 2);
 
     const now = Date.now();
     const producer = await producerFor(ctx.config.clusters.find((c) => c.name === 'dc1')!, new SecretReader());
@@ -216,7 +213,7 @@ describe('backup', () => {
   it('copies only the records produced since the previous backup, inheriting its segments', async () => {
     const kafka = await ctx.kafkaFor('dc1');
     const topic = `${uniqueName('bk')}-orders`;
-    await ensureTopic(kafka, topic, 2);
+    await ensureTopic(await ctx.adminFor('dc1'), topic, 2);
     await sendRecords(kafka, topic, spacedRecords(40, Date.now() - 10_000, 1));
     const first = await backup([topic]);
     expect(first.output.newRecords).toBe(40);
@@ -239,7 +236,7 @@ describe('backup', () => {
   it('records retention gaps: below the log start at plan time, and when the log start passes a read', async () => {
     const kafka = await ctx.kafkaFor('dc1');
     const topic = `${uniqueName('bk')}-orders`;
-    await ensureTopic(kafka, topic, 1);
+    await ensureTopic(await ctx.adminFor('dc1'), topic, 1);
     await sendRecords(kafka, topic, spacedRecords(20, Date.now() - 10_000, 1, 1));
     const first = await backup([topic]);
     const before = await consumed(kafka, topic);
@@ -277,7 +274,7 @@ describe('backup', () => {
   it('continues a copy past its Lambda deadline without gap or duplicate', async () => {
     const kafka = await ctx.kafkaFor('dc1');
     const topic = `${uniqueName('bk')}-orders`;
-    await ensureTopic(kafka, topic, 1);
+    await ensureTopic(await ctx.adminFor('dc1'), topic, 1);
     // 600 segments, each an upload and a transaction: well over one 5 s invocation's worth
     // (a warm bundle wrote 200 in under the 4.25 s a 5 s invocation works for). Not shorter:
     // the function is stopped at its timeout, and 15% of 2 s is too little to finish a segment.
@@ -292,7 +289,7 @@ describe('backup', () => {
   it('closes segments by payload size and by timestamp span', async () => {
     const kafka = await ctx.kafkaFor('dc1');
     const topic = `${uniqueName('bk')}-orders`;
-    await ensureTopic(kafka, topic, 2);
+    await ensureTopic(await ctx.adminFor('dc1'), topic, 2);
     // Incompressible, five per request (a request stays under the broker's 1 MiB message.max.bytes).
     for (let i = 0; i < 25; i += 5) {
       await sendRecords(kafka, topic, Array.from({ length: 5 }, (_, j) => ({ partition: 0, key: `big-${i + j}`, value: randomBytes(100 * 1024) })));
@@ -314,7 +311,7 @@ describe('backup', () => {
   it('resumes a backup killed mid-copy: same backup id, no gap, no offset twice', async () => {
     const kafka = await ctx.kafkaFor('dc1');
     const topic = `${uniqueName('bk')}-orders`;
-    await ensureTopic(kafka, topic, 1);
+    await ensureTopic(await ctx.adminFor('dc1'), topic, 1);
     await sendRecords(kafka, topic, minuteApart(80));
     // The workflow's Plan, then its Copy, whose execution environment is killed once a segment has landed.
     const s3 = new S3Client({ forcePathStyle: true });

@@ -74,11 +74,11 @@ const within = (actual: number, expected: number, tolerance: number) => {
 };
 
 it('measures a known produce rate as demand, a positive link capacity and RTT, and publishes exactly what it reports', async () => {
-  const { kafkaFor } = await labContext();
+  const { kafkaFor, adminFor } = await labContext();
   const dc1 = await kafkaFor('dc1');
   const topic = uniqueName('bandwidth');
   // A test before this one may have stopped dc1 (lab.sh up brings it back): wait for it.
-  await eventually('dc1 to accept a new topic', async () => (await ensureTopic(dc1, topic, 2), true), 60_000, 2000);
+  await eventually('dc1 to accept a new topic', async () => (await ensureTopic(await adminFor('dc1'), topic, 2), true), 60_000, 2000);
 
   // 200 records/s of 1000 B = 200 kB/s, running before the first probe run until after the second.
   const RECORDS_PER_SECOND = 200;
@@ -167,16 +167,17 @@ it('measures a known produce rate as demand, a positive link capacity and RTT, a
 }, 180_000);
 
 it('reports an unreachable source as a value, and still snapshots the target', async () => {
-  const { config, kafkaFor, adminFor } = await labContext();
+  const { config, adminFor } = await labContext();
+  const unexpected = () => Promise.reject(new Error('not expected: the source is unreachable'));
   const gone = new Admin({ clientId: 'kafka-dr-test', bootstrapBrokers: ['127.0.0.1:1'], connectTimeout: 500, retries: 0 });
   const saved: BandwidthState[] = [];
   try {
     const report = await runBandwidthProbe(
       flowsOf(config)[0]!,
       {
-        kafka: kafkaFor,
         admin: (name) => (name === 'dc1' ? Promise.resolve(gone) : adminFor(name)),
-        fetcher: () => Promise.reject(new Error('not expected: the source is unreachable')),
+        fetcher: unexpected,
+        producer: unexpected,
         state: { load: async () => undefined, save: async (_, s) => void saved.push(s) },
         peakDemand: (name, from, to) => publishedPeakDemand(new CloudWatchClient({}), name, from, to),
       },

@@ -1,29 +1,26 @@
 // A consumer group that commits on dc1 yields a checkpoint on dc2 that our decoder reads
 // exactly as MM2's own CheckpointFormatter prints it; offset syncs and heartbeats likewise.
-import type { Kafka } from 'kafkajs';
+import type { Consumer } from '@platformatic/kafka';
 import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
 import { decodeCheckpoint, decodeHeartbeat, decodeOffsetSync } from '#src/mm2/records';
 import { mm2Formatter } from '../../lab/mm2-formatter';
 import { formatCheckpoint, formatHeartbeat, formatOffsetSync } from '../support/mm2-format';
 import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab';
 
-async function rawRecords(kafka: Kafka, topic: string): Promise<{ key: Buffer | null; value: Buffer | null }[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await partitionEnds(admin, topic).finally(() => admin.disconnect());
+async function rawRecords(fetcher: Consumer, topic: string): Promise<{ key: Buffer | null; value: Buffer | null }[]> {
   const out: { key: Buffer | null; value: Buffer | null }[] = [];
-  await readRanges(kafka, topic, wholeTopic(ends), (_, m) => out.push({ key: m.key, value: m.value }));
+  await readRanges(fetcher, topic, wholeTopic(await partitionEnds(fetcher, topic)), (_, r) => out.push({ key: r.key, value: r.value }));
   return out;
 }
 
 
 it('decodes the checkpoint MM2 emits for a group that committed on dc1, matching CheckpointFormatter', async () => {
-  const { lab, kafkaFor } = await labContext();
+  const { lab, kafkaFor, clients } = await labContext();
   const dc1 = await kafkaFor('dc1');
-  const dc2 = await kafkaFor('dc2');
+  const dc2 = await clients.fetcher('dc2');
   const topic = uniqueName('payments');
   const group = uniqueName('billing');
-  await ensureTopic(dc1, topic, 1);
+  await ensureTopic(await clients.admin('dc1'), topic, 1);
   const producer = dc1.producer();
   await producer.connect();
   await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
@@ -54,9 +51,9 @@ it('decodes the checkpoint MM2 emits for a group that committed on dc1, matching
 });
 
 it('decodes offset syncs and heartbeats exactly as MM2 formatters print them, record for record', async () => {
-  const { lab, kafkaFor } = await labContext();
-  const offsetSyncs = (await rawRecords(await kafkaFor('dc1'), 'mm2-offset-syncs.dc2.internal')).map((r) => formatOffsetSync(decodeOffsetSync(r.key, r.value)));
-  const heartbeats = (await rawRecords(await kafkaFor('dc2'), 'dc1.heartbeats')).map((r) => formatHeartbeat(decodeHeartbeat(r.key, r.value)));
+  const { lab, clients } = await labContext();
+  const offsetSyncs = (await rawRecords(await clients.fetcher('dc1'), 'mm2-offset-syncs.dc2.internal')).map((r) => formatOffsetSync(decodeOffsetSync(r.key, r.value)));
+  const heartbeats = (await rawRecords(await clients.fetcher('dc2'), 'dc1.heartbeats')).map((r) => formatHeartbeat(decodeHeartbeat(r.key, r.value)));
   expect(offsetSyncs.length).toBeGreaterThan(0);
   expect(heartbeats.length).toBeGreaterThan(0);
   // Single-partition topics: the formatter's first N lines are the same N records, in order.

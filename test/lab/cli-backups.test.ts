@@ -10,7 +10,7 @@ it('lists, describes and validates a backup; a flipped byte fails validate with 
   const rig = await backupRig();
   const topic = uniqueName('bk-cli');
   const kafka = await rig.ctx.kafkaFor('dc1');
-  await ensureTopic(kafka, topic, 2);
+  await ensureTopic(await rig.ctx.adminFor('dc1'), topic, 2);
   await sendRecords(kafka, topic, spacedRecords(40, Date.now() - 10_000, 10));
   const run = await rig.run('backup', { topics: [topic] });
   expect(run.status).toBe('SUCCEEDED');

@@ -78,7 +78,7 @@ it('status and backups --config FILE find the control plane through its stack ou
   const standingTable = plane.nameInLab(plane.stack.failover.stateTable, 'failover state table');
   const topic = uniqueName('cli-deployed');
   const dc1 = await ctx.kafkaFor('dc1');
-  await ensureTopic(dc1, topic, 2);
+  await ensureTopic(await ctx.adminFor('dc1'), topic, 2);
   await sendRecords(dc1, topic, spacedRecords(30, Date.now() - 10_000, 10));
   const backup = await plane.backup.run({ topics: [topic] });
   expect(backup.status).toBe('SUCCEEDED');

@@ -47,7 +47,7 @@ it('status, failover (dry run, planned), failback, each read back from the lab',
   const topic = uniqueName('cli-orders');
   const group = uniqueName('cli-app');
   const dc1 = await ctx.kafkaFor('dc1');
-  await ensureTopic(dc1, topic, 2);
+  await ensureTopic(await ctx.adminFor('dc1'), topic, 2);
   await sendRecords(dc1, topic, spacedRecords(100, Date.now() - 60_000, 10));
   const reading = await consumeCommitting(dc1, group, [topic]);
   await reading.until(60);
@@ -91,7 +91,7 @@ it('status, failover (dry run, planned), failback, each read back from the lab',
 it('backup now, then restore to a point in time into dc2 under a new name; bad input ends the execution with exit 1', async () => {
   const topic = uniqueName('cli-ledger');
   const dc1 = await ctx.kafkaFor('dc1');
-  await ensureTopic(dc1, topic, 2);
+  await ensureTopic(await ctx.adminFor('dc1'), topic, 2);
   const records = spacedRecords(100, Date.now() - 60_000, 10);
   await sendRecords(dc1, topic, records);
 
@@ -109,7 +109,7 @@ it('backup now, then restore to a point in time into dc2 under a new name; bad i
   const restored = `${topic}-restored`;
   const restore = await cli('restore', '--local', '--backup', summary.backupId, '--to', 'dc2', '--topics', topic, '--rename', `${topic}=${restored}`, '--at', at);
   expect(restore).toMatchObject({ code: 0, stdout: expect.stringContaining(`${topic} -> ${restored}: 40 records in 2 partitions`) });
-  const onDc2 = await topicRecords(await ctx.kafkaFor('dc2'), restored);
+  const onDc2 = await topicRecords(await ctx.clients.fetcher('dc2'), restored);
   expect(onDc2.map((r) => r.value).sort()).toEqual(records.slice(0, 40).map((r) => String(r.value)).sort());
 
   const bad = await cli('restore', '--local', '--backup', 'no-such-backup', '--to', 'dc2', '--topics', topic);

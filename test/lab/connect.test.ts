@@ -5,13 +5,13 @@ import { recordCount } from '../../lab/traffic';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 
 it('pause stops replication and resume restarts it', async () => {
-  const { lab, kafkaFor } = await labContext();
+  const { lab, kafkaFor, adminFor } = await labContext();
   const connect = new ConnectClient(lab.connect.url);
   const source = lab.connect.connectors.source;
   const dc1 = await kafkaFor('dc1');
-  const dc2 = await kafkaFor('dc2');
+  const dc2 = await adminFor('dc2');
   const topic = uniqueName('shipments');
-  await ensureTopic(dc1, topic, 1);
+  await ensureTopic(await adminFor('dc1'), topic, 1);
   await sendRecords(dc1, topic, spacedRecords(10, Date.now(), 1, 1));
   await eventually(`10 records on dc1.${topic}`, async () => ((await recordCount(dc2, `dc1.${topic}`)) === 10 ? true : undefined), 90_000, 1000);
 

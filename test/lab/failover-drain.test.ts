@@ -2,11 +2,9 @@
 // topic's trailing commit marker (MM2 copies records, never markers) does not count as
 // unreplicated, and a group whose checkpoint lags its commit is reported without holding it.
 import { ConnectClient } from '#src/connect/client';
-import { closing, estateFetchers } from '#src/kafka/connection';
 import { drainStatus } from '#src/failover/drain';
 import { flowOf } from '#src/flow';
 import { readCheckpoints } from '#src/mm2/internal-topics';
-import { SecretReader } from '#src/secrets';
 import { replicaCreated } from '../support/failover';
 import { ensureTopic, eventually, labContext, sendRecords, uniqueName } from '../support/lab';
 
@@ -17,8 +15,8 @@ it('is drained with only a commit marker left unreplicated, and reports a laggin
   const txnTopic = uniqueName('drain-txn');
   const plainTopic = uniqueName('drain-plain');
   const group = uniqueName('drain-app');
-  await ensureTopic(dc1, txnTopic, 1);
-  await ensureTopic(dc1, plainTopic, 1);
+  await ensureTopic(await ctx.adminFor('dc1'), txnTopic, 1);
+  await ensureTopic(await ctx.adminFor('dc1'), plainTopic, 1);
   const producer = dc1.producer({ transactionalId: uniqueName('drain-tx'), idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const txn = await producer.transaction();
@@ -33,7 +31,7 @@ it('is drained with only a commit marker left unreplicated, and reports a laggin
   const admin = dc1.admin();
   await admin.connect();
   await admin.setOffsets({ groupId: group, topic: plainTopic, partitions: [{ partition: 0, offset: '5' }] });
-  const dc2 = await ctx.kafkaFor('dc2');
+  const dc2 = await ctx.clients.fetcher('dc2');
   await eventually(`MM2's checkpoint of ${group}`, async () => ([...(await readCheckpoints(dc2, 'dc1.checkpoints.internal')).values()].some((c) => c.group === group && c.upstreamOffset === 5n) ? true : undefined), 60_000, 1000);
   // MM2's checkpoint connector paused: the group's checkpoint stays behind its new commit.
   const connect = new ConnectClient(flow.mm2.connectUrl);
@@ -42,16 +40,14 @@ it('is drained with only a commit marker left unreplicated, and reports a laggin
   await admin.setOffsets({ groupId: group, topic: plainTopic, partitions: [{ partition: 0, offset: '10' }] });
   await admin.disconnect();
 
-  const fetcher = closing(estateFetchers(ctx.config.clusters, new SecretReader(), 'kafka-dr-test'));
   try {
     const status = await eventually('the transactional topic replicated up to its marker', async () => {
-      const s = await drainStatus(flowOf({ ...flow, topics: { include: [txnTopic, plainTopic], exclude: [] } }), { admin: ctx.adminFor, kafka: ctx.kafkaFor, fetcher }, new Date());
+      const s = await drainStatus(flowOf({ ...flow, topics: { include: [txnTopic, plainTopic], exclude: [] } }), ctx.clients, new Date());
       return s.drained ? s : undefined;
     }, 60_000, 1000);
     expect(status).toMatchObject({ drained: true, unreplicatedRecords: 0, behind: [] });
     expect(status.uncoveredCheckpoints).toContain(`${group} ${plainTopic}-0 at 10 (checkpoint at 5)`);
   } finally {
-    await fetcher.close();
     await connect.resume(flow.mm2.connectors.checkpoint);
   }
 });

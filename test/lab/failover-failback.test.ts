@@ -31,10 +31,8 @@ const outcome = (r: { status: string; error?: string; cause?: string }) => ({ st
 it('round trip dc1 -> dc2 -> dc1 with planned switchovers: every record read exactly once', async () => {
   const topic = uniqueName('invoices');
   const group = uniqueName('invoicing');
-  const dc1 = await rig.ctx.kafkaFor('dc1');
-  const dc2 = await rig.ctx.kafkaFor('dc2');
-  await ensureTopic(dc1, topic, 2);
-  await ensureTopic(dc2, topic, 2); // the application's topic exists in both datacenters
+  await ensureTopic(await rig.ctx.adminFor('dc1'), topic, 2);
+  await ensureTopic(await rig.ctx.adminFor('dc2'), topic, 2); // the application's topic exists in both datacenters
 
   // On dc1: writes, and the group reads part of them.
   const onDc1 = await produceContinuously(await rig.kafkaBehindRecord(), topic, 'dc1');

@@ -163,7 +163,7 @@ async function stoppedApplication(name: string, groupCount = 1, partitions = 2) 
   const dc1 = await rig.ctx.kafkaFor('dc1');
   const topic = uniqueName(name);
   const groups = Array.from({ length: groupCount }, (_, i) => uniqueName(`${name}-app${i}`));
-  await ensureTopic(dc1, topic, partitions);
+  await ensureTopic(await rig.ctx.adminFor('dc1'), topic, partitions);
   const producing = await produceContinuously(dc1, topic, name);
   await producing.atLeast(100);
   await producing.stop();
@@ -178,7 +178,7 @@ async function stoppedApplication(name: string, groupCount = 1, partitions = 2) 
 
 /** The group's newest MM2 checkpoints on dc2. */
 async function groupCheckpoints(group: string) {
-  return [...(await readCheckpoints(await rig.ctx.kafkaFor('dc2'), 'dc1.checkpoints.internal')).values()].filter((c) => c.group === group);
+  return [...(await readCheckpoints(await rig.ctx.clients.fetcher('dc2'), 'dc1.checkpoints.internal')).values()].filter((c) => c.group === group);
 }
 
 /** Waits until MM2 has checkpointed every committed offset of the group on dc1: what an unplanned failover moves. */

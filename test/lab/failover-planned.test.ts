@@ -36,10 +36,9 @@ async function activeSide(rig: FailoverRig) {
 
 it.each([false, true])('planned switchover under live traffic: zero loss, zero duplicates (MM2 sync.group.offsets.enabled=%s)', async (mm2SyncsGroups) => {
   await setMm2GroupOffsetSync(rig.ctx.lab, mm2SyncsGroups);
-  const dc1 = await rig.ctx.kafkaFor('dc1');
   const topic = uniqueName('payments');
   const group = uniqueName('payments-app');
-  await ensureTopic(dc1, topic, 3);
+  await ensureTopic(await rig.ctx.adminFor('dc1'), topic, 3);
 
   // Clients use whatever the bootstrap record points at: dc1 now.
   expect(await rig.recordCluster()).toBe('dc1');
@@ -84,7 +83,7 @@ it('dry run: reads everything, returns the plan, changes nothing', async () => {
   const dc1 = await rig.ctx.kafkaFor('dc1');
   const topic = uniqueName('audit');
   const group = uniqueName('audit-app');
-  await ensureTopic(dc1, topic, 2);
+  await ensureTopic(await rig.ctx.adminFor('dc1'), topic, 2);
   const producing = await produceContinuously(dc1, topic, 'audit');
   await producing.atLeast(100);
   await producing.stop();

@@ -30,10 +30,10 @@ const lagProbe = (): Promise<any> => rig.invoke('lag-probe', { flow: FLOW });
 
 it('unplanned: dc1 killed mid-traffic; duplicates only inside the reported windows, loss = the probe\'s unreplicated + what came after', async () => {
   const dc1 = await rig.ctx.kafkaFor('dc1');
-  const dc2 = await rig.ctx.kafkaFor('dc2');
+  const dc2 = await rig.ctx.clients.fetcher('dc2');
   const topic = uniqueName('orders');
   const group = uniqueName('orders-app');
-  await ensureTopic(dc1, topic, 3);
+  await ensureTopic(await rig.ctx.adminFor('dc1'), topic, 3);
 
   const steady = await produceContinuously(dc1, topic, 'steady');
   const reading = await consumeCommitting(dc1, group, [topic]);
@@ -80,7 +80,7 @@ it('unplanned: dc1 killed mid-traffic; duplicates only inside the reported windo
   const onDc2 = new Map<string, { partition: number; offset: bigint }>();
   const ends = await (await rig.ctx.adminFor('dc2')).listOffsets({ topics: [{ name: `dc1.${topic}`, partitions: [0, 1, 2].map((p) => ({ partitionIndex: p, timestamp: -1n })) }] });
   const ranges = ends[0]!.partitions.map((p) => ({ partition: p.partitionIndex, from: 0n, to: p.offset }));
-  await readRanges(dc2, `dc1.${topic}`, ranges, (partition, m) => onDc2.set(m.value!.toString(), { partition, offset: BigInt(m.offset) }));
+  await readRanges(dc2, `dc1.${topic}`, ranges, (partition, r) => onDc2.set(r.value!.toString(), { partition, offset: r.offset }));
   const [committed] = await (await rig.ctx.adminFor('dc2')).listConsumerGroupOffsets({ groups: [group] });
   const toRead = ranges.reduce((n, r) => n + Number(r.to - (committed!.topics[0]!.partitions.find((p) => p.partitionIndex === r.partition)!.committedOffset)), 0);
   const after = await consumeCommitting(await rig.kafkaBehindRecord(), group, [`dc1.${topic}`]);

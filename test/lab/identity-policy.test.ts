@@ -6,17 +6,17 @@ import { identityFlow } from '../../lab/estate';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 
 async function probeIdentity(): Promise<LagReport> {
-  const { config, lab, kafkaFor, adminFor } = await labContext();
-  return runLagProbe(identityFlow(config, lab), { kafka: kafkaFor, admin: adminFor }, { canaryTimeoutMs: 10_000, checkpointStaleMs: 30_000 });
+  const { config, lab, clients } = await labContext();
+  return runLagProbe(identityFlow(config, lab), clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 30_000 });
 }
 
 it('measures lag, RPO and the canary with identity-named remote topics', async () => {
-  const { lab, kafkaFor } = await labContext();
+  const { lab, kafkaFor, adminFor } = await labContext();
   const connect = new ConnectClient(lab.connect.url);
   const connector = lab.connect.connectors.identitySource;
   const topic = uniqueName('ident');
   const dc1 = await kafkaFor('dc1');
-  await ensureTopic(dc1, topic, 2);
+  await ensureTopic(await adminFor('dc1'), topic, 2);
   const send = (count: number, first: number) => sendRecords(dc1, topic, spacedRecords(count, first, 100));
   await send(20, Date.now());
   const caughtUp = await eventually(`${topic} replicated under its own name`, async () => {

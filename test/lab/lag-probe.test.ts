@@ -15,8 +15,8 @@ import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, unique
 const FLOW = 'dc1->dc2';
 
 async function probe(): Promise<LagReport> {
-  const { config, kafkaFor, adminFor } = await labContext();
-  return runLagProbe(flowsOf(config)[0]!, { kafka: kafkaFor, admin: adminFor }, { canaryTimeoutMs: 10_000, checkpointStaleMs: 30_000 });
+  const { config, clients } = await labContext();
+  return runLagProbe(flowsOf(config)[0]!, clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 30_000 });
 }
 
 let plane: Promise<LocalControlPlane> | undefined;
@@ -38,9 +38,9 @@ async function produce(topic: string, count: number, firstTimestamp: number, spa
 const topicLag = (report: LagReport, topic: string) => report.lag?.topics.find((t) => t.topic === topic);
 
 it('reads lag and RPO near zero under steady replication, with a measured canary latency', async () => {
-  const { kafkaFor } = await labContext();
+  const { adminFor } = await labContext();
   const topic = uniqueName('steady');
-  await ensureTopic(await kafkaFor('dc1'), topic, 2);
+  await ensureTopic(await adminFor('dc1'), topic, 2);
   await produce(topic, 40, Date.now(), 1);
   const report = await eventually('the new topic replicated', async () => {
     const r = await probe();
@@ -55,10 +55,10 @@ it('reads lag and RPO near zero under steady replication, with a measured canary
 });
 
 it('publishes growing RPO and unreplicated records while MM2 is paused, and their fall after resume', async () => {
-  const { lab, kafkaFor } = await labContext();
+  const { lab, adminFor } = await labContext();
   const connect = new ConnectClient(lab.connect.url);
   const topic = uniqueName('paused');
-  await ensureTopic(await kafkaFor('dc1'), topic, 2);
+  await ensureTopic(await adminFor('dc1'), topic, 2);
   await produce(topic, 10, Date.now(), 1);
   await eventually('the topic replicated before the pause', async () => (topicLag(await probe(), topic)?.unreplicatedRecords === 0n ? true : undefined), 60_000, 2000);
 

@@ -1,6 +1,6 @@
 // The lab is real: records produced on dc1 over SASL_SSL/SCRAM (credentials fetched from
 // the emulated Secrets Manager) reach dc2 through MM2, byte for byte.
-import type { KafkaMessage } from 'kafkajs';
+import type { BackupRecord } from '#src/backup/segment';
 import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
 import { eventually, ensureTopic, labContext } from '../support/lab';
 
@@ -12,16 +12,15 @@ interface Seen {
   headers: Record<string, string>;
 }
 
-function seen(partition: number, m: KafkaMessage): Seen {
-  const headers = Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, String(v)]));
-  return { partition, key: m.key!.toString(), value: m.value?.toString() ?? null, timestamp: m.timestamp, headers };
+function seen(partition: number, r: BackupRecord): Seen {
+  const headers = Object.fromEntries(r.headers.map(([k, v]) => [k, String(v)]));
+  return { partition, key: r.key!.toString(), value: r.value?.toString() ?? null, timestamp: String(r.timestamp), headers };
 }
 
 it('mirrors records of orders on dc1 to dc1.orders on dc2 with the same keys, values, headers, timestamps and partitions', async () => {
-  const { kafkaFor } = await labContext();
+  const { kafkaFor, clients } = await labContext();
   const dc1 = await kafkaFor('dc1');
-  const dc2 = await kafkaFor('dc2');
-  await ensureTopic(dc1, 'orders', 3);
+  await ensureTopic(await clients.admin('dc1'), 'orders', 3);
   const run = `run-${Date.now()}`;
   const baseTimestamp = Date.now() - 60_000; // explicit, in the past: proves timestamps are copied, not re-stamped
   const sent: Seen[] = Array.from({ length: 30 }, (_, i) => ({
@@ -41,15 +40,11 @@ it('mirrors records of orders on dc1 to dc1.orders on dc2 with the same keys, va
   await producer.disconnect();
 
   const mirrored = await eventually('all 30 records on dc2 as dc1.orders', async () => {
-    const admin = dc2.admin();
-    await admin.connect();
-    const topics = await admin.listTopics();
-    if (!topics.includes('dc1.orders')) return (await admin.disconnect(), undefined);
-    const ends = await partitionEnds(admin, 'dc1.orders');
-    await admin.disconnect();
+    if (!(await (await clients.admin('dc2')).listTopics()).includes('dc1.orders')) return undefined;
+    const dc2 = await clients.fetcher('dc2');
     const got: Seen[] = [];
-    await readRanges(dc2, 'dc1.orders', wholeTopic(ends), (p, m) => {
-      if (m.key?.toString().startsWith(run)) got.push(seen(p, m));
+    await readRanges(dc2, 'dc1.orders', wholeTopic(await partitionEnds(dc2, 'dc1.orders')), (p, r) => {
+      if (r.key?.toString().startsWith(run)) got.push(seen(p, r));
     });
     return got.length === sent.length ? got : undefined;
   }, 90_000, 2000);

@@ -16,9 +16,9 @@ import { producerFor } from '#src/kafka/connection';
 import { partitionStates } from '#src/kafka/partition-state';
 import { topicConfigs } from '#src/kafka/topic-configs';
 import { SecretReader } from '#src/secrets';
-import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
 import { ensureTopic, eventually, labContext, sendRecords, uniqueName, type LabContext } from '../support/lab';
 import { backupRig, type BackupRig } from '../support/backup';
+import { kafkajsRecords } from '../support/kafkajs-reader';
 
 interface StoredRecord {
   key: string | null;
@@ -41,14 +41,9 @@ beforeAll(async () => {
 
 /** Every record of the topic, per partition in offset order (key and value as hex: binary-safe, readable in a diff). */
 async function recordsOf(kafka: Kafka, topic: string): Promise<StoredRecord[][]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await partitionEnds(admin, topic).finally(() => admin.disconnect());
-  const out: StoredRecord[][] = ends.map(() => []);
-  await readRanges(kafka, topic, wholeTopic(ends), (partition, m) =>
-    out[partition]!.push({ key: m.key?.toString('hex') ?? null, value: m.value?.toString('hex') ?? null, headers: m.headers ?? {}, timestamp: m.timestamp }),
+  return (await kafkajsRecords(kafka, topic)).map((records) =>
+    records.map((m) => ({ key: m.key?.toString('hex') ?? null, value: m.value?.toString('hex') ?? null, headers: m.headers ?? {}, timestamp: m.timestamp })),
   );
-  return out;
 }
 
 async function bucketObject(key: string): Promise<Buffer> {
@@ -90,9 +85,9 @@ describe('a backup of three topics restored into dc2 under new names', () => {
   let backupId: string;
 
   beforeAll(async () => {
-    await ensureTopic(dc1, plain, 3, { 'retention.ms': '604800000' });
-    await ensureTopic(dc1, compacted, 2, { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '3600000', 'min.cleanable.dirty.ratio': '0.3' });
-    await ensureTopic(dc1, large, 1, { 'max.message.bytes': '2097152' });
+    await ensureTopic(await ctx.adminFor('dc1'), plain, 3, { 'retention.ms': '604800000' });
+    await ensureTopic(await ctx.adminFor('dc1'), compacted, 2, { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '3600000', 'min.cleanable.dirty.ratio': '0.3' });
+    await ensureTopic(await ctx.adminFor('dc1'), large, 1, { 'max.message.bytes': '2097152' });
     // Keys, null keys, tombstones, repeated and null-valued headers, explicit timestamps
     // (@platformatic/kafka: kafkajs cannot write a null header value).
     const producer = await producerFor(ctx.config.clusters.find((c) => c.name === 'dc1')!, new SecretReader());
@@ -163,7 +158,7 @@ describe('a backup of three topics restored into dc2 under new names', () => {
 
   it('refuses an existing target topic with another partition count, producing nothing', async () => {
     const existing = uniqueName('rs-existing');
-    await ensureTopic(dc2, existing, 2);
+    await ensureTopic(await ctx.adminFor('dc2'), existing, 2);
     await sendRecords(dc2, existing, [{ partition: 0, key: 'k', value: 'already here' }]);
     const other = `${compacted}-untouched`;
     const run = await rig.run('restore', restoreInput(backupId, [plain, compacted], { rename: { [plain]: existing, [compacted]: other } }));
@@ -182,7 +177,7 @@ describe('point in time, to the millisecond, across an incremental backup chain'
   const backups: string[] = [];
 
   beforeAll(async () => {
-    await ensureTopic(dc1, topic, 1);
+    await ensureTopic(await ctx.adminFor('dc1'), topic, 1);
     for (let b = 0; b < 3; b++) {
       await sendRecords(dc1, topic, Array.from({ length: 6 }, (_, j) => ({ key: `k${b * 6 + j}`, value: `v${b * 6 + j}`, timestamp: String(at(b * 6 + j)) })));
       backups.push(await backup([topic]));
@@ -251,12 +246,12 @@ describe('consumer offsets', () => {
   const consumed = [7, 3];
 
   it('a restored group resumes at the first record it had not consumed; a group active on the target is skipped', async () => {
-    await ensureTopic(dc1, topic, 2);
+    await ensureTopic(await ctx.adminFor('dc1'), topic, 2);
     await sendRecords(dc1, topic, Array.from({ length: 30 }, (_, i) => ({ partition: i % 2, key: i % 4 === 0 ? null : `k${i}`, value: `v${i}`, timestamp: String(T0 + i) })));
     await Promise.all([group, busy].map((g) => consumedOnDc1(g, topic, consumed)));
     const backupId = await backup([topic]);
     // The target exists with records of its own: the restored records, and the offsets, come after them.
-    await ensureTopic(dc2, target, 2);
+    await ensureTopic(await ctx.adminFor('dc2'), target, 2);
     await sendRecords(dc2, target, [0, 1, 0].map((partition) => ({ partition, key: 'earlier', value: 'earlier' })));
     const member = dc2.consumer({ groupId: busy });
     await member.connect();
@@ -304,7 +299,7 @@ describe('a restore of 20,000 records', () => {
   let backupId: string;
 
   beforeAll(async () => {
-    await ensureTopic(dc1, topic, 2);
+    await ensureTopic(await ctx.adminFor('dc1'), topic, 2);
     const value = Buffer.alloc(400, 'x');
     for (let b = 0; b < 10; b++) {
       await sendRecords(dc1, topic, Array.from({ length: 2000 }, (_, i) => ({ partition: i % 2, key: `k${b}-${i}`, value, timestamp: String(T0 + b * 2000 + i) })));

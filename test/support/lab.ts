@@ -1,38 +1,42 @@
-// What a lab test needs: the lab estate (secrets and zone in the emulator), a kafkajs
-// client per cluster through the real credential path, and small helpers to wait for
-// replication.
+// What a lab test needs: the lab estate (secrets and zone in the emulator), kafka-dr's own
+// clients of each cluster and a kafkajs client per cluster for traffic, both through the
+// real credential path, and small helpers to wait for replication.
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Message } from 'kafkajs';
 import { labEstate, readLabInfo, type LabInfo } from '../../lab/estate';
+import { estateKafka } from '../../lab/kafkajs';
 import type { EstateConfig } from '#src/config/schema';
-import type { Admin } from '@platformatic/kafka';
-import { closing, estateAdmins, estateKafka } from '#src/kafka/connection';
+import { estateClients, type EstateClients } from '#src/kafka/connection';
 import { SecretReader } from '#src/secrets';
 
 export interface LabContext {
   lab: LabInfo;
   config: EstateConfig;
+  /** Traffic: producers and consumer group members as applications run them. */
   kafkaFor: (cluster: string) => Promise<Kafka>;
-  adminFor: ((cluster: string) => Promise<Admin>) & { close(): Promise<void> };
+  /** What the functions get: admin, group-less fetcher and idempotent producer per cluster. */
+  clients: EstateClients;
+  adminFor: EstateClients['admin'];
 }
 
-let context: Promise<LabContext> | undefined;
+let context: Promise<LabContext & { close(): Promise<void> }> | undefined;
 
 export function labContext(): Promise<LabContext> {
   context ??= (async () => {
     const lab = readLabInfo();
     const config = await labEstate(lab);
     const secrets = new SecretReader();
-    return { lab, config, kafkaFor: estateKafka(config.clusters, secrets), adminFor: closing(estateAdmins(config.clusters, secrets)) };
+    const { clients, close } = estateClients(config.clusters, secrets, 'kafka-dr-lab-test');
+    return { lab, config, kafkaFor: estateKafka(config.clusters, secrets), clients, adminFor: clients.admin, close };
   })();
   return context;
 }
 
-/** Closes the test file's Kafka admin connections (test/lab/setup.ts runs it after each file). */
+/** Closes the test file's kafka-dr clients (test/lab/setup.ts runs it after each file). */
 export async function closeLabContext(): Promise<void> {
   const open = context;
   context = undefined;
-  if (open) await (await open).adminFor.close();
+  if (open) await (await open).close();
 }
 
 /** A name no earlier run of the (reused) lab has used. */

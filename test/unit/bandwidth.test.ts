@@ -187,9 +187,9 @@ describe('runBandwidthProbe', () => {
     const result = await runBandwidthProbe(
       flow,
       {
-        kafka: down,
         admin: down,
         fetcher: down,
+        producer: down,
         state: { load: async () => previous, save: async (_, s) => void saved.push(s) },
         peakDemand: () => Promise.reject(new Error('throttled')),
       },
