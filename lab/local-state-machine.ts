@@ -19,7 +19,7 @@ type LocalHandler = NonNullable<NonNullable<LibraryRunOptions['overrides']>['tas
 export type ExecutionEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 export interface LocalExecution {
-  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
   output?: unknown;
   /** The failure's Error and Cause, as Step Functions reports them (for a Lambda error: its errorType, and its error as JSON). */
   error?: string;
@@ -46,6 +46,8 @@ export interface RunOptions {
   functionTimeoutSeconds?: Record<string, number>;
   /** Called with each event as the execution goes (the CLI's progress). */
   onEvent?: (event: ExecutionEvent) => void;
+  /** Aborts the execution (StopExecution) as soon as the named state has exited: an execution that ends without its last steps. */
+  abortAfter?: string;
 }
 
 export interface LocalWorkflow {
@@ -294,6 +296,7 @@ async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateR
         for await (const event of execution.eventLogs) {
           events.push(event);
           runOptions.onEvent?.(event);
+          if (event.type === 'StateExited' && event.state.name === runOptions.abortAfter) execution.abort();
         }
       })();
       const outcome = await execution.result.then(
@@ -306,6 +309,7 @@ async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateR
       const failed = events.find((e) => e.type === 'ExecutionFailed');
       if (failed) return { status: 'FAILED', error: failed.Error, cause: causeText(failed.Cause), states, events };
       if (events.some((e) => e.type === 'ExecutionTimeout')) return { status: 'TIMED_OUT', error: 'States.Timeout', states, events };
+      if (events.some((e) => e.type === 'ExecutionAborted')) return { status: 'ABORTED', states, events };
       throw outcome.error;
     },
   };

@@ -17,6 +17,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { primaryDownAlarmName } from '#src/alarm-names';
+import { ENDED_WITHOUT_FINISH, EXECUTION_STATUS_CHANGE } from '#src/failover/execution-ended';
 import { estateSecretArns } from '#src/config/estate';
 import { FAILOVER_EVENT_BUS, FAILOVER_STATE_MACHINE_ARN, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN } from '#src/environment';
 import type { EstateConfig } from '#src/config/schema';
@@ -42,6 +43,8 @@ export class FailoverWorkflow extends Construct {
   readonly stateTable: dynamodb.Table;
   readonly topic: sns.Topic;
   readonly trigger: KafkaDrFunction;
+  /** Releases the lock of an execution that ended without its Finish step. */
+  readonly release: KafkaDrFunction;
   readonly steps: Record<'begin' | 'preflight' | 'drain' | 'replication' | 'offsets' | 'dns' | 'finish', KafkaDrFunction>;
 
   constructor(scope: Construct, id: string, props: FailoverWorkflowProps) {
@@ -133,6 +136,29 @@ export class FailoverWorkflow extends Construct {
         detail: { alarmName: config.flows.map((f) => primaryDownAlarmName(config.estate, f)), state: { value: ['ALARM'] } },
       },
       targets: [new targets.LambdaFunction(this.trigger.function, { retryAttempts: 2 })],
+    });
+
+    // Aborted, timed out or failed past Finish: Finish never released the lock.
+    this.release = new KafkaDrFunction(this, 'failover-release', {
+      handlerDir: 'failover-release',
+      description: 'When a failover execution ends without its Finish step: releases the lock it holds and notifies',
+      config,
+      network,
+      secretArns: [],
+      timeout: Duration.seconds(30),
+      environment,
+    });
+    this.stateTable.grantReadWriteData(this.release.function);
+    this.topic.grantPublish(this.release.function);
+    eventBus.grantPutEventsTo(this.release.function);
+    new events.Rule(this, 'ExecutionEndedRule', {
+      description: `kafka-dr ${config.estate}: a failover execution ending ${ENDED_WITHOUT_FINISH.join(', ')} releases the lock it may have left behind`,
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: [EXECUTION_STATUS_CHANGE],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: [...ENDED_WITHOUT_FINISH] },
+      },
+      targets: [new targets.LambdaFunction(this.release.function, { retryAttempts: 2 })],
     });
   }
 

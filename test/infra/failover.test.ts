@@ -12,7 +12,7 @@ import { definitionOf, functionOf, joined, only, principalsAllowed, reachable, r
 const config = loadEstateConfigFile('config/estate.example.yaml');
 
 const STEP_FUNCTIONS = ['failover-begin', 'failover-preflight', 'failover-drain', 'failover-replication', 'failover-offsets', 'failover-dns', 'failover-finish'];
-const WORKFLOW_FUNCTIONS = [...STEP_FUNCTIONS, 'failover-trigger'];
+const WORKFLOW_FUNCTIONS = [...STEP_FUNCTIONS, 'failover-trigger', 'failover-release'];
 
 /** Synthesizes the app (cdk-nag included) without bundling the handlers: app.test.ts covers bundling. */
 function synth(estate: EstateConfig) {
@@ -228,6 +228,26 @@ describe('the failover workflow (example estate)', () => {
     });
   });
 
+  describe('the lock an execution left behind', () => {
+    const [releaseId] = functionOf(template, 'failover-release');
+
+    it('is released when a failover execution, and no other, ends ABORTED, TIMED_OUT or FAILED', () => {
+      const [ruleId, rule] = only(template.findResources('AWS::Events::Rule', { Properties: { EventPattern: { source: ['aws.states'] } } }), 'execution-ended rule');
+      expect(rule.Properties.EventPattern).toEqual({
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [{ Ref: stateMachineId }], status: ['ABORTED', 'TIMED_OUT', 'FAILED'] },
+      });
+      expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [releaseId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } })]);
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [releaseId, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      });
+    });
+  });
+
   describe('the state table and the outcome topic', () => {
     it('keeps the lock and the active side in an encrypted table with PITR that outlives the stack', () => {
       const table = template.toJSON().Resources[tableId];
@@ -272,18 +292,18 @@ describe('the failover workflow (example estate)', () => {
       expect(resourcesAllowed(template, 'failover-dns', 'route53:ChangeResourceRecordSets')).toEqual([`arn:{AWS::Partition}:route53:::hostedzone/${config.dns.hostedZoneId}`]);
     });
 
-    it('lets only begin and finish write the state table; preflight and the trigger read it', () => {
+    it('lets only begin, finish and release write the state table; preflight and the trigger read it', () => {
       const onTable = (r: string) => r.startsWith(`{${tableId}}`);
       for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
-        expect([write, principalsAllowed(template, write, onTable)]).toEqual([write, ['failover-begin', 'failover-finish']]);
+        expect([write, principalsAllowed(template, write, onTable)]).toEqual([write, ['failover-begin', 'failover-finish', 'failover-release']]);
       }
-      expect(principalsAllowed(template, 'dynamodb:GetItem', onTable)).toEqual(['failover-begin', 'failover-finish', 'failover-preflight', 'failover-trigger']);
+      expect(principalsAllowed(template, 'dynamodb:GetItem', onTable)).toEqual(['failover-begin', 'failover-finish', 'failover-preflight', 'failover-release', 'failover-trigger']);
     });
 
-    it('lets only finish and the trigger publish outcomes, to the topic and the default event bus', () => {
-      expect(principalsAllowed(template, 'sns:Publish')).toEqual(['failover-finish', 'failover-trigger']);
-      expect(principalsAllowed(template, 'events:PutEvents')).toEqual(['failover-finish', 'failover-trigger']);
-      for (const handlerDir of ['failover-finish', 'failover-trigger']) {
+    it('lets only finish, release and the trigger publish outcomes, to the topic and the default event bus', () => {
+      expect(principalsAllowed(template, 'sns:Publish')).toEqual(['failover-finish', 'failover-release', 'failover-trigger']);
+      expect(principalsAllowed(template, 'events:PutEvents')).toEqual(['failover-finish', 'failover-release', 'failover-trigger']);
+      for (const handlerDir of ['failover-finish', 'failover-release', 'failover-trigger']) {
         expect(resourcesAllowed(template, handlerDir, 'sns:Publish')).toEqual([`{${topicId}}`]);
         expect(resourcesAllowed(template, handlerDir, 'events:PutEvents')).toEqual([`arn:{AWS::Partition}:events:${config.controlPlane.region}:${config.controlPlane.account}:event-bus/default`]);
       }

@@ -4,75 +4,28 @@
 // function's bundle, start real executions of the control plane's failover state machine as
 // created in the emulated Step Functions.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FailoverState } from '#src/failover/failover-state';
 import { publishOutcome, type FailoverOutcome } from '#src/failover/notify';
 import { primaryDownAlarmName } from '#src/alarm-names';
-import { eventually, labContext, uniqueName } from '../support/lab';
+import { labContext, uniqueName } from '../support/lab';
+import { subscribers, type Subscribers } from '../support/outcomes';
 import { labArn } from '../../lab/template-resources';
 import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
 
 const LIMIT = 256 * 1024;
 
-let sqs: SQSClient;
 let sns: SNSClient;
 let eventBridge: EventBridgeClient;
 
 beforeAll(async () => {
   await labContext(); // points the AWS SDK at the lab's emulator
-  sqs = new SQSClient({});
   sns = new SNSClient({});
   eventBridge = new EventBridgeClient({});
 });
-
-async function queue(): Promise<{ url: string; arn: string }> {
-  const url = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('kafka-dr-test') }))).QueueUrl!;
-  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
-  return { url, arn: attributes.Attributes!.QueueArn! };
-}
-
-/** What subscribers of a failover's outcomes receive: an SNS topic and a custom event bus, each feeding a queue. */
-interface Subscribers {
-  topicArn: string;
-  eventBusName: string;
-  /** The next SNS notification (the standard JSON envelope, so Subject is visible). */
-  nextMessage(): Promise<{ Subject: string; Message: string }>;
-  /** The next EventBridge event from source kafka-dr. */
-  nextEvent(): Promise<{ id: string; source: string; 'detail-type': string; detail: Record<string, unknown> }>;
-}
-
-/**
- * Queues subscribed to a new topic and bus, or to the given ones (the control plane's
- * topic and the default bus, where `detailTypes` keeps other tests' events out).
- */
-async function subscribers(existing?: { topicArn: string; eventBusName: string; detailTypes: string[] }): Promise<Subscribers> {
-  const topicArn = existing?.topicArn ?? (await sns.send(new CreateTopicCommand({ Name: uniqueName('kafka-dr-failover') }))).TopicArn!;
-  const messages = await queue();
-  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: messages.arn }));
-  const eventBusName = existing?.eventBusName ?? uniqueName('kafka-dr-bus');
-  if (!existing) await eventBridge.send(new CreateEventBusCommand({ Name: eventBusName }));
-  const events = await queue();
-  const rule = uniqueName('kafka-dr-outcomes');
-  const pattern = { source: ['kafka-dr'], ...(existing ? { 'detail-type': existing.detailTypes } : {}) };
-  await eventBridge.send(new PutRuleCommand({ Name: rule, EventBusName: eventBusName, EventPattern: JSON.stringify(pattern) }));
-  await eventBridge.send(new PutTargetsCommand({ Rule: rule, EventBusName: eventBusName, Targets: [{ Id: 'queue', Arn: events.arn }] }));
-  const next = (url: string, what: string) =>
-    eventually(what, async () => {
-      const out = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }));
-      const body = out.Messages?.[0]?.Body;
-      return body === undefined ? undefined : JSON.parse(body);
-    }, 15_000, 100);
-  return {
-    topicArn,
-    eventBusName,
-    nextMessage: () => next(messages.url, `an SNS notification on ${topicArn}`),
-    nextEvent: () => next(events.url, `an event on bus ${eventBusName}`),
-  };
-}
 
 const outcome = (report: unknown): FailoverOutcome => ({
   executionName: uniqueName('failover'),

@@ -53,10 +53,10 @@ function expectHandlerAnswered(answer: Answer): void {
   }
 }
 
-it('the lab estate: all 18 functions start from their bundles; the probes answer with the lab as it is', async () => {
+it('the lab estate: all 19 functions start from their bundles; the probes answer with the lab as it is', async () => {
   const { config } = await labContext();
   const { answers: all } = await answers(config);
-  expect(all).toHaveLength(18);
+  expect(all).toHaveLength(19);
   for (const answer of all) expectHandlerAnswered(answer);
   const by = new Map(all.map((a) => [a.handlerDir, a]));
   expect(by.get('replication-status')!.result).toMatchObject({ flows: [{ flow: 'dc1->dc2', reachable: { dc1: true, dc2: true }, errors: [] }] });
@@ -64,6 +64,7 @@ it('the lab estate: all 18 functions start from their bundles; the probes answer
   expect(by.get('failover-begin')!.error).toMatchObject({ errorType: 'InvalidFailoverInput' });
   expect(by.get('backup-plan')!.error).toMatchObject({ errorType: 'InvalidBackupInput' });
   expect(by.get('restore-plan')!.error).toMatchObject({ errorType: 'InvalidRestoreInput' });
+  expect(by.get('failover-release')!.error).toMatchObject({ errorType: 'InvalidExecutionEvent' });
   // Source maps ship with the bundles and the template enables them: an error names a TypeScript line.
   expect(by.get('failover-begin')!.error!.trace.join('\n')).toMatch(/functions\/[\w/-]+\.ts:\d+:\d+/);
 }, 300_000);
@@ -71,7 +72,7 @@ it('the lab estate: all 18 functions start from their bundles; the probes answer
 it('the annotated example estate (clusters not in the lab): all its functions start from their bundles with its configuration', async () => {
   const config = loadEstateConfigFile(`${projectRoot}/config/estate.example.yaml`);
   const { answers: all } = await answers(config);
-  expect(all.length).toBeGreaterThanOrEqual(18);
+  expect(all.length).toBeGreaterThanOrEqual(19);
   for (const answer of all) expectHandlerAnswered(answer);
   expect(all.find((a) => a.handlerDir === 'failover-begin')!.error).toMatchObject({ errorType: 'InvalidFailoverInput' });
 }, 300_000);

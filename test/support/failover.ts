@@ -12,8 +12,8 @@ import { recordCluster as recordClusterOf, resetReplication } from '../../lab/bo
 import type { EstateConfig } from '#src/config/schema';
 import { partitionCounts } from '#src/kafka/partition-state';
 import { eventually, labContext, type LabContext } from './lab';
-import { localControlPlane } from '../../lab/local-control-plane';
-import type { LocalExecution, LocalWorkflow } from '../../lab/local-state-machine';
+import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
+import type { LocalExecution, LocalWorkflow, RunOptions } from '../../lab/local-state-machine';
 
 /** Waits until MM2 has created the topic's replica (default policy) on the target with all its partitions. */
 export async function replicaCreated(ctx: LabContext, topic: string, partitions: number, flow = { source: 'dc1', target: 'dc2' }): Promise<void> {
@@ -24,11 +24,13 @@ export async function replicaCreated(ctx: LabContext, topic: string, partitions:
 
 export interface FailoverRig {
   ctx: LabContext;
+  /** The control plane the workflow runs in: its functions, and its resources as created in the lab. */
+  plane: LocalControlPlane;
   config: EstateConfig;
   workflow: LocalWorkflow;
   /** The failover state table as created in the emulator. */
   stateTable: string;
-  run(input: Record<string, unknown>, name?: string): Promise<LocalExecution>;
+  run(input: Record<string, unknown>, name?: string, options?: Pick<RunOptions, 'abortAfter'>): Promise<LocalExecution>;
   /** Invokes one of the control plane's functions (by handler directory) as Lambda would. */
   invoke(handlerDir: string, event: unknown): Promise<unknown>;
   /** The cluster the bootstrap record points at, read through the Route 53 API (the emulator serves no DNS). */
@@ -51,11 +53,12 @@ export async function failoverRig(config?: EstateConfig, options: Parameters<typ
   const connects = estate.flows.map((f) => ({ client: new ConnectClient(f.mm2.connectUrl), names: Object.values(f.mm2.connectors) }));
   return {
     ctx,
+    plane,
     config: estate,
     workflow,
     stateTable,
     // Connect takes a few seconds to move tasks to PAUSED: that retry keeps its real pace.
-    run: (input, name) => workflow.run(input, { name, waitTimeMs: 200, retryIntervalMs: { HaltReplication: 2000 } }),
+    run: (input, name, options) => workflow.run(input, { ...options, name, waitTimeMs: 200, retryIntervalMs: { HaltReplication: 2000 } }),
     invoke: (handlerDir, event) => plane.invoke(handlerDir, event),
     recordCluster,
     async kafkaBehindRecord() {
