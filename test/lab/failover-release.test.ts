@@ -59,7 +59,7 @@ it('releases the lock of an execution aborted after it took it, and says what ma
   expect(await state.lockHolder()).toBeNull();
 
   const message = await to.nextMessage();
-  expect(message.Subject).toBe('[kafka-dr] dc1->dc2 failover FAILED');
+  expect(message.Subject).toBe('[kafka-dr] dc1->dc2 planned switchover FAILED');
   expect(message.Message.split('\n\n')[0]).toBe(
     `dc1->dc2 failover ${name} was aborted; its failover lock is released. The active side was not recorded: MM2's connectors may be paused or stopped and the bootstrap record may point at either side — check with kafka-dr status before starting another failover`,
   );
