@@ -1,18 +1,15 @@
 // What an operator asks first: for each MM2 flow, which topics are mirrored, and how old
 // are the newest heartbeat and each consumer group's newest checkpoint on the target.
 // A cluster that cannot be reached is reported, never thrown: status must work in a disaster.
-import type { Admin, Consumer } from '@platformatic/kafka';
+import type { Consumer } from '@platformatic/kafka';
+import type { EstateClients } from '#src/kafka/connection';
 import type { Flow } from '#src/flow';
 import { readCheckpoints } from '#src/mm2/internal-topics';
 import { decodeHeartbeat } from '#src/mm2/records';
 import { HEARTBEATS_TOPIC } from '#src/mm2/replication-policy';
 import { newestRecords, partitionEnds, readRanges } from '#src/kafka/topic-reader';
 
-export interface StatusClients {
-  admin: (cluster: string) => Promise<Admin>;
-  /** Group-less fetchers (estateFetchers in kafka/connection.ts). */
-  fetcher: (cluster: string) => Promise<Consumer>;
-}
+export type StatusClients = Pick<EstateClients, 'admin' | 'fetcher'>;
 
 export interface MirroredTopic {
   topic: string;

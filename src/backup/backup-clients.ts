@@ -1,7 +1,7 @@
 // What the backup steps work with: the estate's backup settings, the bucket, the run's state
 // and a log; the steps that read the source cluster also get its clients. Given by the Lambda
 // runtime, or by anything else that runs a backup step.
-import type { Admin, Consumer } from '@platformatic/kafka';
+import type { EstateClients } from '#src/kafka/connection';
 import type { EstateConfig } from '#src/config/schema';
 import type { Log } from '#src/log';
 import type { BackupState } from './backup-state';
@@ -16,8 +16,4 @@ export interface BackupClients {
 }
 
 /** The backed-up cluster's clients, for the steps that read it. */
-export interface SourceClients {
-  admin: (cluster: string) => Promise<Admin>;
-  /** Group-less Fetch (never joins its group). */
-  fetcher: (cluster: string) => Promise<Consumer>;
-}
+export type SourceClients = Pick<EstateClients, 'admin' | 'fetcher'>;

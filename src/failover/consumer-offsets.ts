@@ -6,7 +6,8 @@
 // record fingerprints on both clusters, so consumers resume with no duplicate; a partition
 // that cannot be verified falls back to MM2's checkpoint and says why. Unplanned: the
 // checkpoint, with the window of records consumers may read again.
-import type { Admin, Consumer } from '@platformatic/kafka';
+import type { Admin } from '@platformatic/kafka';
+import type { EstateClients } from '#src/kafka/connection';
 import type { FlowConfig } from '#src/config/schema';
 import type { Flow } from '#src/flow';
 import { applicationGroups, committedOffsets, groupPartitionKey } from '#src/kafka/group-offsets';
@@ -18,11 +19,8 @@ import { anchorOf, checkpointFallback, duplicateWindow, fingerprintMismatch, off
 
 export type FailoverMode = 'planned' | 'unplanned';
 
-export interface ConsumerOffsetClients {
-  admin: (cluster: string) => Promise<Admin>;
-  /** Group-less fetchers: MM2's topics are read with them, and in planned mode the records on both clusters compared. */
-  fetcher: (cluster: string) => Promise<Consumer>;
-}
+/** Fetchers read MM2's topics, and in planned mode compare the records on both clusters. */
+export type ConsumerOffsetClients = Pick<EstateClients, 'admin' | 'fetcher'>;
 
 export interface PartitionOffsetPlan {
   /** The topic on the target. */

@@ -1,7 +1,8 @@
 // Planned switchover: producers on the source have been stopped by the operator; the
 // workflow waits (a Step Functions Wait loop around this check) until MM2 has copied every
 // record. Groups whose newest checkpoint lags their final position are reported.
-import type { Admin, Consumer } from '@platformatic/kafka';
+import type { Consumer } from '@platformatic/kafka';
+import type { EstateClients } from '#src/kafka/connection';
 import type { Flow } from '#src/flow';
 import { committedOffsetList, groupPartitionKey } from '#src/kafka/group-offsets';
 import { readCheckpoints } from '#src/mm2/internal-topics';
@@ -33,7 +34,7 @@ const FIRST = 20;
 
 export async function drainStatus(
   flow: Flow,
-  clients: { admin: (cluster: string) => Promise<Admin>; fetcher: (cluster: string) => Promise<Consumer> },
+  clients: Pick<EstateClients, 'admin' | 'fetcher'>,
   deadline: Date,
 ): Promise<DrainStatus> {
   const { policy } = flow;

@@ -1,7 +1,7 @@
 // Preflight: the checks that must pass before a failover changes anything, and the RPO
 // estimate the report leads with. Refusals say what is wrong and what to do about it.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { Admin, Consumer } from '@platformatic/kafka';
+import type { EstateClients } from '#src/kafka/connection';
 import type { EstateConfig } from '#src/config/schema';
 import type { Flow } from '#src/flow';
 import { Metric } from '#src/metrics';
@@ -42,10 +42,7 @@ export interface PreflightReport {
   warnings: string[];
 }
 
-export interface PreflightDeps {
-  admin: (cluster: string) => Promise<Admin>;
-  /** Group-less fetchers (estateFetchers in kafka/connection.ts). */
-  fetcher: (cluster: string) => Promise<Consumer>;
+export interface PreflightDeps extends Pick<EstateClients, 'admin' | 'fetcher'> {
   connect: ConnectClient;
   activeSide: () => Promise<ActiveSide | null>;
   bootstrapRecord: () => Promise<BootstrapRecord | null>;

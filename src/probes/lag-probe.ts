@@ -3,7 +3,8 @@
 // and each group's checkpoints are, and whether both clusters answer. A cluster that does
 // not answer is reported (reachable: false), never thrown: the probe must keep publishing
 // in the disaster it exists to detect.
-import type { Admin, Consumer, Producer } from '@platformatic/kafka';
+import type { Admin, Consumer } from '@platformatic/kafka';
+import type { EstateClients } from '#src/kafka/connection';
 import { CANARY_TOPIC, LINK_PROBE_TOPIC } from '#src/config/schema';
 import type { Flow } from '#src/flow';
 import { firstRecordTimestamps, partitionKey, partitionStates, type PartitionState } from '#src/kafka/partition-state';
@@ -46,13 +47,8 @@ export interface LagReport {
   staleCheckpointGroups: number | null;
 }
 
-export interface LagProbeClients {
-  admin: (cluster: string) => Promise<Admin>;
-  /** Group-less fetchers (estateFetchers in kafka/connection.ts). */
-  fetcher: (cluster: string) => Promise<Consumer>;
-  /** For the canary: acks=all. */
-  producer: (cluster: string) => Promise<Producer>;
-}
+/** The producer sends the canary (acks=all). */
+export type LagProbeClients = EstateClients;
 
 /** What measuring a flow's lag reads on each of its clusters. */
 export interface ClusterReaders {
