@@ -25,9 +25,9 @@ interface LabCluster {
 export interface LabInfo {
   kafkaVersion: string;
   clusters: { dc1: LabCluster; dc2: LabCluster };
-  connect: { url: string; logFile: string; connectors: { source: string; checkpoint: string; heartbeat: string; identitySource: string } };
+  connect: { url: string; logFile: string; connectors: { source: string; checkpoint: string; heartbeat: string; identitySource: string }; configTopic: { cluster: string; topic: string } };
   /** The on-demand reverse flow dc2 -> dc1 (lab/reverse-flow.ts); absent from a lab.json written before it existed. */
-  reverseConnect?: { url: string; connectors: { source: string; checkpoint: string; heartbeat: string } };
+  reverseConnect?: { url: string; connectors: { source: string; checkpoint: string; heartbeat: string }; configTopic: { cluster: string; topic: string } };
   moto: { endpoint: string; logFile: string };
   libsDir: string;
   stateDir: string;
@@ -120,7 +120,7 @@ export async function labEstate(lab: LabInfo = readLabInfo()): Promise<EstateCon
           // ident-* topics are replicated by the lab's identity-policy connector instead (identityFlow).
           topics: { include: ['.*'], exclude: ['__.*', '.*\\.internal', 'heartbeats', 'mm2-.*', 'connect-.*', 'ident-.*'] },
           replicationPolicy: { type: 'default', separator: '.' },
-          mm2: { connectUrl: lab.connect.url, connectors: { source, checkpoint, heartbeat }, emitCheckpoints: true, syncGroupOffsets: false },
+          mm2: { connectUrl: lab.connect.url, connectors: { source, checkpoint, heartbeat }, emitCheckpoints: true, syncGroupOffsets: false, configTopic: lab.connect.configTopic },
         },
       ],
       dns: {

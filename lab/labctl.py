@@ -557,11 +557,14 @@ def cmd_write_contract(_args):
             "url": worker_url("connect"),
             "logFile": os.path.join(logs, "connect.log"),
             "connectors": {role: name for role, (name, _) in CONNECTORS.items()},
+            # Where the worker group persists its connectors' target states (config/connect.properties).
+            "configTopic": {"cluster": "dc2", "topic": "connect-configs"},
         },
         # Present whether or not the reverse flow runs (lab.sh reverse-flow up|down).
         "reverseConnect": {
             "url": worker_url("reverse-connect"),
             "connectors": {role: name for role, (name, _) in REVERSE_CONNECTORS.items()},
+            "configTopic": {"cluster": "dc1", "topic": REVERSE_WORKER["config.storage.topic"]},
         },
         "moto": {"endpoint": moto_url(), "logFile": os.path.join(logs, "moto.log")},
         "libsDir": env("LIBS_DIR"),

@@ -45,7 +45,7 @@ export function withReverseFlow(config: EstateConfig, lab: LabInfo): EstateConfi
     target: 'dc1',
     topics: { include: ['.*'], exclude: [...forward.topics.exclude, 'bench.*'] },
     replicationPolicy: { type: 'default', separator: '.' },
-    mm2: { ...forward.mm2, connectUrl: lab.reverseConnect.url, connectors: lab.reverseConnect.connectors },
+    mm2: { ...forward.mm2, connectUrl: lab.reverseConnect.url, connectors: lab.reverseConnect.connectors, configTopic: lab.reverseConnect.configTopic },
   };
   return parseEstateConfig({ ...config, flows: [forward, reverse] }, 'the lab estate with its reverse flow');
 }

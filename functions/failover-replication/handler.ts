@@ -1,14 +1,15 @@
 // Halts the flow's MM2 connectors (source, checkpoint, heartbeat) over the Connect REST
-// API: pause in a planned switchover, stop in an unplanned failover. Succeeds only when
-// every connector and task reports the new state.
+// API: pause in a planned switchover, stop in an unplanned failover. Succeeds when every
+// connector and task reports PAUSED, or, unplanned, when Connect's config topic holds STOPPED
+// for each connector (src/failover/replication-control.ts).
 import { haltReplication } from '#src/failover/replication-control';
 import type { ExecutionState } from '#src/failover/execution-state';
 import { failoverStep, logger } from '../runtime/failover-step';
-import { withoutKafka } from '../runtime/workflow-step';
+import { withKafka } from '../runtime/kafka-clients';
 
-export const handler = failoverStep(withoutKafka, async ({ request }: ExecutionState, kit) => {
+export const handler = failoverStep(withKafka, async ({ request }: ExecutionState, kit) => {
   const flow = kit.flow(request);
-  const connectors = await haltReplication(flow, await kit.connect(flow), request.mode, request.dryRun);
+  const connectors = await haltReplication(flow, { connect: await kit.connect(flow), fetcher: kit.fetcher }, request.mode, request.dryRun);
   logger.info(request.dryRun ? 'dry run: connectors that would be halted' : 'MM2 connectors halted', { flow: request.flow, mode: request.mode, connectors });
   return { connectors };
 });

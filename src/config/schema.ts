@@ -112,6 +112,16 @@ export const mm2Schema = z
     emitCheckpoints: z.boolean().default(true),
     syncGroupOffsets: z.boolean().default(false).describe('MM2 sync.group.offsets.enabled; kafka-dr syncs offsets itself at failover'),
     offsetSyncsTopicLocation: z.enum(['source', 'target']).default('source'),
+    configTopic: z
+      .object({
+        cluster: clusterName.describe('the cluster the Connect worker group stores its topics on (its bootstrap.servers)'),
+        topic: z.string().min(1).describe("the worker group's config.storage.topic"),
+      })
+      .strict()
+      .optional()
+      .describe(
+        "where Kafka Connect persists this flow's connectors' target states. Given, an unplanned failover verifies that STOPPED is persisted there and goes on, instead of waiting for the tasks blocked on the dead source to shut down (seconds)",
+      ),
   })
   .strict();
 
@@ -267,6 +277,10 @@ export const estateConfigSchema = z
         if (!known.has(flow[side])) {
           ctx.addIssue({ code: 'custom', path: ['flows', i, side], message: `unknown cluster "${flow[side]}": expected one of ${names.join(', ')}` });
         }
+      }
+      const configCluster = flow.mm2.configTopic?.cluster;
+      if (configCluster !== undefined && !known.has(configCluster)) {
+        ctx.addIssue({ code: 'custom', path: ['flows', i, 'mm2', 'configTopic', 'cluster'], message: `unknown cluster "${configCluster}": expected one of ${names.join(', ')}` });
       }
       if (flow.source === flow.target) {
         ctx.addIssue({ code: 'custom', path: ['flows', i, 'target'], message: `a flow must replicate to another cluster, but source and target are both "${flow.source}"` });

@@ -1,11 +1,15 @@
-// Halting a flow's MM2 connectors through the Kafka Connect REST API, and proving it: a
-// connector counts as halted only when it and every one of its tasks report the new state.
-// Planned: PAUSE (tasks finish their batch and wait). Unplanned: STOP, because a task
-// blocked on the dead source may never reach PAUSED, while Connect shuts stopped tasks
-// down after its graceful timeout. Either target state is persisted by Connect, so a
-// recovering source is not replicated again until an operator resumes the flow.
+// Halting a flow's MM2 connectors through the Kafka Connect REST API, and proving it.
+// Planned: PAUSE (tasks finish their batch and wait); halted when the connector and every
+// task report PAUSED. Unplanned: STOP, because a task blocked on the dead source may never
+// reach PAUSED. Either target state is persisted by Connect, so a recovering source is not
+// replicated again until an operator resumes the flow. Unplanned, that persisted STOPPED is
+// the proof when the flow names Connect's config topic (mm2.configTopic): read there, it
+// holds the moment the PUT returns, while the tasks take seconds more to shut down. Without
+// it, or when the topic cannot be read, the proof is that no task runs any more.
+import type { Consumer } from '@platformatic/kafka';
 import type { FlowConfig } from '#src/config/schema';
 import { ConnectError, type ConnectClient, type ConnectorStatus } from '#src/connect/client';
+import { persistedTargetStates } from '#src/connect/target-states';
 import type { FailoverMode } from './consumer-offsets';
 
 export interface ConnectorHalt {
@@ -15,12 +19,23 @@ export interface ConnectorHalt {
   state: string;
   tasks: string[];
   halted: boolean;
+  /** Unplanned: the target state persisted in Connect's config topic, when read there. */
+  persisted?: string;
+  /** What proved the halt: the persisted target state, or the tasks' reported states. */
+  verifiedBy: 'config topic' | 'tasks';
+}
+
+export interface ReplicationControlClients {
+  connect: ConnectClient;
+  /** Group-less fetcher of a cluster, to read Connect's config topic. */
+  fetcher: (cluster: string) => Promise<Consumer>;
 }
 
 /** Connect accepted the request but a task has not reached the state yet: retry the step shortly. */
 export class ReplicationNotHaltedYet extends Error {
   constructor(target: string, pending: ConnectorHalt[]) {
-    super(`waiting for MM2 connectors to report ${target}: ${pending.map((p) => `${p.connector} is ${p.state} (tasks ${p.tasks.join(', ') || 'none'})`).join('; ')}`);
+    const where = (p: ConnectorHalt) => (p.verifiedBy === 'config topic' ? `persisted ${p.persisted}` : `${p.state} (tasks ${p.tasks.join(', ') || 'none'})`);
+    super(`waiting for MM2 connectors to report ${target}: ${pending.map((p) => `${p.connector} is ${where(p)}`).join('; ')}`);
     this.name = 'ReplicationNotHaltedYet';
   }
 }
@@ -38,28 +53,59 @@ function isHalted(mode: FailoverMode, s: ConnectorStatus): boolean {
   return s.tasks.every((t) => t.state === target);
 }
 
+/** Unplanned with mm2.configTopic: each connector's persisted target state, or why it could not be read. */
+async function persistedStates(flow: FlowConfig, clients: ReplicationControlClients, mode: FailoverMode): Promise<Map<string, string> | string> {
+  const configTopic = flow.mm2.configTopic;
+  if (mode !== 'unplanned' || !configTopic) return 'no mm2.configTopic in the estate file';
+  try {
+    return await persistedTargetStates(await clients.fetcher(configTopic.cluster), configTopic.topic);
+  } catch (err) {
+    return `reading ${configTopic.topic} on ${configTopic.cluster} failed: ${(err as Error).message}`;
+  }
+}
+
 /**
  * Pauses (planned) or stops (unplanned) the source, checkpoint and heartbeat connectors
- * (both PUTs are idempotent) and reads their status back. `dryRun` only reads. Throws
+ * (both PUTs are idempotent) and reads their state back. `dryRun` only reads. Throws
  * ReplicationNotHaltedYet while a task is still transitioning, ConnectError when Connect fails.
  */
-export async function haltReplication(flow: FlowConfig, connect: ConnectClient, mode: FailoverMode, dryRun: boolean): Promise<ConnectorHalt[]> {
+export async function haltReplication(flow: FlowConfig, clients: ReplicationControlClients, mode: FailoverMode, dryRun: boolean): Promise<ConnectorHalt[]> {
+  const { connect } = clients;
   const target = TARGET[mode];
   const roles = Object.entries(flow.mm2.connectors) as [ConnectorHalt['role'], string][];
-  const results: ConnectorHalt[] = [];
-  for (const [role, name] of roles) {
-    let before: ConnectorStatus;
-    try {
-      before = await connect.status(name);
-    } catch (err) {
-      if (err instanceof ConnectError && err.status === 404) {
-        throw new ConnectError(`MM2 ${role} connector ${name} of flow ${flow.source}->${flow.target} does not exist on ${connect.url}: set up the flow's connectors (or correct mm2.connectors in the estate file)`, 404);
+  const connectors = await Promise.all(
+    roles.map(async ([role, name]) => {
+      try {
+        return { role, name, before: await connect.status(name) };
+      } catch (err) {
+        if (err instanceof ConnectError && err.status === 404) {
+          throw new ConnectError(`MM2 ${role} connector ${name} of flow ${flow.source}->${flow.target} does not exist on ${connect.url}: set up the flow's connectors (or correct mm2.connectors in the estate file)`, 404);
+        }
+        throw err;
       }
-      throw err;
+    }),
+  );
+  // All three at once: Connect's herder stops a connector whose source died on its one
+  // thread, waiting its graceful timeout (5 s) on clients of the dead cluster, and a request
+  // that arrives meanwhile waits too. Sent together, they are run in one herder tick and
+  // every target state is written before any connector is stopped.
+  if (!dryRun) {
+    await Promise.all(connectors.filter((c) => c.before.connector.state !== target).map((c) => (mode === 'planned' ? connect.pause(c.name) : connect.stop(c.name))));
+  }
+  const results = await Promise.all(
+    connectors.map(async ({ role, name, before }): Promise<ConnectorHalt> => {
+      const after = dryRun ? before : await connect.status(name);
+      return { connector: name, role, stateBefore: before.connector.state, state: after.connector.state, tasks: after.tasks.map((t) => `${t.id}:${t.state}`), halted: isHalted(mode, after), verifiedBy: 'tasks' };
+    }),
+  );
+  // Read after every PUT returned: each answered once its target state was written.
+  const persisted = dryRun ? 'dry run' : await persistedStates(flow, clients, mode);
+  if (typeof persisted !== 'string') {
+    for (const r of results) {
+      r.persisted = persisted.get(r.connector) ?? 'none';
+      r.verifiedBy = 'config topic';
+      r.halted = r.persisted === target;
     }
-    if (!dryRun && before.connector.state !== target) await (mode === 'planned' ? connect.pause(name) : connect.stop(name));
-    const after = dryRun ? before : await connect.status(name);
-    results.push({ connector: name, role, stateBefore: before.connector.state, state: after.connector.state, tasks: after.tasks.map((t) => `${t.id}:${t.state}`), halted: isHalted(mode, after) });
   }
   const pending = results.filter((r) => !r.halted);
   if (!dryRun && pending.length > 0) throw new ReplicationNotHaltedYet(target, pending);

@@ -317,9 +317,10 @@ it('Kafka Connect failing its writes after preflight: HaltReplicationFailed afte
 
   expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'HaltReplicationFailed' });
   expect(result.cause).toContain('HTTP 503');
-  // One attempt and four retries, each refused at the first connector's PUT.
+  // One attempt and four retries, each sending the three connectors' stops at once, each refused.
   expect(attempts(result, 'HaltReplication')).toEqual({ failed: Array(5).fill('TransientStepError'), retried: 4 });
-  expect(proxy.refused).toEqual(Array(5).fill(`PUT /connectors/${rig.config.flows[0]!.mm2.connectors.source}/stop`));
+  const stops = Object.values(rig.config.flows[0]!.mm2.connectors).map((name) => `PUT /connectors/${name}/stop`);
+  expect([...proxy.refused].sort()).toEqual(Array.from({ length: 5 }, () => stops).flat().sort());
   expect(result.states).not.toContain('SyncOffsets');
   const report = failureReport(result);
   expect(report.done).toEqual(['begin', 'preflight']);

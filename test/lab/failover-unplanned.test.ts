@@ -73,6 +73,12 @@ it('unplanned: dc1 killed mid-traffic; duplicates only inside the reported windo
   expect(report.steps.preflight.reachable).toEqual({ source: false, target: true });
   expect(report.steps.preflight.rpo).toMatchObject({ method: 'published' });
   expect(report.steps.syncOffsets).toMatchObject({ synced: true, mode: 'unplanned' });
+  // MM2 proved stopped by the target state Connect persisted, not by its tasks' shutdown.
+  expect(report.steps.haltReplication.connectors.map((c: any) => [c.role, c.verifiedBy, c.persisted, c.halted])).toEqual([
+    ['source', 'config topic', 'STOPPED', true],
+    ['checkpoint', 'config topic', 'STOPPED', true],
+    ['heartbeat', 'config topic', 'STOPPED', true],
+  ]);
   expect(await rig.recordCluster()).toBe('dc2');
   console.log(`unplanned failover: ${report.totalMs} ms in all, steps ${JSON.stringify(report.durationsMs)}`);
 
