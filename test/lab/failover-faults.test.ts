@@ -17,6 +17,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Consumer } from 'kafkajs';
 import { ConnectClient } from '#src/connect/client';
+import { persistedTargetStates } from '#src/connect/target-states';
 import type { ExecutionState } from '#src/failover/execution-state';
 import { committedOffsetList, committedOffsets, groupPartitionKey } from '#src/kafka/group-offsets';
 import { partitionStates } from '#src/kafka/partition-state';
@@ -358,7 +359,11 @@ describe('Route 53 errors', () => {
     expect(await rig.recordCluster()).toBe('dc1');
     expect(await stateItem('active')).toBeUndefined();
     expect(await stateItem('lock')).toBeUndefined();
-    expect(allIn(await connectorStatesAtConnect(), 'STOPPED')).toBe(true);
+    // STOPPED is persisted when the step returns; the tasks finish shutting down after it.
+    const { configTopic, connectors } = rig.config.flows[0]!.mm2;
+    const persisted = await persistedTargetStates(await rig.ctx.clients.fetcher(configTopic!.cluster), configTopic!.topic);
+    expect(Object.values(connectors).map((name) => persisted.get(name))).toEqual(['STOPPED', 'STOPPED', 'STOPPED']);
+    await eventually('MM2 connectors and tasks reporting STOPPED', async () => (allIn(await connectorStatesAtConnect(), 'STOPPED') ? true : undefined), 30_000, 500);
     // Moved to its checkpoints, as SyncOffsets read them (MM2 was stopped before it ran).
     const moved = await dc2Offsets([group!]);
     const checkpoints = await groupCheckpoints(group!);
