@@ -1,27 +1,20 @@
 // Target of the EventBridge rule on each flow's primary-down alarm ("CloudWatch Alarm State
 // Change"): starts the unplanned failover execution the alarm calls for, or tells the
 // on-call why it did not (notify-only mode, cooldown, already failed over, ...).
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FAILOVER_EVENT_BUS, FAILOVER_STATE_MACHINE_ARN, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN } from '#src/environment';
-import { FailoverState } from '#src/failover/failover-state';
+import { FAILOVER_STATE_MACHINE_ARN } from '#src/environment';
 import { publishOutcome } from '#src/failover/notify';
 import { decideOnAlarm } from '#src/failover/trigger';
 import { requiredEnv } from '../runtime/env';
 import { estateConfig } from '../runtime/estate-config';
+import { failoverAws, failoverState, outcomeTarget } from '../runtime/failover-aws';
 import { lambdaHandler, logger, tracer } from '../runtime/powertools';
 
-const documents = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})));
 const sfn = tracer.captureAWSv3Client(new SFNClient({}));
-const eventBridge = tracer.captureAWSv3Client(new EventBridgeClient({}));
-const sns = tracer.captureAWSv3Client(new SNSClient({}));
 
 async function failoverTrigger(event: unknown) {
   const config = estateConfig();
-  const state = new FailoverState(documents, requiredEnv(FAILOVER_STATE_TABLE));
+  const state = failoverState();
   const decision = decideOnAlarm(event, config, await state.activeSide(), new Date());
   if (decision.action === 'start') {
     const { executionName, input } = decision;
@@ -47,8 +40,8 @@ async function failoverTrigger(event: unknown) {
   const flow = decision.flow ?? 'unknown flow';
   logger.warn('failover not started', { flow, why: decision.why });
   const published = await publishOutcome(
-    { eventBridge, sns },
-    { eventBusName: requiredEnv(FAILOVER_EVENT_BUS), topicArn: requiredEnv(FAILOVER_TOPIC_ARN) },
+    failoverAws,
+    outcomeTarget(),
     {
       executionName: decision.executionName ?? 'none',
       flow,
