@@ -81,7 +81,7 @@ export interface LockAfterEnd {
 /** Releases the lock only if the ended execution holds it: a later execution's lock is never touched. */
 export async function releaseLockOf(ended: ExecutionEnded, state: FailoverState): Promise<LockAfterEnd> {
   const released = await state.releaseLock(ended.executionName);
-  return { released, holder: await state.lockHolder() };
+  return { released, holder: released ? null : await state.lockHolder() };
 }
 
 /**

@@ -21,6 +21,8 @@ export interface ConnectorHalt {
   halted: boolean;
   /** Unplanned: the target state persisted in Connect's config topic, when read there. */
   persisted?: string;
+  /** Why the persisted target state could not be read (mm2.configTopic set), when it could not. */
+  persistedUnread?: string;
   /** What proved the halt: the persisted target state, or the tasks' reported states. */
   verifiedBy: 'config topic' | 'tasks';
 }
@@ -53,14 +55,12 @@ function isHalted(mode: FailoverMode, s: ConnectorStatus): boolean {
   return s.tasks.every((t) => t.state === target);
 }
 
-/** Unplanned with mm2.configTopic: each connector's persisted target state, or why it could not be read. */
-async function persistedStates(flow: FlowConfig, clients: ReplicationControlClients, mode: FailoverMode): Promise<Map<string, string> | string> {
-  const configTopic = flow.mm2.configTopic;
-  if (mode !== 'unplanned' || !configTopic) return 'no mm2.configTopic in the estate file';
+/** Each connector's persisted target state in the flow's Connect config topic, or why it could not be read. */
+async function persistedStates(configTopic: NonNullable<FlowConfig['mm2']['configTopic']>, clients: ReplicationControlClients): Promise<Map<string, string> | { unread: string }> {
   try {
     return await persistedTargetStates(await clients.fetcher(configTopic.cluster), configTopic.topic);
   } catch (err) {
-    return `reading ${configTopic.topic} on ${configTopic.cluster} failed: ${(err as Error).message}`;
+    return { unread: `reading ${configTopic.topic} on ${configTopic.cluster} failed (${(err as Error).message}): verified by the tasks instead` };
   }
 }
 
@@ -99,12 +99,15 @@ export async function haltReplication(flow: FlowConfig, clients: ReplicationCont
     }),
   );
   // Read after every PUT returned: each answered once its target state was written.
-  const persisted = dryRun ? 'dry run' : await persistedStates(flow, clients, mode);
-  if (typeof persisted !== 'string') {
-    for (const r of results) {
+  const { configTopic } = flow.mm2;
+  const persisted = !dryRun && mode === 'unplanned' && configTopic ? await persistedStates(configTopic, clients) : undefined;
+  for (const r of results) {
+    if (persisted instanceof Map) {
       r.persisted = persisted.get(r.connector) ?? 'none';
       r.verifiedBy = 'config topic';
       r.halted = r.persisted === target;
+    } else if (persisted) {
+      r.persistedUnread = persisted.unread;
     }
   }
   const pending = results.filter((r) => !r.halted);
