@@ -6,7 +6,7 @@
 // a worker restart: the tasks of a connector whose source died keep shutting down for seconds
 // after it, and only report what they are doing, not what Connect will do.
 import type { Consumer } from '@platformatic/kafka';
-import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
+import { readWholeTopic } from '#src/kafka/topic-reader';
 
 const KEY_PREFIX = 'target-state-';
 
@@ -29,7 +29,7 @@ export function targetStateOf(key: Buffer | null, value: Buffer | null): { conne
 /** Each connector's newest persisted target state in the config topic (connectors never paused, stopped or resumed have none). */
 export async function persistedTargetStates(fetcher: Consumer, configTopic: string): Promise<Map<string, string>> {
   const states = new Map<string, string>();
-  await readRanges(fetcher, configTopic, wholeTopic(await partitionEnds(fetcher, configTopic)), (_, record) => {
+  await readWholeTopic(fetcher, configTopic, (_, record) => {
     const target = targetStateOf(record.key, record.value);
     if (!target) return;
     if (target.state === null) states.delete(target.connector);

@@ -38,6 +38,11 @@ export function newestRecords(ends: PartitionEnds[], count: bigint): PartitionRa
   return ends.map((e) => ({ partition: e.partition, from: e.latest - count > e.earliest ? e.latest - count : e.earliest, to: e.latest }));
 }
 
+/** Every record the topic holds when the read begins (a compacted topic's current content, older values included). */
+export async function readWholeTopic(fetcher: Consumer, topic: string, onRecord: (partition: number, record: BackupRecord) => void): Promise<void> {
+  await readRanges(fetcher, topic, wholeTopic(await partitionEnds(fetcher, topic)), onRecord);
+}
+
 export interface ReadOptions {
   timeoutMs?: number;
 }

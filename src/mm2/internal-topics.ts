@@ -2,12 +2,12 @@
 // start to the end captured when the read began, keeping the newest record per key.
 import type { Consumer } from '@platformatic/kafka';
 import { partitionKey } from '#src/kafka/partition-state';
-import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
+import { readWholeTopic } from '#src/kafka/topic-reader';
 import { decodeCheckpoint, decodeOffsetSync, type Checkpoint, type OffsetSync } from './records';
 
 /** Every record of the topic up to its end when the read began, decoded, in offset order per partition. */
 async function readAll<T>(fetcher: Consumer, topic: string, decode: (key: Buffer | null, value: Buffer) => T, onRecord: (record: T & { recordTimestamp: number }) => void): Promise<void> {
-  await readRanges(fetcher, topic, wholeTopic(await partitionEnds(fetcher, topic)), (_, r) => {
+  await readWholeTopic(fetcher, topic, (_, r) => {
     if (r.value === null) return; // a tombstone: MM2 never writes them, compaction might keep one
     onRecord({ ...decode(r.key, r.value), recordTimestamp: Number(r.timestamp) });
   });

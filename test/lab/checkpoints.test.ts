@@ -1,7 +1,7 @@
 // A consumer group that commits on dc1 yields a checkpoint on dc2 that our decoder reads
 // exactly as MM2's own CheckpointFormatter prints it; offset syncs and heartbeats likewise.
 import type { Consumer } from '@platformatic/kafka';
-import { partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
+import { readWholeTopic } from '#src/kafka/topic-reader';
 import { decodeCheckpoint, decodeHeartbeat, decodeOffsetSync } from '#src/mm2/records';
 import { mm2Formatter } from '../../lab/mm2-formatter';
 import { formatCheckpoint, formatHeartbeat, formatOffsetSync } from '../support/mm2-format';
@@ -9,7 +9,7 @@ import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab'
 
 async function rawRecords(fetcher: Consumer, topic: string): Promise<{ key: Buffer | null; value: Buffer | null }[]> {
   const out: { key: Buffer | null; value: Buffer | null }[] = [];
-  await readRanges(fetcher, topic, wholeTopic(await partitionEnds(fetcher, topic)), (_, r) => out.push({ key: r.key, value: r.value }));
+  await readWholeTopic(fetcher, topic, (_, r) => out.push({ key: r.key, value: r.value }));
   return out;
 }
 

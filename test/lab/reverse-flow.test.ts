@@ -5,7 +5,7 @@
 import type { Kafka, Message } from 'kafkajs';
 import type { BackupRecord } from '#src/backup/segment';
 import { partitionKey } from '#src/kafka/partition-state';
-import { newestRecords, partitionEnds, readRanges, wholeTopic } from '#src/kafka/topic-reader';
+import { newestRecords, partitionEnds, readRanges, readWholeTopic } from '#src/kafka/topic-reader';
 import { readCheckpoints } from '#src/mm2/internal-topics';
 import { decodeHeartbeat } from '#src/mm2/records';
 import { flowStatus } from '#src/replication-status';
@@ -38,7 +38,7 @@ async function topicsOf(kafka: Kafka): Promise<string[]> {
 async function records(cluster: string, topic: string, count: number): Promise<Seen[] | undefined> {
   const fetcher = await (await labContext()).clients.fetcher(cluster);
   const out: Seen[] = [];
-  await readRanges(fetcher, topic, wholeTopic(await partitionEnds(fetcher, topic)), (p, r) => out.push(seen(p, r)));
+  await readWholeTopic(fetcher, topic, (p, r) => out.push(seen(p, r)));
   return out.length === count ? out : undefined;
 }
 
