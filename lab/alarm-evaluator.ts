@@ -204,9 +204,17 @@ export class TemplateAlarms {
   /** Every alarm's state now: metric alarms from the emulator's datapoints, then the composites. */
   async evaluate(cloudwatch: CloudWatchClient, now = new Date()): Promise<AlarmEvaluation[]> {
     const periods = await this.periods(cloudwatch, now);
+    return this.evaluatePeriods((alarm) => periods.get(alarm)!);
+  }
+
+  /**
+   * Every alarm's state given each metric alarm's last N period values (oldest first,
+   * undefined = no data), then the composites: for timelines computed without the emulator.
+   */
+  evaluatePeriods(periods: (alarm: MetricAlarmDefinition) => Array<number | undefined>): AlarmEvaluation[] {
     const evaluations: AlarmEvaluation[] = [];
     for (const alarm of this.metricAlarms) {
-      const evaluation = evaluateMetricAlarm(alarm, periods.get(alarm)!, this.states.get(alarm.name));
+      const evaluation = evaluateMetricAlarm(alarm, periods(alarm), this.states.get(alarm.name));
       this.states.set(alarm.name, evaluation.state);
       evaluations.push(evaluation);
     }

@@ -10,11 +10,16 @@ export async function recordCluster(route53: Route53Client, config: EstateConfig
   return clusterOf(config.dns, await readBootstrapRecord(route53, config.dns));
 }
 
-/** Every flow's MM2 connectors resumed (a failover paused or stopped them) and the record back on `cluster`. */
-export async function resetReplication(route53: Route53Client, config: EstateConfig, cluster: string, comment: string): Promise<void> {
+/** Every flow's MM2 connectors resumed (a failover paused or stopped them). */
+export async function resumeReplication(config: EstateConfig): Promise<void> {
   for (const flow of config.flows) {
     const connect = new ConnectClient(flow.mm2.connectUrl);
     for (const connector of Object.values(flow.mm2.connectors)) await connect.resume(connector).catch(() => undefined);
   }
+}
+
+/** Replication resumed and the record back on `cluster`. */
+export async function resetReplication(route53: Route53Client, config: EstateConfig, cluster: string, comment: string): Promise<void> {
+  await resumeReplication(config);
   await repointBootstrapRecord(route53, config.dns, cluster, comment);
 }

@@ -131,7 +131,7 @@ export async function labEstate(lab: LabInfo = readLabInfo()): Promise<EstateCon
         values: { dc1: [`dc1.${LAB_ZONE}`], dc2: [`dc2.${LAB_ZONE}`] },
       },
       // Short thresholds so the lab shows staleness in seconds, not minutes.
-      probes: { rateMinutes: 1, thresholds: { rpoSeconds: 5, heartbeatStaleSeconds: 5, checkpointStaleSeconds: 30, canaryTimeoutSeconds: 10, unreachablePeriods: 1 } },
+      probes: { rateMinutes: 1, thresholds: { rpoSeconds: 5, heartbeatStaleSeconds: 5, checkpointStaleSeconds: 30, canaryTimeoutSeconds: 10 } },
       failover: { mode: 'automatic', cooldownMinutes: 0 },
       // Small segments and a one-day lock so tests see rotation and the lab's bucket stays small.
       backup: {

@@ -11,6 +11,7 @@ import type { ControlPlaneStack } from '../lib/control-plane-stack';
 import { labApp } from './lab-app';
 import type { LocalFunction } from './lambda/local-function';
 import { localStack, type LocalWorkflow, type LocalWorkflowOptions } from './local-state-machine';
+import type { CfnTemplate } from './template-resources';
 import { TemplateAlarms } from './alarm-evaluator';
 
 export interface LocalControlPlane {
@@ -21,6 +22,8 @@ export interface LocalControlPlane {
   /** The backup vault as created in the emulator. */
   bucket: BackupBucket;
   alarms: TemplateAlarms;
+  /** The synthesized template it runs from. */
+  template: CfnTemplate;
   invoke(handlerDir: string, event: unknown): Promise<unknown>;
   /** The functions started so far, by handler directory (cold starts, invocations, logs). */
   functions(): Promise<Map<string, LocalFunction>>;
@@ -50,6 +53,7 @@ export async function localControlPlane(config: EstateConfig, options: Pick<Loca
     restore,
     bucket: new BackupBucket(new S3Client({ forcePathStyle: true }), bucketName, { mode: config.backup.objectLockMode, retentionDays: config.backup.retentionDays }),
     alarms: new TemplateAlarms(local.template as never),
+    template: local.template,
     invoke: (handlerDir, event) => local.invoke(handlerDir, event),
     functions: () => local.functions(),
     nameInLab,

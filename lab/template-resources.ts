@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient, ResourceAlreadyExistsException } from '@aws-sdk/client-eventbridge';
+import { CreateHealthCheckCommand, Route53Client, type HealthCheckConfig } from '@aws-sdk/client-route-53';
 import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient, StateMachineAlreadyExists, UpdateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
@@ -157,6 +158,17 @@ const kinds: Record<string, ResourceKind> = {
     ref: 'name',
     attributes: {},
     materialise: async (resource) => ({ name: resource.Properties?.AliasName, arn: labArn('kms', resource.Properties?.AliasName) }),
+  },
+  // Created through the Route 53 API as CloudFormation would (the client honours
+  // AWS_ENDPOINT_URL_ROUTE_53, so a lab stand-in in front of the emulator sees them created).
+  'AWS::Route53::HealthCheck': {
+    ref: 'name',
+    attributes: { HealthCheckId: 'name' },
+    async materialise(resource, name, _, resolve) {
+      const config = (await resolve(resource.Properties?.HealthCheckConfig)) as HealthCheckConfig;
+      const created = await new Route53Client({}).send(new CreateHealthCheckCommand({ CallerReference: name, HealthCheckConfig: config }));
+      return { name: created.HealthCheck!.Id! };
+    },
   },
   // Run from their assets by lab/lambda: a recognisable ARN is all they need.
   'AWS::Lambda::Function': {

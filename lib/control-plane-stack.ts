@@ -7,6 +7,8 @@ import { estateSecretArns } from '#src/config/estate';
 import type { EstateConfig } from '#src/config/schema';
 import { acknowledgeLambdaDefaults, importEstateNetwork, KafkaDrFunction } from './constructs/kafka-dr-function';
 import { BackupWorkflows } from './constructs/backup-workflows';
+import { ActiveSideSwitching } from './constructs/active-side-switching';
+import { ArcRoutingControl } from './constructs/client-switching';
 import type { BackupEstate } from './constructs/backup-vault';
 import { FailoverWorkflow } from './constructs/failover-workflow';
 import { ReplicationProbes } from './constructs/replication-probes';
@@ -21,6 +23,10 @@ export class ControlPlaneStack extends Stack {
   readonly probes: ReplicationProbes;
   /** Fail over and fail back: the state machine, its trigger on each primary-down alarm, the lock. */
   readonly failover: FailoverWorkflow;
+  /** dns.mode arc-routing-control: the routing controls a failover flips, their health checks and the failover records. */
+  readonly clientSwitching?: ArcRoutingControl;
+  /** dns.mode health-check: the ActiveSide alarms a failover switches, their health checks and the failover records. */
+  readonly activeSideSwitching?: ActiveSideSwitching;
   /** Back up and restore (when the estate configures backup): the workflows, their schedule, the vault or access to it. */
   readonly backup?: BackupWorkflows;
 
@@ -39,11 +45,17 @@ export class ControlPlaneStack extends Stack {
     });
 
     this.probes = new ReplicationProbes(this, 'Probes', { config, network });
-    this.failover = new FailoverWorkflow(this, 'Failover', { config, network });
+    if (config.dns.mode === 'arc-routing-control') this.clientSwitching = new ArcRoutingControl(this, 'ClientSwitching', { config });
+    if (config.dns.mode === 'health-check') this.activeSideSwitching = new ActiveSideSwitching(this, 'ActiveSideSwitching', { config });
+    this.failover = new FailoverWorkflow(this, 'Failover', { config, network, routingControls: this.clientSwitching, activeSide: this.activeSideSwitching });
     // What the operator CLI (`kafka-dr status|failover|failback|backup|restore`) reads.
     const output = (id: keyof typeof ControlPlaneOutput, value: string, description: string) => new CfnOutput(this, ControlPlaneOutput[id], { value, description });
     output('FailoverStateMachineArn', this.failover.stateMachine.stateMachineArn, 'the failover workflow: kafka-dr failover / failback start it');
     output('FailoverStateTableName', this.failover.stateTable.tableName, 'the failover lock and the active side: kafka-dr status reads it');
+    if (this.clientSwitching) output('ArcRoutingControls', this.clientSwitching.setting, 'the ARC endpoints and each cluster\'s routing control (ARC_ROUTING_CONTROLS): kafka-dr status reads it');
+    if (this.activeSideSwitching) {
+      output('ActiveSideHealthChecks', this.activeSideSwitching.setting, "each cluster's CLOUDWATCH_METRIC health check (ACTIVE_SIDE_HEALTH_CHECKS): kafka-dr status reads it");
+    }
     if (config.backup) {
       this.backup = new BackupWorkflows(this, 'Backup', { config: config as BackupEstate, network });
       output('BackupStateMachineArn', this.backup.backup.stateMachineArn, 'the backup workflow: kafka-dr backup now starts it');

@@ -11,3 +11,12 @@ export function flowAlarmName(estate: string, flow: Pick<FlowConfig, 'source' | 
 export function primaryDownAlarmName(estate: string, flow: Pick<FlowConfig, 'source' | 'target'>): string {
   return flowAlarmName(estate, flow, 'primary-down');
 }
+
+/**
+ * dns.mode health-check: the alarm that is OK while `cluster` is the side clients must use
+ * (its ActiveSide is 1) and in ALARM while it is not. The health check of the cluster's
+ * failover record follows it. It is the switch, not an alert: the passive side's is always in ALARM.
+ */
+export function activeSideAlarmName(estate: string, cluster: string): string {
+  return `${estate}-kafka-dr-${cluster}-not-active`;
+}

@@ -22,3 +22,16 @@ export const BACKUP_BUCKET = { name: 'BACKUP_BUCKET', what: 'the backup bucket' 
 export const BACKUP_STATE_TABLE = { name: 'BACKUP_STATE_TABLE', what: 'the backup state table (runs, progress, heads, restores)' } as const satisfies LambdaSetting;
 
 export const PROBE_STATE_TABLE = { name: 'PROBE_STATE_TABLE', what: "the bandwidth probe's state table (its snapshots between runs)" } as const satisfies LambdaSetting;
+
+/**
+ * With dns.mode arc-routing-control: JSON {"endpoints": [{"url", "region"}], "routingControls": {"<cluster>": "<arn>"}},
+ * from the estate file or from what the stack created (src/dns/routing-controls.ts reads it).
+ */
+export const ARC_ROUTING_CONTROLS = { name: 'ARC_ROUTING_CONTROLS', what: "the ARC cluster's endpoints and the routing control of each cluster" } as const satisfies LambdaSetting;
+
+/**
+ * With dns.mode health-check: JSON {"<cluster>": "<health check id>"}, the CLOUDWATCH_METRIC
+ * health check of each cluster's failover record, as the stack created them
+ * (src/dns/health-check-status.ts reads it).
+ */
+export const ACTIVE_SIDE_HEALTH_CHECKS = { name: 'ACTIVE_SIDE_HEALTH_CHECKS', what: "the health check id of each cluster's failover record" } as const satisfies LambdaSetting;

@@ -3,9 +3,15 @@
 // no Kafka here.
 
 export const METRICS_NAMESPACE = 'KafkaDR';
+/**
+ * The namespace of the failover's switch of clients (dns.mode health-check). Its own: the
+ * only condition PutMetricData takes is the namespace, so this lets the DNS step alone publish
+ * the switch, never the probes that publish in METRICS_NAMESPACE.
+ */
+export const CLIENT_SWITCH_NAMESPACE = 'KafkaDR/ClientSwitch';
 
-/** Dimension names. Flow values read "dc1->dc2"; Cluster values are cluster names. */
-export const Dimension = { Flow: 'Flow', Topic: 'Topic', Group: 'Group', Cluster: 'Cluster' } as const;
+/** Dimension names. Flow values read "dc1->dc2"; Cluster values are cluster names; Estate values are the estate file's estate. */
+export const Dimension = { Flow: 'Flow', Topic: 'Topic', Group: 'Group', Cluster: 'Cluster', Estate: 'Estate' } as const;
 
 export type MetricUnit = 'Seconds' | 'Milliseconds' | 'Count' | 'Bytes/Second' | 'Count/Second' | 'None' | 'Bytes';
 
@@ -14,15 +20,18 @@ export interface MetricSpec {
   unit: MetricUnit;
   dimensions: readonly (keyof typeof Dimension)[];
   description: string;
+  /** METRICS_NAMESPACE when not given. */
+  namespace?: string;
 }
 
 const spec = <N extends string>(name: N, unit: MetricUnit, dimensions: MetricSpec['dimensions'], description: string) =>
   ({ name, unit, dimensions, description }) as const satisfies MetricSpec;
 
 export const Metric = {
-  // Lag and RPO probe
+  // Liveness probe (several samples a minute)
   ClusterReachable: spec('ClusterReachable', 'Count', ['Cluster'], '1 if a metadata request to the cluster succeeded within the probe timeout, else 0'),
   HeartbeatAge: spec('HeartbeatAge', 'Seconds', ['Flow'], 'now - timestamp of the newest MM2 heartbeat that reached the target'),
+  // Lag and RPO probe
   CanaryLatency: spec('CanaryLatency', 'Seconds', ['Flow'], 'time for the probe\'s canary record to cross from source to target; the canary timeout when it did not arrive'),
   CanaryArrived: spec('CanaryArrived', 'Count', ['Flow'], '1 if the canary arrived within the canary timeout, else 0'),
   Rpo: spec('Rpo', 'Seconds', ['Flow'], 'data at risk if the source vanished now: the worst partition\'s replication time lag'),
@@ -43,6 +52,13 @@ export const Metric = {
   Headroom: spec('Headroom', 'None', ['Flow'], 'link capacity / peak demand; below 1 the link cannot carry the peak'),
   BacklogBytes: spec('BacklogBytes', 'Bytes', ['Flow'], 'estimated bytes not yet replicated'),
   CatchUpEta: spec('CatchUpEta', 'Seconds', ['Flow'], 'backlog / (capacity - demand); published as 1e9 when capacity does not exceed demand'),
+  // The failover's switch of clients (dns.mode health-check): not a measurement but the
+  // switch itself, so it carries the estate (two estates of one account must not move each
+  // other's clients) and has a namespace of its own.
+  ActiveSide: {
+    ...spec('ActiveSide', 'Count', ['Estate', 'Cluster'], '1 for the cluster clients must use, 0 for the other; published by the failover (dns.mode health-check), followed by the failover records\' health checks'),
+    namespace: CLIENT_SWITCH_NAMESPACE,
+  },
 } as const;
 
 /** CloudWatch takes no Infinity: an ETA that never ends is published as this many seconds. */

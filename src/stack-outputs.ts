@@ -12,6 +12,10 @@ export const ControlPlaneOutput = {
   BackupStateMachineArn: 'BackupStateMachineArn',
   RestoreStateMachineArn: 'RestoreStateMachineArn',
   BackupBucketName: 'BackupBucketName',
+  /** dns.mode arc-routing-control: the ARC_ROUTING_CONTROLS value the failover's Lambdas get, for `kafka-dr status`. */
+  ArcRoutingControls: 'ArcRoutingControls',
+  /** dns.mode health-check: the ACTIVE_SIDE_HEALTH_CHECKS value the failover's Lambdas get, for `kafka-dr status`. */
+  ActiveSideHealthChecks: 'ActiveSideHealthChecks',
 } as const;
 
 export type ControlPlaneOutputs = Partial<Record<keyof typeof ControlPlaneOutput, string>>;

@@ -3,7 +3,7 @@
 // against this; only how an execution runs and where alarms come from differ.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
-import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { ClientSwitch } from '#src/dns/client-switch';
 import type { FailoverState } from '#src/failover/failover-state';
 import type { EstateConfig } from '#src/config/schema';
 
@@ -37,7 +37,8 @@ export interface ControlPlane {
   /** For messages: "stack payments-kafka-dr-control-plane in eu-west-1", "the local lab". */
   where: string;
   cloudwatch: CloudWatchClient;
-  route53: Route53Client;
+  /** How a failover moves clients (dns.mode), read by status. */
+  clients: ClientSwitch;
   failoverState: FailoverState;
   /** Every kafka-dr alarm of the estate and its state. */
   alarms(): Promise<AlarmState[]>;

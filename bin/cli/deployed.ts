@@ -4,6 +4,10 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { activeSideAlarmName } from '#src/alarm-names';
+import { clientSwitchOf } from '#src/dns/client-switch';
+import { parseHealthCheckIds } from '#src/dns/health-check-status';
+import { arcClientFactory, parseRoutingControlSet } from '#src/dns/routing-controls';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FailoverState } from '#src/failover/failover-state';
@@ -49,14 +53,25 @@ export async function deployedControlPlane(configFile: string): Promise<ControlP
     config,
     where: `stack ${stackName} in ${region}`,
     cloudwatch,
-    route53: new Route53Client({ region }),
+    clients: clientSwitchOf(config, {
+      route53: new Route53Client({ region }),
+      cloudwatch,
+      routingControlSet: () => parseRoutingControlSet(output('ArcRoutingControls')),
+      arcClientFor: arcClientFactory(),
+      healthCheckIds: () => parseHealthCheckIds(output('ActiveSideHealthChecks')),
+    }),
     failoverState: new FailoverState(DynamoDBDocumentClient.from(new DynamoDBClient({ region })), output('FailoverStateTableName')),
     async alarms() {
+      // dns.mode health-check's not-active alarms are the clients' switch, not alerts (the
+      // passive side's is always in ALARM): status shows them as where clients are sent.
+      const switchAlarms = new Set(config.dns.mode === 'health-check' ? Object.keys(config.dns.values).map((c) => activeSideAlarmName(config.estate, c)) : []);
       const alarms: AlarmState[] = [];
       let NextToken: string | undefined;
       do {
         const page = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${config.estate}-kafka-dr-`, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken }));
-        for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) alarms.push({ name: a.AlarmName ?? '?', state: a.StateValue ?? '?', reason: a.StateReason ?? '' });
+        for (const a of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+          if (!switchAlarms.has(a.AlarmName ?? '')) alarms.push({ name: a.AlarmName ?? '?', state: a.StateValue ?? '?', reason: a.StateReason ?? '' });
+        }
         NextToken = page.NextToken;
       } while (NextToken);
       return alarms;

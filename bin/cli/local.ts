@@ -15,6 +15,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readBootstrapRecord, repointBootstrapRecord } from '#src/dns/bootstrap-record';
+import { upsertSwitch } from '#src/dns/client-switch';
 import { FailoverState } from '#src/failover/failover-state';
 import { flowsOf } from '#src/flow';
 import type { ExecutionEvent } from '../../lab/local-state-machine';
@@ -74,15 +75,16 @@ export async function localControlPlaneAccess(): Promise<ControlPlane> {
     config,
     where: 'the local lab',
     cloudwatch,
-    route53,
+    clients: upsertSwitch(config.dns, route53),
     failoverState: new FailoverState(DynamoDBDocumentClient.from(new DynamoDBClient({})), plane.nameInLab(plane.stack.failover.stateTable, 'failover state table')),
     alarms: () => plane.alarms.evaluate(cloudwatch),
     async probe() {
       const problems: string[] = [];
       for (const { name: flow } of flowsOf(config)) {
-        for (const probe of ['lag-probe', 'bandwidth-probe']) {
-          const report = (await plane.invoke(probe, { flow }).catch((err: Error) => ({ errors: [`failed: ${err.message}`] }))) as { errors?: string[] };
-          for (const e of report.errors ?? []) problems.push(`${probe} of ${flow}: ${e}`);
+        // One liveness sample (reachability, heartbeat age): what a scheduled run publishes every few seconds.
+        for (const [probe, event] of [['liveness-probe', { flow, samples: 1 }], ['lag-probe', { flow }], ['bandwidth-probe', { flow }]] as const) {
+          const report = (await plane.invoke(probe, event).catch((err: Error) => ({ errors: [`failed: ${err.message}`] }))) as { errors?: string[]; samples?: { errors: string[] }[] };
+          for (const e of [...(report.errors ?? []), ...(report.samples ?? []).flatMap((sample) => sample.errors)]) problems.push(`${probe} of ${flow}: ${e}`);
         }
       }
       return problems;

@@ -1,7 +1,7 @@
 // `kafka-dr status`: where clients are, the last failover, and per flow what the probes
 // last published (RPO, lag, heartbeat, headroom) with the alarms in ALARM.
 import { latestPublishedEach, type PublishedMetric } from '#src/cloudwatch/latest';
-import { clusterOf, readBootstrapRecord } from '#src/dns/bootstrap-record';
+import type { ClientSide } from '#src/dns/client-switch';
 import type { ActiveSide, LockHolder } from '#src/failover/failover-state';
 import { flowsOf } from '#src/flow';
 import { Metric, NEVER_SECONDS } from '#src/metrics';
@@ -30,9 +30,10 @@ export interface FlowStatus {
 export interface EstateStatus {
   estate: string;
   where: string;
-  /** The cluster the bootstrap record points at now; null when it points at none of the estate's. */
+  /** The cluster DNS sends clients to now; null when it names none of the estate's. */
   activeCluster: string | null;
-  record: { name: string; values: string[] };
+  /** What dns.mode reads to say so: the bootstrap record, or each side's routing control. */
+  clients: ClientSide;
   lastFailover: ActiveSide | null;
   failoverRunning: LockHolder | null;
   flows: FlowStatus[];
@@ -52,9 +53,9 @@ export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
     { metric: Metric.ClusterReachable, dimensions: { Cluster: f.source } },
     { metric: Metric.ClusterReachable, dimensions: { Cluster: f.target } },
   ]);
-  const [values, record, lastFailover, failoverRunning, alarms] = await Promise.all([
+  const [values, clients, lastFailover, failoverRunning, alarms] = await Promise.all([
     latestPublishedEach(plane.cloudwatch, wanted, since),
-    readBootstrapRecord(plane.route53, config.dns),
+    plane.clients.side(),
     plane.failoverState.activeSide(),
     plane.failoverState.lockHolder(),
     plane.alarms(),
@@ -67,8 +68,8 @@ export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
     const newest = mine.reduce<Date | null>((n, v) => (v && (!n || v.at > n) ? v.at : n), null);
     return { flow: f.name, source: { cluster: f.source, reachable: sourceUp ?? null }, target: { cluster: f.target, reachable: targetUp ?? null }, metrics, publishedAt: newest?.toISOString() ?? null };
   });
-  const activeCluster = clusterOf(config.dns, record);
-  if (!activeCluster) problems.push(`the bootstrap record ${config.dns.recordName} points at no cluster of the estate (${record?.values.join(', ') || 'no record'})`);
+  const activeCluster = clients.cluster;
+  if (!activeCluster) problems.push(`DNS sends clients to no cluster of the estate: ${clients.seen}`);
   for (const f of flows) {
     if (!f.publishedAt) problems.push(`flow ${f.flow}: the probes published nothing since ${since.toISOString()}: are they running?`);
     else if (f.metrics.rpoSeconds === null) problems.push(`flow ${f.flow}: no RPO published since ${since.toISOString()}: the lag probe could not measure replication (its errors are in its logs)`);
@@ -80,7 +81,7 @@ export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
     estate: config.estate,
     where: plane.where,
     activeCluster,
-    record: { name: config.dns.recordName, values: record?.values ?? [] },
+    clients,
     lastFailover,
     failoverRunning,
     flows,
@@ -95,7 +96,7 @@ const eta = (v: number | null) => (v === null ? '?' : v >= NEVER_SECONDS ? 'neve
 const reach = (side: FlowStatus['source']) => `${side.cluster} ${side.reachable === null ? '(no data)' : side.reachable ? 'up' : 'UNREACHABLE'}`;
 
 export function printStatus(s: EstateStatus): void {
-  console.log(`estate ${s.estate} (${s.where}): clients on ${s.activeCluster ?? 'NO CLUSTER OF THE ESTATE'} (${s.record.name} -> ${s.record.values.join(', ') || 'no record'})`);
+  console.log(`estate ${s.estate} (${s.where}): clients on ${s.activeCluster ?? 'NO CLUSTER OF THE ESTATE'} (${s.clients.mode}: ${s.clients.seen})`);
   const last = s.lastFailover;
   console.log(`last failover: ${last ? `${last.flow} ${last.mode}, execution ${last.executionName}, since ${last.since}` : 'none recorded'}`);
   if (s.failoverRunning) console.log(`failover RUNNING: ${s.failoverRunning.flow}, execution ${s.failoverRunning.executionName}, since ${s.failoverRunning.acquiredAt}`);

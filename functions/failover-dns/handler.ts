@@ -1,8 +1,11 @@
-// Repoints the Route 53 bootstrap record to the target ("repoint"), then, called from the
-// state machine's Wait loop, follows the change until INSYNC and reads the record back
-// ("status"). Clients resolve the new value once their cached answer's TTL runs out.
-import { changeInSync, desiredRecord, readBootstrapRecord, repointBootstrapRecord } from '#src/dns/bootstrap-record';
+// Switches clients to the target the way dns.mode says ("repoint": an UPSERT of the
+// bootstrap record, ARC routing controls flipped through the cluster's data-plane endpoints,
+// or kafka-dr's ActiveSide metric published for the health checks' alarms), then, called from
+// the state machine's Wait loop, follows the switch until it has taken effect and reads it
+// back ("status"). Clients resolve the new answer once their cached one's TTL runs out.
+import type { ClientSwitchResult } from '#src/dns/client-switch';
 import type { ExecutionState } from '#src/failover/execution-state';
+import { clientSwitch } from '../runtime/failover-aws';
 import { failoverStep, logger } from '../runtime/failover-step';
 import { withoutKafka } from '../runtime/workflow-step';
 
@@ -13,6 +16,13 @@ export class DnsChangeTimedOut extends Error {
   }
 }
 
+export class ClientSwitchTimedOut extends Error {
+  constructor(mode: string, target: string, polls: number, pending: string | undefined) {
+    super(`the ${mode} switch of clients to ${target} had not taken effect after ${polls} polls (${pending ?? 'still waiting'}): clients may still be sent to the source; check it and switch them by hand if needed (runbook (e))`);
+    this.name = 'ClientSwitchTimedOut';
+  }
+}
+
 export class DnsReadBackMismatch extends Error {
   constructor(message: string) {
     super(message);
@@ -20,7 +30,7 @@ export class DnsReadBackMismatch extends Error {
   }
 }
 
-/** With the state machine's 10-second Wait, about five minutes; Route 53 is usually INSYNC within 60 s. */
+/** With the state machine's 10-second Wait, about five minutes; Route 53 is usually INSYNC within 60 s, a one-minute alarm evaluated within two. */
 const MAX_POLLS = 30;
 
 interface DnsEvent extends ExecutionState {
@@ -28,26 +38,22 @@ interface DnsEvent extends ExecutionState {
 }
 
 export const handler = failoverStep(withoutKafka, async ({ action, request, steps }: DnsEvent, kit) => {
-  const { dns } = kit.config;
+  const clients = clientSwitch(kit.config);
   if (action === 'repoint') {
-    if (request.dryRun) {
-      return { dryRun: true, changeId: null, before: await readBootstrapRecord(kit.aws.route53, dns), after: desiredRecord(dns, request.target) };
-    }
-    const repoint = await repointBootstrapRecord(kit.aws.route53, dns, request.target, `kafka-dr ${request.flow} ${request.mode} failover, execution ${request.executionName}: ${request.reason}`.slice(0, 256));
-    logger.info('bootstrap record repointed', { flow: request.flow, ...repoint });
-    return repoint;
+    if (request.dryRun) return { dryRun: true, mode: clients.mode, changeId: null, ...(await clients.preview(request.target)) };
+    const switched = await clients.switchTo(request.target, `kafka-dr ${request.flow} ${request.mode} failover, execution ${request.executionName}: ${request.reason}`.slice(0, 256));
+    logger.info('clients switched', { flow: request.flow, ...switched });
+    return switched;
   }
-  const changeId = (steps.repointDns as { changeId?: string | null } | undefined)?.changeId;
+  const changeId = (steps.repointDns as Partial<ClientSwitchResult> | undefined)?.changeId ?? null;
   const polls = ((steps.dnsChange as { polls?: number } | undefined)?.polls ?? 0) + 1;
-  const inSync = !changeId || (await changeInSync(kit.aws.route53, changeId));
-  if (!inSync) {
-    if (polls >= MAX_POLLS && changeId) throw new DnsChangeTimedOut(changeId, polls);
-    return { inSync, polls, changeId };
+  // A dry run wrote nothing: nothing to wait for; where clients are sent is the read-back.
+  if (request.dryRun) return { inSync: true, polls, changeId, dryRun: true, readBack: await clients.side() };
+  const { settled, readBack, contradiction, pending } = await clients.settled(request.target, { changeId });
+  if (!settled) {
+    if (polls >= MAX_POLLS) throw changeId ? new DnsChangeTimedOut(changeId, polls) : new ClientSwitchTimedOut(clients.mode, request.target, polls, pending);
+    return { inSync: false, polls, changeId, ...(pending ? { pending } : {}) };
   }
-  const record = await readBootstrapRecord(kit.aws.route53, dns);
-  const want = desiredRecord(dns, request.target);
-  if (!request.dryRun && JSON.stringify([...(record?.values ?? [])].sort()) !== JSON.stringify([...want.values].sort())) {
-    throw new DnsReadBackMismatch(`${dns.recordName} reads ${JSON.stringify(record?.values ?? null)} after the change, expected ${JSON.stringify(want.values)}: another writer changed it; check the hosted zone ${dns.hostedZoneId}`);
-  }
-  return { inSync, polls, changeId, record };
+  if (contradiction) throw new DnsReadBackMismatch(contradiction);
+  return { inSync: true, polls, changeId, readBack };
 });

@@ -1,10 +1,10 @@
 // Preflight of the failover workflow: target reachable, topics replicated with their
 // partition counts, the flow's connectors present, replication flowing (planned), not
 // already failed over, and the RPO estimate the report leads with.
-import { readBootstrapRecord } from '#src/dns/bootstrap-record';
 import { preflight, publishedRpo } from '#src/failover/preflight';
 import { withKafka } from '../runtime/kafka-clients';
 import type { ExecutionState } from '#src/failover/execution-state';
+import { clientSwitch } from '../runtime/failover-aws';
 import { failoverStep, logger } from '../runtime/failover-step';
 
 /** How far back the probes' published RPO is trusted when the source cannot be measured. */
@@ -18,7 +18,7 @@ export const handler = failoverStep(withKafka, async ({ request }: ExecutionStat
     fetcher: kit.fetcher,
     connect: await kit.connect(flow),
     activeSide: () => state.activeSide(),
-    bootstrapRecord: () => readBootstrapRecord(kit.aws.route53, kit.config.dns),
+    clientSide: () => clientSwitch(kit.config).side(),
     publishedRpo: () => publishedRpo(kit.aws.cloudwatch, request.flow, new Date(Date.now() - PUBLISHED_RPO_WINDOW_MS)),
   });
   logger.info('preflight passed', { flow: request.flow, rpo: report.rpo, activeBefore: report.activeBefore, warnings: report.warnings });

@@ -1,5 +1,6 @@
-// Scheduled per flow ({"flow": "dc1->dc2"}): measures replication lag, RPO, heartbeat,
-// canary and checkpoint freshness and cluster reachability, and publishes them to CloudWatch.
+// Scheduled per flow ({"flow": "dc1->dc2"}): measures replication lag, RPO, canary and
+// checkpoint freshness and publishes them to CloudWatch. Its report also carries cluster
+// reachability and heartbeat age, which the liveness probe publishes.
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { publishMetrics } from '#src/cloudwatch/publish';
@@ -28,7 +29,7 @@ async function lagProbe(event: LagProbeEvent) {
     canaryTimeoutMs: thresholds.canaryTimeoutSeconds * 1000,
     checkpointStaleMs: thresholds.checkpointStaleSeconds * 1000,
   }).finally(() => kafka.close());
-  const samples = lagMetricSamples(report, flow);
+  const samples = lagMetricSamples(report);
   await publishMetrics(cloudwatch, samples, { highResolution: true });
   metrics.addMetric('ProbeErrors', MetricUnit.Count, report.errors.length);
   logger.info('lag probe', { flow: report.flow, reachable: report.reachable, rpoMs: report.lag?.rpoMs, errors: report.errors, published: samples.length });

@@ -7,7 +7,11 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FAILOVER_EVENT_BUS, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN } from '#src/environment';
+import type { EstateConfig } from '#src/config/schema';
+import { clientSwitchOf, type ClientSwitch } from '#src/dns/client-switch';
+import { parseHealthCheckIds } from '#src/dns/health-check-status';
+import { arcClientFactory, parseRoutingControlSet } from '#src/dns/routing-controls';
+import { ACTIVE_SIDE_HEALTH_CHECKS, ARC_ROUTING_CONTROLS, FAILOVER_EVENT_BUS, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN } from '#src/environment';
 import { FailoverState } from '#src/failover/failover-state';
 import { requiredEnv } from './env';
 import { tracer } from './powertools';
@@ -25,3 +29,15 @@ export const failoverState = () => new FailoverState(failoverAws.documents, requ
 
 /** Where failover outcomes go: the event bus and the SNS topic. */
 export const outcomeTarget = () => ({ eventBusName: requiredEnv(FAILOVER_EVENT_BUS), topicArn: requiredEnv(FAILOVER_TOPIC_ARN) });
+
+const arcClientFor = arcClientFactory((client) => tracer.captureAWSv3Client(client));
+
+/** How this estate's failover moves clients (dns.mode); CloudWatch is the function's own region's, the control plane's. */
+export const clientSwitch = (config: EstateConfig): ClientSwitch =>
+  clientSwitchOf(config, {
+    route53: failoverAws.route53,
+    cloudwatch: failoverAws.cloudwatch,
+    routingControlSet: () => parseRoutingControlSet(requiredEnv(ARC_ROUTING_CONTROLS)),
+    arcClientFor,
+    healthCheckIds: () => parseHealthCheckIds(requiredEnv(ACTIVE_SIDE_HEALTH_CHECKS)),
+  });

@@ -13,6 +13,13 @@ export function openKafkaClients(clusters: readonly ClusterConfig[], readerGroup
 /** A probe's: an unreachable cluster must cost seconds, not the whole Lambda timeout. */
 export const PROBE_CONNECTION: ConnectionOptions = { connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retries: 1 };
 
+/**
+ * The liveness probe's: one attempt, answered within its sample's timeout (connect and
+ * request together are SAMPLE_TIMEOUT_SECONDS). A lost packet fails one sample, which the
+ * alarms' M of N absorb; a retry would only make the sample late.
+ */
+export const LIVENESS_CONNECTION: ConnectionOptions = { connectionTimeoutMs: 2000, requestTimeoutMs: 3000, retries: 0 };
+
 // Bounded so a dead cluster costs seconds; Step Functions retries the step on transient errors.
 const STEP_CONNECTION: ConnectionOptions = { connectionTimeoutMs: 5000, requestTimeoutMs: 15000, retries: 2 };
 

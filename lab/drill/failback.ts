@@ -5,13 +5,12 @@
 // record back; the group resumes on the source through it. Checked record by record: what
 // the target took is on the source, nothing read on the target is read again, and every
 // record the group had not read is read at home.
-import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { ClientSwitch } from '#src/dns/client-switch';
 import type { Kafka } from 'kafkajs';
 import type { EstateConfig } from '#src/config/schema';
 import type { EstateClients } from '#src/kafka/connection';
 import { ensureTopic } from '#src/kafka/topics';
 import { flowsOf, type Flow } from '#src/flow';
-import { recordCluster } from '../bootstrap-record';
 import { labSh, type LabInfo } from '../estate';
 import type { LocalControlPlane } from '../local-control-plane';
 import { retireReverseTopics, startReverseFlow } from '../reverse-flow';
@@ -33,7 +32,8 @@ export interface FailbackLeg {
   /** Traffic (kafkajs), and kafka-dr's own clients. */
   kafkaFor: (cluster: string) => Promise<Kafka>;
   clients: EstateClients;
-  route53: Route53Client;
+  /** Where clients are sent, as the estate's dns.mode sees it. */
+  switching: ClientSwitch;
   /** Values the group read on the source before the failover, and on the target after it. */
   readOnSource: ReadonlySet<string>;
   readOnTarget: ReadonlySet<string>;
@@ -118,8 +118,8 @@ export async function failBack(leg: FailbackLeg, show: Display, mark: (what: str
   const report = execution.output as { durationsMs?: Record<string, number>; summary?: string } | undefined;
   mark('failedBack', `FAILBACK ${execution.status} in ${failbackSeconds.toFixed(1)} s${execution.error ? `: ${execution.error} ${execution.cause}` : ''}`);
   if (execution.status !== 'SUCCEEDED') throw new Error(`the failback execution ${executionName} ended ${execution.status}: ${execution.error}: ${execution.cause}`);
-  const behind = await recordCluster(leg.route53, leg.config);
-  if (behind !== home) throw new Error(`after the failback the bootstrap record points at ${behind}, not ${home}`);
+  const behind = await leg.switching.side();
+  if (behind.cluster !== home) throw new Error(`after the failback clients are sent to ${behind.cluster} (${behind.seen}), not ${home}`);
 
   // Home: the group resumes the source's own topic and the copy of what the target took.
   t = Date.now();

@@ -6,8 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { Route53Client } from '@aws-sdk/client-route-53';
 import type { Kafka } from 'kafkajs';
+import type { EstateConfig } from '#src/config/schema';
+import type { DnsMode } from '#src/dns/client-switch';
 import { failoverExecutionName } from '#src/failover/trigger';
 import { estateClients } from '#src/kafka/connection';
 import { ensureTopic } from '#src/kafka/topics';
@@ -15,11 +16,14 @@ import { readCheckpoints } from '#src/mm2/internal-topics';
 import { SecretReader } from '#src/secrets';
 import { primaryDownAlarmName } from '#src/alarm-names';
 import { flowsOf } from '#src/flow';
+import { sampleInstants } from '#src/probes/liveness-cadence';
 import { projectRoot } from '../../lib/paths';
 import type { AlarmEvaluation } from '../alarm-evaluator';
-import { recordCluster, resetReplication } from '../bootstrap-record';
+import { resumeReplication } from '../bootstrap-record';
+import { labClientSwitching, type DrillDnsMode } from '../client-switching';
 import { killLabComponent, labEstate, readLabInfo } from '../estate';
 import { estateKafka } from '../kafkajs';
+import { scheduleLiveness } from '../liveness-schedule';
 import { withReverseFlow } from '../reverse-flow';
 import { localControlPlane, type LocalControlPlane } from '../local-control-plane';
 import { eventually } from '../sample-estate';
@@ -36,6 +40,8 @@ export interface DrillOptions {
   short: boolean;
   /** After the failover, clients work on the target, then a planned failback over the reverse flow brings them home. */
   failback: boolean;
+  /** How the failover switches clients (the estate's dns.mode). */
+  dnsMode: DrillDnsMode;
 }
 
 export interface DrillReport {
@@ -44,12 +50,13 @@ export interface DrillReport {
   finishedAt: string;
   estate: { flow: string; topic: string; replica: string; group: string };
   timeline: Record<string, string>;
-  /** Seconds from the disaster (or the switchover's start) to each milestone. */
-  seconds: { detect?: number; failover: number; consumersResumed: number; rto: number };
-  /** Real DNS propagation is not part of the lab's RTO (the emulator serves no DNS). */
-  dnsPropagation: string;
+  /** Seconds from the disaster (or the switchover's start) to each milestone; `switch`: the failover's client switch (its RepointDns and CheckDnsChange steps). */
+  seconds: { detect?: number; failover: number; switch: number; consumersResumed: number; rto: number };
+  /** How clients were switched, and what AWS adds that the lab cannot show (the emulator serves no DNS). */
+  switching: { mode: DnsMode; notMeasured: string };
   failover: { executionName: string; status: string; stepsMs: Record<string, number>; summary: string };
-  probes: { runs: number; lastBeforeDisaster?: { at: string; rpoMs: number | null; unreplicated: number } };
+  /** `runs`: the lag probe's; `livenessRuns`: the liveness probe's scheduled runs (a minute of samples each). */
+  probes: { runs: number; livenessRuns: number; lastBeforeDisaster?: { at: string; rpoMs: number | null; unreplicated: number } };
   alarms: AlarmEvaluation[];
   data: DataOutcome;
   backup?: BackupCheck;
@@ -78,6 +85,10 @@ async function functionsReport(plane: LocalControlPlane): Promise<FunctionsRepor
 
 const PROBE_EVERY_MS = 5000;
 const BANDWIDTH_EVERY = 3;
+/** How often the alarms are evaluated: CloudWatch evaluates a 10 s alarm as each period completes; every second keeps "when" exact to a second. */
+const EVALUATE_EVERY_MS = 1000;
+/** After a liveness sample's instant, time for it to have reached dc1 and been published. */
+const SAMPLE_SETTLED_MS = 1500;
 const DETECT_TIMEOUT_MS = 5 * 60_000;
 /** The sample topic's partitions: enough for a group's partitions to sit at different offsets. */
 const PARTITIONS = 3;
@@ -103,7 +114,8 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   const lab = readLabInfo();
   const base = await labEstate(lab);
   // Failback needs the reverse flow in the estate (its connectors start with the failback leg).
-  const config = options.failback ? withReverseFlow(base, lab) : base;
+  const switching = await labClientSwitching(options.failback ? withReverseFlow(base, lab) : base, options.dnsMode);
+  const { config } = switching;
   const flow = flowsOf(config)[0]!;
   const { name, policy } = flow;
   const plane = await localControlPlane(config);
@@ -111,17 +123,17 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   const kafkaFor = estateKafka(config.clusters, secrets);
   const kafkaDr = estateClients(config.clusters, secrets, 'kafka-dr-drill');
   const { clients } = kafkaDr;
-  const route53 = new Route53Client({});
   const cloudwatch = new CloudWatchClient({});
-  await resetReplication(route53, config, flow.source, 'kafka-dr drill: start on the primary');
+  await resumeReplication(config);
+  await switching.reset(flow.source, 'kafka-dr drill: start on the primary');
 
   const run = randomUUID().slice(0, 6);
   const topic = `drill-orders-${run}`;
   const group = `drill-app-${run}`;
   const replica = policy.remoteTopic(flow.source, topic);
   const behindRecord = async (): Promise<{ cluster: string; kafka: Kafka }> => {
-    const cluster = await recordCluster(route53, config);
-    if (!cluster) throw new Error(`the bootstrap record ${config.dns.recordName} points at no cluster of the estate`);
+    const { cluster, seen } = await switching.clients.side();
+    if (!cluster) throw new Error(`clients of ${config.dns.recordName} are sent to no cluster of the estate (${seen})`);
     return { cluster, kafka: await kafkaFor(cluster) };
   };
 
@@ -132,9 +144,29 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   const before = await behindRecord();
   const reading = await consumeCommitting(before.kafka, group, [topic]);
 
-  // The probes on a short schedule, shown live.
+  // The liveness probe as deployed (a run a minute, sampling every few seconds) feeds the
+  // alarms primary-down is made of; the lag and bandwidth probes run on a short schedule
+  // for the live view. The alarms are evaluated on their own beat.
+  const liveness = scheduleLiveness((event) => plane.invoke('liveness-probe', event), name, (err) => show.event(`liveness probe run failed: ${err.message}`));
   const readings: ProbeReading[] = [];
   let alarms: AlarmEvaluation[] = [];
+  const primaryDown = primaryDownAlarmName(config.estate, flow);
+  /** Since when primary-down has been in ALARM, as evaluated. */
+  let primaryDownAt: number | undefined;
+  let evaluating = true;
+  const evaluationLoop = (async () => {
+    while (evaluating) {
+      const at = Date.now();
+      try {
+        alarms = await plane.alarms.evaluate(cloudwatch, new Date(at));
+        const firing = alarms.find((a) => a.name === primaryDown)?.state === 'ALARM';
+        primaryDownAt = firing ? (primaryDownAt ?? at) : undefined;
+      } catch (err) {
+        show.event(`alarm evaluation failed: ${(err as Error).message}`);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, at + EVALUATE_EVERY_MS - Date.now())));
+    }
+  })();
   let probeRuns = 0;
   let headroom: number | undefined;
   const probeOnce = async () => {
@@ -150,7 +182,6 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
       unreplicated: topicLag ? Number(topicLag.unreplicatedRecords) : null,
       heartbeatAgeMs: report.heartbeatAgeMs,
     });
-    alarms = await plane.alarms.evaluate(cloudwatch);
     const r = readings.at(-1)!;
     const firing = alarms.filter((a) => a.state === 'ALARM').map((a) => a.name.replace(`${config.estate}-kafka-dr-${name}-`, ''));
     show.live([
@@ -190,12 +221,13 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     const probed = readings.length;
     await eventually('the next probe run', async () => (readings.length > probed ? true : undefined), 60_000, 50);
     lastBeforeDisaster = readings.at(-1);
+    // And right after a liveness sample reached dc1: the worst moment, the loss waits longest to be seen.
+    const [sampled] = sampleInstants(Date.now(), config.probes.liveness.sampleSeconds, 1);
+    await new Promise((r) => setTimeout(r, sampled! + SAMPLE_SETTLED_MS - Date.now()));
     killLabComponent('dc1');
     disasterAt = Date.now();
-    mark('disaster', `DISASTER: ${flow.source}'s broker killed (SIGKILL)`);
-    const primaryDown = primaryDownAlarmName(config.estate, flow);
-    await eventually(`${primaryDown} in ALARM`, async () => (alarms.find((a) => a.name === primaryDown)?.state === 'ALARM' ? true : undefined), DETECT_TIMEOUT_MS, 500);
-    detectedAt = Date.now();
+    mark('disaster', `DISASTER: ${flow.source}'s broker killed (SIGKILL), ${((disasterAt - sampled!) / 1000).toFixed(1)} s after a liveness sample`);
+    detectedAt = await eventually(`${primaryDown} in ALARM`, async () => (primaryDownAt !== undefined && primaryDownAt > disasterAt ? primaryDownAt : undefined), DETECT_TIMEOUT_MS, 200);
     mark('detected', `DETECTED: ${primaryDown} in ALARM after ${((detectedAt - disasterAt) / 1000).toFixed(1)} s`);
     executionName = failoverExecutionName(primaryDown, new Date(detectedAt).toISOString());
   } else {
@@ -205,7 +237,10 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     executionName = `drill-planned-${run}`;
   }
   probing = false;
-  await probeLoop;
+  evaluating = false;
+  // Its runs under way end on their own (within a minute); the failover does not wait for them.
+  const livenessStopped = liveness.stop();
+  await Promise.all([probeLoop, evaluationLoop]);
   show.done();
   await producing.stop();
   await stopWithin(reading, 10_000);
@@ -262,7 +297,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
           group,
           kafkaFor,
           clients,
-          route53,
+          switching: switching.clients,
           readOnSource: readBefore,
           readOnTarget: new Set(resumed.consumed.map((c) => c.value)),
           lostAtFailover: new Set(producing.ledger.filter((v) => !onTarget.has(v))),
@@ -274,7 +309,8 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     : undefined;
   const promises = [...checks, ...(backupCheck ? [backupCheck.promise] : []), ...(failback?.checks ?? [])];
   const finishedAt = new Date();
-  await kafkaDr.close();
+  await Promise.all([kafkaDr.close(), livenessStopped, switching.close()]);
+  const stepsMs: Record<string, number> = failoverReport?.durationsMs ?? {};
   const seconds = (at: number | undefined) => (at === undefined ? undefined : Number(((at - disasterAt) / 1000).toFixed(1)));
   return {
     mode: options.mode,
@@ -285,13 +321,15 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     seconds: {
       ...(detectedAt ? { detect: seconds(detectedAt) } : {}),
       failover: Number((failoverMs / 1000).toFixed(1)),
+      switch: Number((((stepsMs.repointDns ?? 0) + (stepsMs.dnsChange ?? 0)) / 1000).toFixed(1)),
       consumersResumed: seconds(consumersResumedAt) ?? -1,
       rto: seconds(consumersResumedAt ?? finishedAt.getTime())!,
     },
-    dnsPropagation: `not in the RTO: the lab's emulator serves no DNS. In AWS add Route 53 propagation (the workflow waits for INSYNC, usually under 60 s) and the record's TTL (${config.dns.ttl} s) for resolvers to drop the old answer.`,
-    failover: { executionName, status: execution.status, stepsMs: failoverReport?.durationsMs ?? {}, summary: failoverReport?.summary ?? '' },
+    switching: { mode: config.dns.mode, notMeasured: notMeasured(config) },
+    failover: { executionName, status: execution.status, stepsMs, summary: failoverReport?.summary ?? '' },
     probes: {
       runs: probeRuns,
+      livenessRuns: liveness.runs,
       ...(lastBeforeDisaster ? { lastBeforeDisaster: { at: new Date(lastBeforeDisaster.at).toISOString(), rpoMs: lastBeforeDisaster.rpoMs, unreplicated: lastBeforeDisaster.unreplicated ?? 0 } } : {}),
     },
     alarms,
@@ -302,6 +340,19 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     promises,
     ok: promises.every((p) => p.kept),
   };
+}
+
+/** What switching clients takes in AWS beyond what the lab measures: the emulator serves no DNS and runs no health checker. */
+function notMeasured(config: EstateConfig): string {
+  const ttl = `the record's TTL (${config.dns.ttl} s) for resolvers to drop the old answer`;
+  switch (config.dns.mode) {
+    case 'upsert':
+      return `Route 53 propagating the UPSERT to its name servers (the workflow waits for INSYNC, usually under 60 s; the emulator is INSYNC at once) and ${ttl}`;
+    case 'arc-routing-control':
+      return `Route 53's health checkers seeing the routing controls' new states and answering with the other failover record, then ${ttl}`;
+    case 'health-check':
+      return `CloudWatch evaluating the not-active alarms (10-s periods) and Route 53's health checkers reading their state (the workflow waits until both agree), then ${ttl}`;
+  }
 }
 
 /** A consumer of a dead cluster may never finish leaving its group: give up waiting after a while. */

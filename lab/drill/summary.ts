@@ -17,7 +17,8 @@ export function drillSummary(r: DrillReport): string {
     ...(s.detect !== undefined ? [`  time to detect      ${s.detect.toFixed(1)} s (dc1 killed -> primary-down alarm, evaluated as synthesized)`] : []),
     `  failover            ${s.failover.toFixed(1)} s (${r.failover.status}; ${steps})`,
     `  consumers resumed   ${s.consumersResumed < 0 ? 'NO' : `${s.consumersResumed.toFixed(1)} s after the ${r.mode === 'unplanned' ? 'disaster' : 'switchover began'}`}`,
-    `  RTO                 ${s.rto.toFixed(1)} s, excluding DNS propagation: ${r.dnsPropagation}`,
+    `  client switch       ${s.switch.toFixed(1)} s of the failover (dns.mode ${r.switching.mode})`,
+    `  RTO                 ${s.rto.toFixed(1)} s = detection + failover + consumers resumed; in AWS add ${r.switching.notMeasured}`,
     '',
     `  records acknowledged ${r.data.acknowledged}, lost ${r.data.lost}` +
       (r.probes.lastBeforeDisaster ? ` (last probe before the disaster: ${r.probes.lastBeforeDisaster.unreplicated} unreplicated, RPO ${r.probes.lastBeforeDisaster.rpoMs === null ? '?' : `${(r.probes.lastBeforeDisaster.rpoMs / 1000).toFixed(1)} s`})` : ''),

@@ -19,15 +19,21 @@ import { Construct } from 'constructs';
 import { primaryDownAlarmName } from '#src/alarm-names';
 import { ENDED_WITHOUT_FINISH, EXECUTION_STATUS_CHANGE } from '#src/failover/execution-ended';
 import { estateSecretArns } from '#src/config/estate';
-import { FAILOVER_EVENT_BUS, FAILOVER_STATE_MACHINE_ARN, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN } from '#src/environment';
+import { ACTIVE_SIDE_HEALTH_CHECKS, ARC_ROUTING_CONTROLS, FAILOVER_EVENT_BUS, FAILOVER_STATE_MACHINE_ARN, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN } from '#src/environment';
 import type { EstateConfig } from '#src/config/schema';
 import { kafkaDrTable } from './kafka-dr-table';
+import type { ActiveSideSwitching } from './active-side-switching';
+import type { ArcRoutingControl } from './client-switching';
 import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
 import { EXECUTION_PAYLOAD, lambdaStep, workflowStateMachine } from './workflow-state-machine';
 
 export interface FailoverWorkflowProps {
   config: EstateConfig;
   network: EstateNetwork;
+  /** dns.mode arc-routing-control: the routing controls the DNS step flips and preflight reads. */
+  routingControls?: ArcRoutingControl;
+  /** dns.mode health-check: the ActiveSide alarms and health checks the DNS step switches and preflight reads. */
+  activeSide?: ActiveSideSwitching;
 }
 
 /** Waits of the workflow's polling loops. */
@@ -89,9 +95,25 @@ export class FailoverWorkflow extends Construct {
     }
 
     const zoneArn = `arn:${stack.partition}:route53:::hostedzone/${config.dns.hostedZoneId}`;
-    this.steps.dns.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], resources: [zoneArn] }));
-    this.steps.dns.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:GetChange'], resources: [`arn:${stack.partition}:route53:::change/*`] }));
-    this.steps.preflight.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [zoneArn] }));
+    const arc = props.routingControls;
+    const activeSide = props.activeSide;
+    if (activeSide) {
+      // The switch is a metric in this region and its read-back the alarms and Route 53's
+      // health check status: neither step reads or writes a record set.
+      for (const fn of [this.steps.dns, this.steps.preflight]) fn.function.addEnvironment(ACTIVE_SIDE_HEALTH_CHECKS.name, activeSide.setting);
+      activeSide.grantRead(this.steps.dns.role, this.steps.preflight.role);
+      activeSide.grantSwitch(this.steps.dns.role);
+    } else if (arc) {
+      // The switch and its read-back go through the routing controls alone: the failover
+      // records are the stack's, and neither step reads or writes a record set.
+      for (const fn of [this.steps.dns, this.steps.preflight]) fn.function.addEnvironment(ARC_ROUTING_CONTROLS.name, arc.setting);
+      arc.grantRead(this.steps.dns.role, this.steps.preflight.role);
+      arc.grantSwitch(this.steps.dns.role);
+    } else {
+      this.steps.dns.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], resources: [zoneArn] }));
+      this.steps.dns.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:GetChange'], resources: [`arn:${stack.partition}:route53:::change/*`] }));
+      this.steps.preflight.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [zoneArn] }));
+    }
     const readMetrics = new iam.Policy(this, 'ReadMetricsPolicy', {
       roles: [this.steps.preflight.role],
       statements: [new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] })],

@@ -8,6 +8,7 @@ import { CANARY_TOPIC, type EstateConfig, type FlowConfig } from '#src/config/sc
 import type { Flow } from '#src/flow';
 import { flowAlarmName, primaryDownAlarmName } from '#src/alarm-names';
 import { Metric, NEVER_SECONDS, type MetricSpec } from '#src/metrics';
+import { livenessPeriodSeconds, SAMPLE_TIMEOUT_SECONDS } from '#src/probes/liveness-cadence';
 import { probeMetric, type DimensionValues, type ProbeStatistic } from './probe-metrics';
 
 /**
@@ -37,6 +38,8 @@ export interface FlowAlarmDefinition {
   statistic: ProbeStatistic;
   comparison: 'above' | 'below';
   threshold: number;
+  /** The liveness probe's high-resolution period for the alarms feeding primary-down, the probe rate for the others. */
+  periodSeconds: number;
   /** Evaluation periods; every one of them must breach (N of N). */
   periods: number;
   treatMissingData: cloudwatch.TreatMissingData;
@@ -47,9 +50,12 @@ export interface FlowAlarmDefinition {
 export function flowAlarmDefinitions(config: EstateConfig, flow: Flow): Record<FlowAlarmKey, FlowAlarmDefinition> {
   const t = config.probes.thresholds;
   const rate = config.probes.rateMinutes;
+  const probePeriod = rate * 60;
+  const livenessPeriod = livenessPeriodSeconds(config.probes.liveness.sampleSeconds);
   const { name, source, target } = flow;
   const onFlow = { Flow: name };
   const span = (periods: number) => `${periods} consecutive probe period(s) of ${rate} min`;
+  const livenessSpan = (periods: number) => `${periods} consecutive period(s) of ${livenessPeriod} s (liveness samples every ${config.probes.liveness.sampleSeconds} s)`;
   const connectors = `MM2 connectors on ${flow.mm2.connectUrl} (${flow.mm2.connectors.source}, ${flow.mm2.connectors.heartbeat})`;
   const missing = cloudwatch.TreatMissingData.MISSING;
   const primaryDown = `Part of the primary-down alarm ${primaryDownAlarmName(config.estate, flow)}.`;
@@ -61,6 +67,7 @@ export function flowAlarmDefinitions(config: EstateConfig, flow: Flow): Record<F
       statistic: 'Maximum',
       comparison: 'above',
       threshold: t.rpoSeconds,
+      periodSeconds: probePeriod,
       periods: RPO_PERIODS,
       treatMissingData: missing,
       description:
@@ -75,12 +82,15 @@ export function flowAlarmDefinitions(config: EstateConfig, flow: Flow): Record<F
       statistic: 'Maximum',
       comparison: 'above',
       threshold: t.heartbeatStaleSeconds,
+      // One period is enough: MM2 heartbeats every second, so a stale one means replication
+      // stopped; and primary-down also needs source-unreachable, which one sample never raises.
+      periodSeconds: livenessPeriod,
       periods: 1,
       treatMissingData: missing,
       description:
-        `The newest MM2 heartbeat from ${source} on ${target} is older than ${t.heartbeatStaleSeconds} s: MM2 is not replicating ${name} ` +
+        `The newest MM2 heartbeat from ${source} on ${target} was older than ${t.heartbeatStaleSeconds} s in the last ${livenessPeriod} s: MM2 is not replicating ${name} ` +
         `(connector paused or failed, Connect workers down, or ${source} unreachable). Check the ${connectors} and the alarm ` +
-        `${flowAlarmName(config.estate, flow, 'source-unreachable')}. ${primaryDown} No data (INSUFFICIENT_DATA) means the lag probe could not ` +
+        `${flowAlarmName(config.estate, flow, 'source-unreachable')}. ${primaryDown} No data (INSUFFICIENT_DATA) means the liveness probe could not ` +
         `read ${target}: see its logs.`,
     },
     canaryStale: {
@@ -90,6 +100,7 @@ export function flowAlarmDefinitions(config: EstateConfig, flow: Flow): Record<F
       statistic: 'Maximum',
       comparison: 'below',
       threshold: 1,
+      periodSeconds: probePeriod,
       periods: CANARY_PERIODS,
       treatMissingData: missing,
       description:
@@ -101,18 +112,19 @@ export function flowAlarmDefinitions(config: EstateConfig, flow: Flow): Record<F
       suffix: 'source-unreachable',
       metric: Metric.ClusterReachable,
       dimensions: { Cluster: source },
-      // Maximum: only a period in which no probe reached the cluster counts, so one
-      // failed metadata request cannot feed a failover.
+      // Maximum over a period holding two samples: a period counts only when no sample in it
+      // reached the cluster, so one failed sample cannot feed a failover.
       statistic: 'Maximum',
       comparison: 'below',
       threshold: 1,
+      periodSeconds: livenessPeriod,
       periods: t.unreachablePeriods,
       // A probe that cannot publish (crashing, no network) must not look healthy.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       description:
-        `No probe reached ${source} (a metadata request within the probe timeout) for ${span(t.unreachablePeriods)}, ` +
-        `or the probes published nothing (missing data counts as unreachable). Check ${source}'s brokers, the network path from the ` +
-        `control plane VPC, the cluster's credentials secret and the lag probe's logs. With heartbeat-stale or canary-stale in alarm this ` +
+        `No liveness sample reached ${source} (a metadata request within ${SAMPLE_TIMEOUT_SECONDS} s) for ${livenessSpan(t.unreachablePeriods)}, ` +
+        `or the liveness probe published nothing (missing data counts as unreachable). Check ${source}'s brokers, the network path from the ` +
+        `control plane VPC, the cluster's credentials secret and the liveness probe's logs. With heartbeat-stale or canary-stale in alarm this ` +
         `raises ${primaryDownAlarmName(config.estate, flow)}.`,
     },
     headroomLow: {
@@ -122,6 +134,7 @@ export function flowAlarmDefinitions(config: EstateConfig, flow: Flow): Record<F
       statistic: 'Minimum',
       comparison: 'below',
       threshold: t.minHeadroom,
+      periodSeconds: probePeriod,
       periods: BANDWIDTH_PERIODS,
       treatMissingData: missing,
       description:
@@ -136,6 +149,7 @@ export function flowAlarmDefinitions(config: EstateConfig, flow: Flow): Record<F
       statistic: 'Maximum',
       comparison: 'above',
       threshold: t.catchUpEtaSeconds,
+      periodSeconds: probePeriod,
       periods: BANDWIDTH_PERIODS,
       treatMissingData: missing,
       description:
@@ -150,6 +164,7 @@ export function flowAlarmDefinitions(config: EstateConfig, flow: Flow): Record<F
       statistic: 'Maximum',
       comparison: 'above',
       threshold: 0,
+      periodSeconds: probePeriod,
       periods: 1,
       treatMissingData: missing,
       description:
@@ -176,7 +191,6 @@ export class FlowAlarms extends Construct {
   constructor(scope: Construct, id: string, props: FlowAlarmsProps) {
     super(scope, id);
     const { config, flow } = props;
-    const period = Duration.minutes(config.probes.rateMinutes);
     const definitions = flowAlarmDefinitions(config, flow);
 
     const alarms: Partial<Record<FlowAlarmKey, cloudwatch.Alarm>> = {};
@@ -184,7 +198,7 @@ export class FlowAlarms extends Construct {
       alarms[key] = new cloudwatch.Alarm(this, d.suffix, {
         alarmName: flowAlarmName(config.estate, flow, d.suffix),
         alarmDescription: d.description,
-        metric: probeMetric(d.metric, d.dimensions, { statistic: d.statistic, period }),
+        metric: probeMetric(d.metric, d.dimensions, { statistic: d.statistic, period: Duration.seconds(d.periodSeconds) }),
         threshold: d.threshold,
         comparisonOperator:
           d.comparison === 'above' ? cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD : cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -212,8 +226,9 @@ export class FlowAlarms extends Construct {
 
 function primaryDownDescription(config: EstateConfig, flow: FlowConfig): string {
   const { source, target } = flow;
+  const unreachableFor = config.probes.thresholds.unreachablePeriods * livenessPeriodSeconds(config.probes.liveness.sampleSeconds);
   const what =
-    `${source} looks down: unreachable from the control plane for ${config.probes.thresholds.unreachablePeriods} probe period(s) ` +
+    `${source} looks down: no liveness sample reached it for ${unreachableFor} s ` +
     `AND replication to ${target} has stopped (heartbeat stale or canary not arriving). `;
   const action =
     config.failover.mode === 'automatic'

@@ -32,7 +32,7 @@ export class ProbeDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
         markdown:
-          `# kafka-dr: estate ${config.estate}\nReplication probes every ${config.probes.rateMinutes} min. ` +
+          `# kafka-dr: estate ${config.estate}\nLiveness sampled every ${config.probes.liveness.sampleSeconds} s, replication probes every ${config.probes.rateMinutes} min. ` +
           'Metrics and alarms are described in docs/metrics-and-alarms.md.',
         width: 24,
         height: 2,

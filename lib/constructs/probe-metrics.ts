@@ -39,7 +39,7 @@ export function probeMetric(spec: MetricSpec, values: DimensionValues, options: 
   }
   const dimensionsMap = Object.fromEntries(spec.dimensions.map((key) => [Dimension[key], values[key] as string]));
   return new cloudwatch.Metric({
-    namespace: METRICS_NAMESPACE,
+    namespace: spec.namespace ?? METRICS_NAMESPACE,
     metricName: spec.name,
     dimensionsMap,
     unit: UNITS[spec.unit],

@@ -2,7 +2,8 @@
 // the alarms on what they publish and the estate's dashboard.
 //
 // Interface the probe handlers honour:
-//   event  { "flow": "dc1->dc2" }   (flowName of a configured flow)
+//   event  { "flow": "dc1->dc2" }   (flowName of a configured flow; the liveness probe
+//          also takes "samples", fewer than a scheduled run's, for an on-demand look)
 //   env    PROBE_STATE_TABLE (bandwidth probe): DynamoDB table, partition key "flow" (S)
 //   metrics in namespace KafkaDR only (PutMetricData is denied in any other namespace)
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
@@ -16,6 +17,7 @@ import { PROBE_STATE_TABLE } from '#src/environment';
 import type { EstateConfig } from '#src/config/schema';
 import { flowsOf } from '#src/flow';
 import { METRICS_NAMESPACE } from '#src/metrics';
+import { LIVENESS_SCHEDULE_SECONDS, livenessRunSeconds } from '#src/probes/liveness-cadence';
 import { kafkaDrTable } from './kafka-dr-table';
 import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
 import { FlowAlarms } from './probe-alarms';
@@ -36,6 +38,8 @@ export interface PrimaryDownAlarm {
 }
 
 export class ReplicationProbes extends Construct {
+  /** Samples each flow's reachability and heartbeat several times a minute: what primary-down is fast on. */
+  readonly livenessProbe: KafkaDrFunction;
   readonly lagProbe: KafkaDrFunction;
   readonly bandwidthProbe: KafkaDrFunction;
   readonly stateTable: dynamodb.Table;
@@ -48,7 +52,7 @@ export class ReplicationProbes extends Construct {
   constructor(scope: Construct, id: string, props: ReplicationProbesProps) {
     super(scope, id);
     const { config, network } = props;
-    const { rateMinutes, thresholds } = config.probes;
+    const { rateMinutes, thresholds, liveness } = config.probes;
     const secretArns = estateSecretArns(config);
 
     // Working state of the bandwidth probe between runs (previous offsets and sample
@@ -56,9 +60,18 @@ export class ReplicationProbes extends Construct {
     // the next run after a loss, so it is not worth retaining past the stack: DESTROY.
     this.stateTable = kafkaDrTable(this, 'StateTable', 'flow', RemovalPolicy.DESTROY);
 
+    this.livenessProbe = new KafkaDrFunction(this, 'LivenessProbe', {
+      handlerDir: 'liveness-probe',
+      description: `Samples a MM2 flow every ${liveness.sampleSeconds} s for a minute: source and target reachable, MM2 heartbeat age`,
+      config,
+      network,
+      secretArns,
+      timeout: Duration.seconds(livenessRunSeconds(liveness.sampleSeconds)),
+      memorySize: 256,
+    });
     this.lagProbe = new KafkaDrFunction(this, 'LagProbe', {
       handlerDir: 'lag-probe',
-      description: 'Probes a MM2 flow: reachability, heartbeat age, canary latency, replication lag and RPO, checkpoint freshness',
+      description: 'Probes a MM2 flow: canary latency, replication lag and RPO, checkpoint freshness',
       config,
       network,
       secretArns,
@@ -78,7 +91,7 @@ export class ReplicationProbes extends Construct {
     this.stateTable.grantReadWriteData(this.bandwidthProbe.function);
 
     const publish = new iam.Policy(this, 'PublishMetricsPolicy', {
-      roles: [this.lagProbe.role, this.bandwidthProbe.role],
+      roles: [this.livenessProbe.role, this.lagProbe.role, this.bandwidthProbe.role],
       statements: [
         new iam.PolicyStatement({
           actions: ['cloudwatch:PutMetricData'],
@@ -103,19 +116,25 @@ export class ReplicationProbes extends Construct {
     // A probe run that fails or is delivered late is not retried: the next scheduled run
     // measures afresh, and a retried run would publish a second, late sample.
     const period = Duration.minutes(rateMinutes);
-    for (const probe of [this.lagProbe, this.bandwidthProbe]) {
-      probe.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: period });
+    const livenessPeriod = Duration.seconds(LIVENESS_SCHEDULE_SECONDS);
+    for (const [probe, every] of [[this.livenessProbe, livenessPeriod], [this.lagProbe, period], [this.bandwidthProbe, period]] as const) {
+      probe.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: every });
     }
 
     this.flowAlarms = {};
     this.primaryDown = {};
     for (const flow of flowsOf(config)) {
       const { name, safeName } = flow;
-      for (const [probeId, probe] of [['LagProbe', this.lagProbe], ['BandwidthProbe', this.bandwidthProbe]] as const) {
+      const schedules = [
+        ['LivenessProbe', this.livenessProbe, livenessPeriod],
+        ['LagProbe', this.lagProbe, period],
+        ['BandwidthProbe', this.bandwidthProbe, period],
+      ] as const;
+      for (const [probeId, probe, every] of schedules) {
         new events.Rule(this, `${probeId}Schedule-${safeName}`, {
-          description: `kafka-dr ${config.estate}: ${probe.node.id} of flow ${name} every ${rateMinutes} min`,
-          schedule: events.Schedule.rate(period),
-          targets: [new targets.LambdaFunction(probe.function, { event: events.RuleTargetInput.fromObject({ flow: name }), maxEventAge: period })],
+          description: `kafka-dr ${config.estate}: ${probe.node.id} of flow ${name} every ${every.toHumanString()}`,
+          schedule: events.Schedule.rate(every),
+          targets: [new targets.LambdaFunction(probe.function, { event: events.RuleTargetInput.fromObject({ flow: name }), maxEventAge: every })],
         });
       }
       const alarms = new FlowAlarms(this, `Alarms-${safeName}`, { config, flow });

@@ -57,3 +57,33 @@ export function hostedZoneIdProblems(id: string): string[] {
   if (!/^[A-Z0-9]{1,32}$/.test(id)) return [`"${id}": expected a Route 53 hosted zone id such as ${HOSTED_ZONE_ID_EXAMPLE}: up to 32 upper-case letters and digits`];
   return [];
 }
+
+export const ROUTING_CONTROL_ARN_EXAMPLE = 'arn:aws:route53-recovery-control::111122223333:controlpanel/0123456789abcdef0123456789abcdef/routingcontrol/0123456789abcdef';
+
+const RECOVERY_CONTROL_EXAMPLES = {
+  cluster: 'arn:aws:route53-recovery-control::111122223333:cluster/01234567-89ab-cdef-0123-456789abcdef',
+  controlpanel: 'arn:aws:route53-recovery-control::111122223333:controlpanel/0123456789abcdef0123456789abcdef',
+  routingcontrol: ROUTING_CONTROL_ARN_EXAMPLE,
+} as const;
+
+/**
+ * An ARN of Route 53 Application Recovery Controller's routing control configuration. Its
+ * resources are global: the ARN has no region, and a routing control's ARN extends its
+ * control panel's.
+ */
+export function recoveryControlArnProblems(kind: keyof typeof RECOVERY_CONTROL_EXAMPLES) {
+  const example = RECOVERY_CONTROL_EXAMPLES[kind];
+  return (arn: string): string[] => {
+    const [prefix, partition = '', service = '', region = '', account = '', ...rest] = arn.split(':');
+    const resource = rest.join(':');
+    if (prefix !== 'arn' || rest.length === 0) return [`"${arn}": expected a ${kind} ARN such as ${example}`];
+    const problems: string[] = [];
+    if (!/^aws(-[a-z]+)*$/.test(partition)) problems.push(`the ARN's partition "${partition}": expected aws, aws-cn or aws-us-gov`);
+    if (service !== 'route53-recovery-control') problems.push(`the ARN's service "${service}": expected route53-recovery-control (Application Recovery Controller)`);
+    if (region !== '') problems.push(`the ARN's region "${region}": recovery control ARNs have none (…-control::${account}:…)`);
+    if (!AWS_ACCOUNT.test(account)) problems.push(`the ARN's account "${account}": expected ${AWS_ACCOUNT_EXPECTED}`);
+    const shape = { cluster: /^cluster\/[A-Za-z0-9-]+$/, controlpanel: /^controlpanel\/[A-Za-z0-9]+$/, routingcontrol: /^controlpanel\/[A-Za-z0-9]+\/routingcontrol\/[A-Za-z0-9]+$/ }[kind];
+    if (!shape.test(resource)) problems.push(`the ARN's resource "${resource}": expected ${example.split(':').slice(5).join(':')}`);
+    return problems;
+  };
+}

@@ -13,6 +13,7 @@ import {
   ec2IdPattern,
   HOSTED_ZONE_ID_EXAMPLE,
   hostedZoneIdProblems,
+  recoveryControlArnProblems,
   SECRET_ARN_EXAMPLE,
   secretArnProblems,
 } from './aws-identifiers';
@@ -147,8 +148,52 @@ const DNS_RECORD_VALUES: Record<'CNAME' | 'A' | 'AAAA', { takes: string; problem
   AAAA: { takes: 'an AAAA record takes IPv6 addresses', problems: ipv6Problems },
 };
 
+const recoveryControlArn = (kind: 'cluster' | 'controlpanel' | 'routingcontrol') =>
+  parsedString(/^arn:[^:]+:[^:]*:[^:]*:[^:]*:.+$/, `a ${kind} ARN`, recoveryControlArnProblems(kind));
+
+/** Where the clients' switch lives in Route 53 Application Recovery Controller (dns.mode arc-routing-control). */
+export const arcSchema = z
+  .object({
+    clusterArn: recoveryControlArn('cluster')
+      .optional()
+      .describe('an existing ARC cluster (clusters bill by the hour; several estates can share one); omit to let the stack create one'),
+    endpoints: z
+      .array(
+        z
+          .object({
+            url: parsedString(/^[A-Za-z][A-Za-z0-9+.-]*:\/\/.+$/, `an http(s) URL such as ${HTTP_URL_EXAMPLE}`, httpUrlProblems),
+            region: awsRegion,
+          })
+          .strict(),
+      )
+      .min(1)
+      .optional()
+      .describe(
+        "the cluster's regional data-plane endpoints (aws route53-recovery-control-config describe-cluster --region us-west-2 lists them); a failover tries them in turn. Required with clusterArn; the stack reads them itself when it creates the cluster",
+      ),
+    controlPanelArn: recoveryControlArn('controlpanel').optional().describe('the control panel to create the routing controls and the safety rule in; omit to let the stack create one'),
+    routingControls: z
+      .record(clusterName, recoveryControlArn('routingcontrol'))
+      .optional()
+      .describe('existing routing controls, one per cluster of dns.values; omit to let the stack create them with a safety rule that keeps at least one on'),
+  })
+  .strict();
+
+export const DNS_MODES = {
+  upsert: 'one record, repointed by an UPSERT through the Route 53 API (its control plane, hosted in us-east-1)',
+  'arc-routing-control':
+    'failover records whose health checks follow Application Recovery Controller routing controls, switched through the ARC cluster\'s regional data-plane endpoints: no control-plane call during a failover',
+  'health-check':
+    "failover records whose health checks follow a CloudWatch alarm on kafka-dr's ActiveSide metric, switched by publishing that metric in the control plane's region (CloudWatch's data plane); cheaper than ARC, slower to take effect",
+} as const;
+
 export const dnsSchema = z
   .object({
+    mode: z
+      .enum(Object.keys(DNS_MODES) as [keyof typeof DNS_MODES, ...(keyof typeof DNS_MODES)[]])
+      .default('upsert')
+      .describe(`how a failover switches clients: ${Object.entries(DNS_MODES).map(([mode, what]) => `${mode}: ${what}`).join('; ')}`),
+    arc: arcSchema.optional().describe('with mode arc-routing-control: the ARC cluster, control panel and routing controls'),
     hostedZoneId: parsedString(/^[A-Z0-9]{1,32}$/, `a Route 53 hosted zone id such as ${HOSTED_ZONE_ID_EXAMPLE} (without /hostedzone/)`, hostedZoneIdProblems),
     recordName: parsedString(/^([A-Za-z0-9_*-]+\.)+[A-Za-z0-9-]+\.?$/, 'a fully qualified DNS name such as kafka.payments.example.internal', (name) =>
       dnsNameProblems(name, { wildcard: true }),
@@ -164,13 +209,25 @@ export const dnsSchema = z
 export const probesSchema = z
   .object({
     rateMinutes: z.number().int().min(1).max(60).default(1),
+    liveness: z
+      .object({
+        // A divisor of the minute the liveness probe's schedule runs for, so every run samples on the same grid.
+        sampleSeconds: z
+          .literal([5, 10, 15, 30])
+          .default(5)
+          .describe('how often the liveness probe checks each flow (source and target reachable, MM2 heartbeat age); its alarms use the shortest CloudWatch period holding two samples'),
+      })
+      .strict()
+      .prefault({}),
     thresholds: z
       .object({
         rpoSeconds: z.number().positive().default(60),
-        heartbeatStaleSeconds: z.number().positive().default(60),
+        // MM2 emits a heartbeat every second: 15 s of silence is replication stopped, not jitter, and leaves primary-down within 30 s.
+        heartbeatStaleSeconds: z.number().positive().default(15),
         checkpointStaleSeconds: z.number().positive().default(120),
         canaryTimeoutSeconds: z.number().positive().max(60).default(10),
-        unreachablePeriods: z.number().int().min(1).max(60).default(3),
+        // At least 2: one liveness period holds only two samples, and a late schedule can leave one empty.
+        unreachablePeriods: z.number().int().min(2).max(60).default(2).describe('liveness alarm periods in a row in which no sample reached the source before source-unreachable fires'),
         minHeadroom: z.number().min(1).default(1.2),
         catchUpEtaSeconds: z.number().positive().default(900),
       })
@@ -237,6 +294,45 @@ export const networkSchema = z
     securityGroupIds: z.array(z.string().regex(ec2IdPattern('sg'), { error: expecting('a security group id: sg- and 8 or 17 hexadecimal digits, such as sg-0123456789abcdef0') })).min(1),
   })
   .strict();
+
+/** What each client switching mode needs besides the record. */
+function dnsModeProblems(dns: z.infer<typeof dnsSchema>, ctx: z.RefinementCtx) {
+  const { arc } = dns;
+  const sides = Object.keys(dns.values);
+  if (dns.mode !== 'upsert' && sides.length !== 2) {
+    ctx.addIssue({ code: 'custom', path: ['dns', 'values'], message: `${dns.mode} publishes a PRIMARY and a SECONDARY failover record: expected exactly two clusters in dns.values, got ${sides.length}` });
+  }
+  if (dns.mode !== 'arc-routing-control') {
+    if (arc) ctx.addIssue({ code: 'custom', path: ['dns', 'arc'], message: `dns.arc is used only with dns.mode arc-routing-control (the mode is ${dns.mode}): set the mode or remove dns.arc` });
+    return;
+  }
+  if (!arc) {
+    ctx.addIssue({ code: 'custom', path: ['dns', 'arc'], message: 'dns.mode arc-routing-control needs dns.arc: {} lets the stack create the ARC cluster, control panel and routing controls' });
+    return;
+  }
+  if (arc.clusterArn && !arc.endpoints) {
+    ctx.addIssue({ code: 'custom', path: ['dns', 'arc', 'endpoints'], message: `an existing ARC cluster needs its endpoints: list them from aws route53-recovery-control-config describe-cluster --cluster-arn ${arc.clusterArn} --region us-west-2` });
+  }
+  if (!arc.clusterArn && (arc.endpoints || arc.controlPanelArn || arc.routingControls)) {
+    ctx.addIssue({ code: 'custom', path: ['dns', 'arc', 'clusterArn'], message: 'endpoints, a control panel or routing controls belong to an existing ARC cluster: give its clusterArn too' });
+  }
+  if (arc.routingControls) {
+    const controlled = Object.keys(arc.routingControls);
+    for (const side of sides.filter((s) => !controlled.includes(s))) {
+      ctx.addIssue({ code: 'custom', path: ['dns', 'arc', 'routingControls', side], message: `missing the routing control of "${side}", which dns.values publishes` });
+    }
+    for (const side of controlled.filter((s) => !sides.includes(s))) {
+      ctx.addIssue({ code: 'custom', path: ['dns', 'arc', 'routingControls', side], message: `"${side}" has no DNS value in dns.values: expected routing controls for ${sides.join(', ')}` });
+    }
+    if (arc.controlPanelArn) {
+      for (const [side, arn] of Object.entries(arc.routingControls)) {
+        if (recoveryControlArnProblems('routingcontrol')(arn).length === 0 && !arn.startsWith(`${arc.controlPanelArn}/`)) {
+          ctx.addIssue({ code: 'custom', path: ['dns', 'arc', 'routingControls', side], message: `${arn} is not in the control panel ${arc.controlPanelArn}` });
+        }
+      }
+    }
+  }
+}
 
 function kindOf(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
@@ -318,6 +414,7 @@ export const estateConfigSchema = z
         }
       }
     }
+    dnsModeProblems(config.dns, ctx);
     const recordValue = DNS_RECORD_VALUES[config.dns.type];
     for (const [cluster, values] of Object.entries(config.dns.values)) {
       values.forEach((value, j) => {
@@ -336,16 +433,6 @@ export const estateConfigSchema = z
         });
       }
     });
-    // CloudWatch evaluates an alarm whose period is under an hour over at most one day:
-    // the source-unreachable alarm spans unreachablePeriods probe periods.
-    const { rateMinutes, thresholds } = config.probes;
-    if (rateMinutes < 60 && rateMinutes * thresholds.unreachablePeriods > 24 * 60) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['probes', 'thresholds', 'unreachablePeriods'],
-        message: `at most ${Math.floor((24 * 60) / rateMinutes)} with rateMinutes ${rateMinutes}: CloudWatch evaluates an alarm with a period under one hour over at most one day (${thresholds.unreachablePeriods} × ${rateMinutes} min is longer)`,
-      });
-    }
     if (config.backup && !known.has(config.backup.cluster)) {
       ctx.addIssue({ code: 'custom', path: ['backup', 'cluster'], message: `unknown cluster "${config.backup.cluster}": expected one of ${names.join(', ')}` });
     }

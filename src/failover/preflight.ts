@@ -7,7 +7,7 @@ import type { Flow } from '#src/flow';
 import { Metric } from '#src/metrics';
 import { latestPublishedEach } from '#src/cloudwatch/latest';
 import { ConnectError, type ConnectClient } from '#src/connect/client';
-import { clusterOf, type BootstrapRecord } from '#src/dns/bootstrap-record';
+import type { ClientSide } from '#src/dns/client-switch';
 import { partitionCounts, partitionStates } from '#src/kafka/partition-state';
 import { HEARTBEATS_TOPIC } from '#src/mm2/replication-policy';
 import { measureFlowLag, reachable, sourceTopics } from '#src/probes/lag-probe';
@@ -33,8 +33,10 @@ export interface RpoEstimate {
 
 export interface PreflightReport {
   reachable: { source: boolean; target: boolean };
-  /** The side clients use now: the state table's record, else where the bootstrap record points. */
+  /** The side clients use now: the state table's record, else where DNS sends them. */
   activeBefore: { cluster: string | null; from: 'state' | 'dns' | 'unknown'; since?: string };
+  /** Where DNS sends clients, as dns.mode sees it: read through the same API the switch will write. */
+  clients: ClientSide;
   topicsChecked: number;
   heartbeatAgeMs: number | null;
   connectors: { connector: string; state: string }[];
@@ -45,10 +47,27 @@ export interface PreflightReport {
 export interface PreflightDeps extends Pick<EstateClients, 'admin' | 'fetcher'> {
   connect: ConnectClient;
   activeSide: () => Promise<ActiveSide | null>;
-  bootstrapRecord: () => Promise<BootstrapRecord | null>;
+  /** Where clients are sent now (dns.mode's view); reading it proves the switch's API answers. */
+  clientSide: () => Promise<ClientSide>;
   /** The probes' newest published RPO and unreplicated records for the flow. */
   publishedRpo: () => Promise<RpoEstimate>;
   now?: () => number;
+}
+
+/**
+ * Where clients are sent. When the switch's API cannot be read, a planned switchover waits
+ * for it; an unplanned failover goes on to halt replication and sync offsets, so that only
+ * the switch is left to do (by hand, per the runbook) if the API stays away.
+ */
+async function clientSideOrWhyNot(request: FailoverRequest, config: EstateConfig, deps: PreflightDeps, problems: string[], warnings: string[]): Promise<ClientSide> {
+  try {
+    return await deps.clientSide();
+  } catch (err) {
+    const why = `cannot read where clients are sent (dns.mode ${config.dns.mode}): ${(err as Error).message}`;
+    if (request.mode === 'planned') problems.push(`${why}; the switch would fail the same way: fix it before a planned switchover`);
+    else warnings.push(`${why}; the failover goes on, and its switch of clients may fail: then switch them by hand (runbook (e))`);
+    return { cluster: null, mode: config.dns.mode, seen: `unreadable: ${(err as Error).message}` };
+  }
 }
 
 export async function preflight(request: FailoverRequest, flow: Flow, config: EstateConfig, deps: PreflightDeps): Promise<PreflightReport> {
@@ -62,16 +81,16 @@ export async function preflight(request: FailoverRequest, flow: Flow, config: Es
     problems.push(`source cluster ${flow.source} is unreachable: a planned switchover needs it to drain and translate offsets exactly; run an unplanned failover if ${flow.source} is gone`);
   }
 
-  const [state, record] = await Promise.all([deps.activeSide(), deps.bootstrapRecord()]);
-  const dnsSide = clusterOf(config.dns, record);
+  const [state, clients] = await Promise.all([deps.activeSide(), clientSideOrWhyNot(request, config, deps, problems, warnings)]);
+  const dnsSide = clients.cluster;
   const activeBefore: PreflightReport['activeBefore'] = state
     ? { cluster: state.cluster, from: 'state', since: state.since }
     : { cluster: dnsSide, from: dnsSide ? 'dns' : 'unknown' };
-  if (state && dnsSide && state.cluster !== dnsSide) warnings.push(`the state table says ${state.cluster} is active but the bootstrap record points at ${dnsSide}`);
+  if (state && dnsSide && state.cluster !== dnsSide) warnings.push(`the state table says ${state.cluster} is active but DNS sends clients to ${dnsSide} (${clients.seen})`);
   // A failover interrupted after its DNS change is completed by a re-run of the same execution.
   const resuming = state?.executionName === request.executionName;
   if (activeBefore.cluster === flow.target && !resuming) {
-    problems.push(`${flow.target} is already the active side${state ? ` (since ${state.since}, execution ${state.executionName})` : ' (the bootstrap record points there)'}: nothing to fail over; to move clients back run the reverse flow ${flow.target}->${flow.source}`);
+    problems.push(`${flow.target} is already the active side${state ? ` (since ${state.since}, execution ${state.executionName})` : ` (${clients.seen})`}: nothing to fail over; to move clients back run the reverse flow ${flow.target}->${flow.source}`);
   }
   if (request.trigger && state) {
     const cooldownEnds = Date.parse(state.since) + config.failover.cooldownMinutes * 60_000;
@@ -131,7 +150,7 @@ export async function preflight(request: FailoverRequest, flow: Flow, config: Es
     rpo = await deps.publishedRpo();
   }
   if (problems.length > 0) throw new PreflightFailed(problems);
-  return { reachable: { source: source !== undefined, target: true }, activeBefore, topicsChecked, heartbeatAgeMs, connectors, rpo, warnings };
+  return { reachable: { source: source !== undefined, target: true }, activeBefore, clients, topicsChecked, heartbeatAgeMs, connectors, rpo, warnings };
 }
 
 /** The probes' newest Rpo and UnreplicatedRecords of the flow published since `since`. */

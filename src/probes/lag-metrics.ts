@@ -1,18 +1,15 @@
 // The CloudWatch samples a lag report stands for. What could not be measured is left out
-// (missing data), except reachability, which is always published.
+// (missing data). Reachability and heartbeat age stay in the report but are not published
+// here: the liveness probe samples them several times a minute and is their one publisher.
 import { Dimension, Metric } from '#src/metrics';
 import type { MetricSample } from '#src/cloudwatch/publish';
 import type { LagReport } from './lag-probe';
 
-export function lagMetricSamples(report: LagReport, clusters: { source: string; target: string }): MetricSample[] {
+export function lagMetricSamples(report: LagReport): MetricSample[] {
   const timestamp = new Date(report.at);
   const flow = { [Dimension.Flow]: report.flow };
-  const samples: MetricSample[] = [
-    { metric: Metric.ClusterReachable, dimensions: { [Dimension.Cluster]: clusters.source }, value: report.reachable.source ? 1 : 0, timestamp },
-    { metric: Metric.ClusterReachable, dimensions: { [Dimension.Cluster]: clusters.target }, value: report.reachable.target ? 1 : 0, timestamp },
-  ];
+  const samples: MetricSample[] = [];
   const add = (metric: MetricSample['metric'], value: number, dimensions: Record<string, string> = flow) => samples.push({ metric, dimensions, value, timestamp });
-  if (report.heartbeatAgeMs !== null) add(Metric.HeartbeatAge, report.heartbeatAgeMs / 1000);
   if (report.canary) {
     add(Metric.CanaryArrived, report.canary.arrived ? 1 : 0);
     add(Metric.CanaryLatency, (report.canary.latencyMs ?? report.canary.timeoutMs) / 1000);

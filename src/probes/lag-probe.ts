@@ -9,10 +9,10 @@ import { CANARY_TOPIC, LINK_PROBE_TOPIC } from '#src/config/schema';
 import type { Flow } from '#src/flow';
 import { firstRecordTimestamps, partitionKey, partitionStates, type PartitionState } from '#src/kafka/partition-state';
 import { readOffsetSyncs } from '#src/mm2/internal-topics';
-import { HEARTBEATS_TOPIC } from '#src/mm2/replication-policy';
 import type { OffsetSync } from '#src/mm2/records';
 import { checkpointsByGroup } from '#src/replication-status';
 import { measureCanary, type CanaryResult } from './canary';
+import { heartbeatAgeMs } from './heartbeat-age';
 
 export interface PartitionLag {
   topic: string;
@@ -187,15 +187,12 @@ export async function runLagProbe(flow: Flow, clients: LagProbeClients, options:
   if (!target) report.errors.push(`target cluster ${flow.target} unreachable`);
   if (!target) return report;
 
-  const heartbeats = policy.remoteTopic(flow.source, HEARTBEATS_TOPIC);
   const remoteCanary = policy.remoteTopic(flow.source, CANARY_TOPIC);
   const targetFetcher = await clients.fetcher(flow.target);
 
   const tasks: Promise<unknown>[] = [
     attempt(`heartbeats on ${flow.target}`, async () => {
-      const [state] = await partitionStates(target, [heartbeats]);
-      if (!state?.newestTimestamp) throw new Error(`no heartbeat in ${heartbeats} (is MM2's heartbeat connector running?)`);
-      report.heartbeatAgeMs = Math.max(0, now() - state.newestTimestamp);
+      report.heartbeatAgeMs = await heartbeatAgeMs(target, flow, now());
     }),
     attempt(`checkpoints on ${flow.target}`, async () => {
       const groups = await checkpointsByGroup(targetFetcher, policy.checkpointsTopic(flow.source), now());

@@ -58,6 +58,7 @@ describe('composite rules', () => {
     const primaryDown = alarms.compositeAlarms.find((a) => a.name === primaryDownAlarmName(config.estate, flow!));
     expect(primaryDown?.ruleText).toMatch(/^\(?ALARM\("[^"]+-source-unreachable"\) AND \(ALARM\("[^"]+-heartbeat-stale"\) OR ALARM\("[^"]+-canary-stale"\)\)\)?$/);
     const unreachable = alarms.metricAlarms.find((a) => a.name.endsWith('-source-unreachable'))!;
-    expect(unreachable).toMatchObject({ treatMissingData: 'breaching', evaluationPeriods: config.probes.thresholds.unreachablePeriods, periodSeconds: config.probes.rateMinutes * 60 });
+    // On the liveness probe's 10 s periods (two samples 5 s apart each).
+    expect(unreachable).toMatchObject({ treatMissingData: 'breaching', evaluationPeriods: config.probes.thresholds.unreachablePeriods, periodSeconds: 10 });
   });
 });

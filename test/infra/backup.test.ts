@@ -2,7 +2,6 @@
 // beside the control plane, or in another account), the two state machines' states and
 // transitions (read from the synthesized definitions), each function's exact access to the
 // vault, and no backup resources at all when the estate configures no backup.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -13,7 +12,7 @@ import { buildApp } from '../../lib/app';
 import { loadEstateConfigFile } from '#src/config/load';
 import { parseEstateConfig } from '#src/config/parse';
 import type { EstateConfig } from '#src/config/schema';
-import { labPythonTool } from '../support/lab-tools';
+import { cfnLint } from '../support/cfn-lint';
 import { allows, definitionOf, functionOf, joined, only, principalsAllowed, resourcesOf, statementsOf, synthControlPlane, type Asl, type AslState } from '../support/template';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');
@@ -90,11 +89,6 @@ const KMS: Record<string, string[]> = {
 const DELETES = ['s3:DeleteObject', 's3:DeleteObjectVersion'];
 /** Un-protecting anything in a bucket, or configuring it. */
 const DESTRUCTIVE = ['s3:BypassGovernanceRetention', 's3:PutBucketObjectLockConfiguration', 's3:PutLifecycleConfiguration', 's3:PutBucketPolicy', 's3:DeleteBucket'];
-
-function cfnLint(directory: string, templates: string[]): string {
-  const lint = spawnSync(labPythonTool('cfn-lint'), templates.map((t) => path.join(directory, t)), { encoding: 'utf8' });
-  return `${lint.stdout}${lint.stderr}`.trim() || `exit ${lint.status}`;
-}
 
 function stateMachineNamed(template: Template, name: string): [string, Asl, any] {
   const [id, machine] = only(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: name } }), `state machine ${name}`);

@@ -19,9 +19,15 @@ const config = loadEstateConfigFile('config/estate.example.yaml');
 
 const synth = synthControlPlane;
 
-function withProbes(estate: EstateConfig, probes: { rateMinutes?: number; thresholds?: Partial<EstateConfig['probes']['thresholds']> }): EstateConfig {
+function withProbes(
+  estate: EstateConfig,
+  probes: { rateMinutes?: number; liveness?: { sampleSeconds?: number }; thresholds?: Partial<EstateConfig['probes']['thresholds']> },
+): EstateConfig {
   return parseEstateConfig(
-    { ...estate, probes: { ...estate.probes, ...probes, thresholds: { ...estate.probes.thresholds, ...probes.thresholds } } },
+    {
+      ...estate,
+      probes: { ...estate.probes, ...probes, liveness: { ...estate.probes.liveness, ...probes.liveness }, thresholds: { ...estate.probes.thresholds, ...probes.thresholds } },
+    },
     'modified example',
   );
 }
@@ -31,9 +37,11 @@ function roleOf(template: Template, handlerDir: string): string {
   return functionOf(template, handlerDir)[1].Properties.Role['Fn::GetAtt'][0];
 }
 
+const PROBES = ['liveness-probe', 'lag-probe', 'bandwidth-probe'];
+
 /** The probes' schedules (the backup has one of its own). */
 function probeSchedules(template: Template): Record<string, any>[] {
-  const probes = new Set(['lag-probe', 'bandwidth-probe'].map((handlerDir) => functionOf(template, handlerDir)[0]));
+  const probes = new Set(PROBES.map((handlerDir) => functionOf(template, handlerDir)[0]));
   return Object.values(template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: Match.anyValue() } })).filter((r) =>
     probes.has(r.Properties.Targets[0].Arn['Fn::GetAtt']?.[0]),
   );
@@ -47,15 +55,17 @@ describe('the replication probes (example estate)', () => {
   const { controlPlane, template } = synth(config);
   const t = config.probes.thresholds;
 
-  it('sizes the lag probe for its canary wait and the bandwidth probe for one transfer', () => {
+  it('sizes the liveness probe for a minute of samples, the lag probe for its canary wait and the bandwidth probe for one transfer', () => {
+    // 13 samples 5 s apart from up to 5 s after the start, the last one's 5 s timeout, 10 s to publish and close.
+    expect(functionOf(template, 'liveness-probe')[1].Properties).toMatchObject({ Timeout: 13 * 5 + 5 + 10, MemorySize: 256 });
     expect(functionOf(template, 'lag-probe')[1].Properties).toMatchObject({ Timeout: 10 + 45, MemorySize: 256 });
     expect(functionOf(template, 'bandwidth-probe')[1].Properties).toMatchObject({ Timeout: 60, MemorySize: 256 });
   });
 
-  it('runs each probe for each flow at the configured rate, with the flow as input', () => {
+  it('runs each probe for each flow every minute (the configured rate), with the flow as input', () => {
     const rules = probeSchedules(template);
-    expect(rules).toHaveLength(2 * config.flows.length);
-    for (const handlerDir of ['lag-probe', 'bandwidth-probe']) {
+    expect(rules).toHaveLength(PROBES.length * config.flows.length);
+    for (const handlerDir of PROBES) {
       const [fnId] = functionOf(template, handlerDir);
       const inputs = rules
         .filter((r) => r.Properties.Targets[0].Arn['Fn::GetAtt'][0] === fnId)
@@ -70,7 +80,7 @@ describe('the replication probes (example estate)', () => {
   });
 
   it('does not retry a failed or late probe run: the next scheduled run measures afresh', () => {
-    for (const handlerDir of ['lag-probe', 'bandwidth-probe']) {
+    for (const handlerDir of PROBES) {
       const [fnId] = functionOf(template, handlerDir);
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: fnId }, MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
     }
@@ -100,7 +110,7 @@ describe('the replication probes (example estate)', () => {
     expect(tableStatements(roleOf(template, 'lag-probe'))).toEqual([]);
   });
 
-  it('lets both probes put metrics only in the KafkaDR namespace, and only the bandwidth probe read them', () => {
+  it('lets the probes put metrics only in the KafkaDR namespace, and only the bandwidth probe read them', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const rolesWith = (action: string) =>
       policies
@@ -112,13 +122,13 @@ describe('the replication probes (example estate)', () => {
       { Action: 'cloudwatch:PutMetricData', Effect: 'Allow', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } } },
     ]);
     expect(METRICS_NAMESPACE).toBe('KafkaDR');
-    expect(rolesWith('cloudwatch:PutMetricData')).toEqual([roleOf(template, 'lag-probe'), roleOf(template, 'bandwidth-probe')].sort());
+    expect(rolesWith('cloudwatch:PutMetricData')).toEqual(PROBES.map((handlerDir) => roleOf(template, handlerDir)).sort());
     // Failover preflight reads the probes' last RPO when the source is gone.
     expect(rolesWith('cloudwatch:GetMetricData')).toEqual([roleOf(template, 'failover-preflight'), roleOf(template, 'bandwidth-probe')].sort());
   });
 
-  it('gives both probes read access to the estate secrets', () => {
-    for (const handlerDir of ['lag-probe', 'bandwidth-probe']) {
+  it('gives the probes read access to the estate secrets', () => {
+    for (const handlerDir of PROBES) {
       const roleId = roleOf(template, handlerDir);
       const resources = Object.values(template.findResources('AWS::IAM::Policy'))
         .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
@@ -133,32 +143,37 @@ describe('the replication probes (example estate)', () => {
   describe.each(flowsOf(config).map((f) => [f.name, f] as [string, Flow]))('alarms of flow %s', (name, flow) => {
     const prefix = `payments-kafka-dr-${flow.source}-to-${flow.target}`;
     const onFlow = [{ Name: 'Flow', Value: name }];
+    // The alarms feeding primary-down are on the liveness probe's 10 s periods (two samples 5 s apart), the others on the probe rate.
     const cases: [string, Record<string, unknown>][] = [
-      ['rpo-high', { MetricName: 'Rpo', Unit: 'Seconds', Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', Threshold: t.rpoSeconds, EvaluationPeriods: 2, DatapointsToAlarm: 2, Dimensions: onFlow }],
-      ['heartbeat-stale', { MetricName: 'HeartbeatAge', Unit: 'Seconds', ComparisonOperator: 'GreaterThanThreshold', Threshold: t.heartbeatStaleSeconds, Dimensions: onFlow }],
-      ['canary-stale', { MetricName: 'CanaryArrived', Unit: 'Count', ComparisonOperator: 'LessThanThreshold', Threshold: 1, Dimensions: onFlow }],
+      ['rpo-high', { Period: 60, MetricName: 'Rpo', Unit: 'Seconds', Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', Threshold: t.rpoSeconds, EvaluationPeriods: 2, DatapointsToAlarm: 2, Dimensions: onFlow }],
+      [
+        'heartbeat-stale',
+        { Period: 10, MetricName: 'HeartbeatAge', Unit: 'Seconds', Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', Threshold: 15, EvaluationPeriods: 1, DatapointsToAlarm: 1, Dimensions: onFlow },
+      ],
+      ['canary-stale', { Period: 60, MetricName: 'CanaryArrived', Unit: 'Count', ComparisonOperator: 'LessThanThreshold', Threshold: 1, Dimensions: onFlow }],
       [
         'source-unreachable',
         {
+          Period: 10,
           MetricName: 'ClusterReachable',
           Unit: 'Count',
           Statistic: 'Maximum',
           ComparisonOperator: 'LessThanThreshold',
           Threshold: 1,
-          EvaluationPeriods: t.unreachablePeriods,
-          DatapointsToAlarm: t.unreachablePeriods,
+          EvaluationPeriods: 2,
+          DatapointsToAlarm: 2,
           Dimensions: [{ Name: 'Cluster', Value: flow.source }],
           TreatMissingData: 'breaching',
         },
       ],
-      ['headroom-low', { MetricName: 'Headroom', Unit: 'None', Statistic: 'Minimum', ComparisonOperator: 'LessThanThreshold', Threshold: t.minHeadroom, Dimensions: onFlow }],
-      ['catch-up-slow', { MetricName: 'CatchUpEta', Unit: 'Seconds', ComparisonOperator: 'GreaterThanThreshold', Threshold: t.catchUpEtaSeconds, Dimensions: onFlow }],
-      ['checkpoints-stale', { MetricName: 'StaleCheckpointGroups', Unit: 'Count', ComparisonOperator: 'GreaterThanThreshold', Threshold: 0, Dimensions: onFlow }],
+      ['headroom-low', { Period: 60, MetricName: 'Headroom', Unit: 'None', Statistic: 'Minimum', ComparisonOperator: 'LessThanThreshold', Threshold: t.minHeadroom, Dimensions: onFlow }],
+      ['catch-up-slow', { Period: 60, MetricName: 'CatchUpEta', Unit: 'Seconds', ComparisonOperator: 'GreaterThanThreshold', Threshold: t.catchUpEtaSeconds, Dimensions: onFlow }],
+      ['checkpoints-stale', { Period: 60, MetricName: 'StaleCheckpointGroups', Unit: 'Count', ComparisonOperator: 'GreaterThanThreshold', Threshold: 0, Dimensions: onFlow }],
     ];
 
     it.each(cases)(`%s alarms on the probe metric with the configured threshold`, (what, expected) => {
       const [, a] = alarm(template, `${prefix}-${what}`);
-      expect(a.Properties).toMatchObject({ Namespace: 'KafkaDR', Period: 60, ...expected });
+      expect(a.Properties).toMatchObject({ Namespace: 'KafkaDR', ...expected });
       expect(a.Properties.AlarmDescription.length).toBeGreaterThan(80);
     });
 
@@ -231,19 +246,25 @@ describe('the replication probes (example estate)', () => {
 });
 
 describe('the replication probes (modified estate)', () => {
-  const modified = withProbes(config, { rateMinutes: 2, thresholds: { rpoSeconds: 15, unreachablePeriods: 5, canaryTimeoutSeconds: 20, minHeadroom: 2 } });
+  const modified = withProbes(config, { rateMinutes: 2, liveness: { sampleSeconds: 15 }, thresholds: { rpoSeconds: 15, unreachablePeriods: 5, canaryTimeoutSeconds: 20, minHeadroom: 2 } });
   const { template } = synth(modified);
 
-  it('schedules the probes at the new rate', () => {
+  it('schedules the lag and bandwidth probes at the new rate, the liveness probe every minute', () => {
     const expressions = probeSchedules(template).map((r) => r.Properties.ScheduleExpression);
-    expect(expressions).toEqual(Array(4).fill('rate(2 minutes)'));
+    expect(expressions.sort()).toEqual([...Array(2).fill('rate(1 minute)'), ...Array(4).fill('rate(2 minutes)')]);
+  });
+
+  it('sizes the liveness probe for a minute of samples at the new interval', () => {
+    expect(functionOf(template, 'liveness-probe')[1].Properties.Timeout).toBe(5 * 15 + 5 + 10);
   });
 
   it('alarms on the new thresholds over the new period', () => {
     expect(alarm(template, 'payments-kafka-dr-dc1-to-dc2-rpo-high')[1].Properties).toMatchObject({ Threshold: 15, Period: 120, EvaluationPeriods: 2 });
     expect(alarm(template, 'payments-kafka-dr-dc2-to-dc1-rpo-high')[1].Properties).toMatchObject({ Threshold: 15, Period: 120 });
+    // Two samples 15 s apart fit a 30 s period.
+    expect(alarm(template, 'payments-kafka-dr-dc1-to-dc2-heartbeat-stale')[1].Properties).toMatchObject({ Period: 30 });
     expect(alarm(template, 'payments-kafka-dr-dc1-to-dc2-source-unreachable')[1].Properties).toMatchObject({
-      Period: 120,
+      Period: 30,
       EvaluationPeriods: 5,
       DatapointsToAlarm: 5,
       TreatMissingData: 'breaching',
@@ -264,12 +285,10 @@ describe('the replication probes (modified estate)', () => {
     expect(composite.Properties.AlarmDescription).toContain('starts an unplanned failover to dc2');
   });
 
-  it('refuses probe settings CloudWatch cannot evaluate (over one day for periods under an hour)', () => {
-    expect(() => withProbes(config, { rateMinutes: 30, thresholds: { unreachablePeriods: 49 } })).toThrow(
-      /\$\.probes\.thresholds\.unreachablePeriods: at most 48 with rateMinutes 30/,
-    );
-    expect(withProbes(config, { rateMinutes: 30, thresholds: { unreachablePeriods: 48 } }).probes.thresholds.unreachablePeriods).toBe(48);
-    expect(withProbes(config, { rateMinutes: 60, thresholds: { unreachablePeriods: 60 } }).probes.rateMinutes).toBe(60);
+  it('refuses a liveness interval that does not divide the minute, and a source-unreachable alarm one period could raise', () => {
+    expect(() => withProbes(config, { liveness: { sampleSeconds: 7 } })).toThrow(/\$\.probes\.liveness\.sampleSeconds: .*5.*10.*15.*30/);
+    expect(() => withProbes(config, { thresholds: { unreachablePeriods: 1 } })).toThrow(/\$\.probes\.thresholds\.unreachablePeriods: .*>=2/);
+    expect(withProbes(config, { rateMinutes: 60, thresholds: { unreachablePeriods: 60 } }).probes.thresholds.unreachablePeriods).toBe(60);
   });
 });
 

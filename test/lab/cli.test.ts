@@ -58,7 +58,7 @@ it('status, failover (dry run, planned), failback, each read back from the lab',
   const before = await cli('status', '--local', '--json');
   const status = json(before);
   expect(before.code).toBe(status.problems.length ? 1 : 0);
-  expect(status).toMatchObject({ estate: 'lab', activeCluster: 'dc1', record: { values: ['dc1.lab.kafka-dr.internal'] } });
+  expect(status).toMatchObject({ estate: 'lab', activeCluster: 'dc1', clients: { cluster: 'dc1', mode: 'upsert', seen: `bootstrap record ${estate.dns.recordName} -> dc1.lab.kafka-dr.internal` } });
   const forward = status.flows.find((f: { flow: string }) => f.flow === 'dc1->dc2');
   expect(forward).toMatchObject({ source: { reachable: true }, target: { reachable: true }, metrics: { rpoSeconds: expect.any(Number), unreplicatedRecords: expect.any(Number) } });
 

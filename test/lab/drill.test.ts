@@ -2,7 +2,8 @@
 // this test run's lab): it must exit 0, and its report must hold what it promises — a
 // detected disaster, a successful failover, consumers resumed, the point-in-time restore
 // identical, a failback with dc1 back that loses and re-reads nothing — every promise
-// checked and kept.
+// checked and kept. Clients switch by ARC routing controls here (the lab's ARC cluster):
+// the failover lab tests cover the record UPSERT, `npm start`'s default.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,9 +23,9 @@ afterAll(async () => {
   await rig.restore();
 }, 300_000);
 
-it('the short drill with a backup and a failback exits 0 and reports every promise kept', async () => {
+it('the short drill with a backup and a failback, clients switched by ARC routing controls, exits 0 and reports every promise kept', async () => {
   const report = path.join(mkdtempSync(path.join(tmpdir(), 'kafka-dr-drill-')), 'report.json');
-  const run = await promisify(execFile)('npx', ['tsx', 'bin/drill.ts', '--short', '--with-backup', '--failback', '--keep-lab', '--report', report], {
+  const run = await promisify(execFile)('npx', ['tsx', 'bin/drill.ts', '--short', '--with-backup', '--failback', '--dns-mode', 'arc-routing-control', '--keep-lab', '--report', report], {
     env: { ...process.env, LAB_STATE: labStateDir() },
     timeout: 600_000,
   }).catch((err: { code?: number; stdout?: string; stderr?: string }) => ({ ...err, failed: true }));
@@ -37,7 +38,8 @@ it('the short drill with a backup and a failback exits 0 and reports every promi
   expect(run.stdout).toContain('every promise kept.');
 
   const r = JSON.parse(readFileSync(report, 'utf8')) as DrillReport;
-  expect(r).toMatchObject({ mode: 'unplanned', ok: true, failover: { status: 'SUCCEEDED' } });
+  expect(r).toMatchObject({ mode: 'unplanned', ok: true, failover: { status: 'SUCCEEDED' }, switching: { mode: 'arc-routing-control' } });
+  expect(r.seconds.switch).toBeGreaterThan(0);
   expect(r.promises.map((p) => [p.promise, p.kept])).toEqual([
     ['no loss beyond what the probes reported', true],
     ['duplicates only inside the announced windows', true],

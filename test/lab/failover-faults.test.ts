@@ -18,13 +18,12 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import type { Consumer } from 'kafkajs';
 import { ConnectClient } from '#src/connect/client';
 import { persistedTargetStates } from '#src/connect/target-states';
-import type { ExecutionState } from '#src/failover/execution-state';
 import { committedOffsetList, committedOffsets, groupPartitionKey } from '#src/kafka/group-offsets';
 import { partitionStates } from '#src/kafka/partition-state';
 import { readCheckpoints } from '#src/mm2/internal-topics';
 import { parseEstateConfig } from '#src/config/parse';
 import { eventually, ensureTopic, labContext, uniqueName } from '../support/lab';
-import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
+import { failoverRig, failureReport, inputOf, replicaCreated, type FailoverRig } from '../support/failover';
 import { route53Faults, type Route53Faults } from '../support/route53-faults';
 import type { LocalExecution } from '../../lab/local-state-machine';
 import { consumeCommitting, produceContinuously } from '../../lab/traffic';
@@ -114,19 +113,6 @@ async function connectorStatesAtConnect(): Promise<Record<string, string>> {
 
 const allIn = (states: Record<string, string>, state: string) => Object.values(states).every((s) => s.split(' ').every((t) => t === state));
 
-/** The state machine's input to a state (the execution state a step received), from the execution's events. */
-function inputOf(execution: LocalExecution, state: string): ExecutionState {
-  const entered = execution.events.findLast((e) => e.type === 'StateEntered' && e.state.name === state);
-  if (!entered || entered.type !== 'StateEntered') throw new Error(`the execution never entered ${state}: ${execution.states.join(' > ')}`);
-  return entered.state.input as unknown as ExecutionState;
-}
-
-/** The report ReportFailure published for a failed execution (a failed execution has no output). */
-function failureReport(execution: LocalExecution): any {
-  const exited = execution.events.find((e) => e.type === 'StateExited' && e.state.name === 'ReportFailure');
-  if (!exited || exited.type !== 'StateExited') throw new Error(`ReportFailure did not run: ${execution.states.join(' > ')}`);
-  return (exited.state.output as any).report;
-}
 
 /** Errors each attempt of a state failed with, and the retries the state machine made. */
 function attempts(execution: LocalExecution, state: string) {

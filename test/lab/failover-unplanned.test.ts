@@ -4,6 +4,8 @@
 // only records inside the windows the report announced, and what is lost is exactly what
 // the probe reported plus what was written after it ran.
 import { ConnectClient } from '#src/connect/client';
+import { persistedTargetStates } from '#src/connect/target-states';
+import { haltReplication, ReplicationNotHaltedYet } from '#src/failover/replication-control';
 import { readRanges } from '#src/kafka/topic-reader';
 import { readCheckpoints } from '#src/mm2/internal-topics';
 import { killLabComponent, labSh } from '../../lab/estate';
@@ -27,6 +29,25 @@ afterAll(async () => {
 
 /** The lag-probe function's bundle, as the schedule invokes it. */
 const lagProbe = (): Promise<any> => rig.invoke('lag-probe', { flow: FLOW });
+
+it('without a readable config topic: proven by the tasks, and the report says why (the source module, against the lab\'s Connect)', async () => {
+  const flow = rig.config.flows[0]!;
+  const unreadable = { ...flow, mm2: { ...flow.mm2, configTopic: { cluster: 'dc2', topic: uniqueName('no-such-config-topic') } } };
+  const clients = { connect: new ConnectClient(flow.mm2.connectUrl), fetcher: rig.ctx.clients.fetcher };
+  try {
+    const halts = await eventually('the connectors stopped', () => haltReplication(unreadable, clients, 'unplanned', false).catch((err: Error) => (err instanceof ReplicationNotHaltedYet ? undefined : Promise.reject(err))), 60_000, 1000);
+    expect(halts.map((h) => [h.role, h.verifiedBy, h.halted, h.persisted])).toEqual([
+      ['source', 'tasks', true, undefined],
+      ['checkpoint', 'tasks', true, undefined],
+      ['heartbeat', 'tasks', true, undefined],
+    ]);
+    for (const h of halts) expect(h.persistedUnread).toMatch(new RegExp(`^reading ${unreadable.mm2.configTopic.topic} on dc2 failed \\(.+\\): verified by the tasks instead$`));
+    const persisted = await persistedTargetStates(await rig.ctx.clients.fetcher('dc2'), flow.mm2.configTopic!.topic);
+    expect(Object.values(flow.mm2.connectors).map((name) => persisted.get(name))).toEqual(['STOPPED', 'STOPPED', 'STOPPED']);
+  } finally {
+    await rig.restore();
+  }
+});
 
 it('unplanned: dc1 killed mid-traffic; duplicates only inside the reported windows, loss = the probe\'s unreplicated + what came after', async () => {
   const dc1 = await rig.ctx.kafkaFor('dc1');

@@ -1,7 +1,8 @@
 // The lag and RPO probe against the lab: steady replication reads near zero; pausing MM2
 // while producing makes RPO and unreplicated records grow in what reaches CloudWatch, and
-// resuming brings them back; losing dc1 is published as unreachable with growing
-// heartbeat age — the "primary down" condition.
+// resuming brings them back; losing dc1 is reported as unreachable with growing heartbeat
+// age and published as the canary not arriving (reachability and heartbeat age are the
+// liveness probe's to publish: test/lab/liveness-probe.test.ts).
 import { spawnSync } from 'node:child_process';
 import { ConnectClient } from '#src/connect/client';
 import { flowsOf } from '#src/flow';
@@ -96,7 +97,7 @@ describe('with dc1 gone', () => {
     expect(up.status).toBe(0);
   });
 
-  it('publishes dc1 unreachable and a growing heartbeat age within the probe timeout: primary down', async () => {
+  it('reports dc1 unreachable and a growing heartbeat age within the probe timeout, and publishes the canary not arriving', async () => {
     const since = new Date();
     killLabComponent('dc1');
     const started = Date.now();
@@ -110,10 +111,6 @@ describe('with dc1 gone', () => {
     expect(second.heartbeatAgeMs).toBeGreaterThan(first.heartbeatAgeMs);
     expect(second.heartbeatAgeMs).toBeGreaterThan(5_000);
 
-    expect(await latestMetric(Metric.ClusterReachable, { Cluster: 'dc1' }, since)).toBe(0);
-    expect(await latestMetric(Metric.ClusterReachable, { Cluster: 'dc2' }, since)).toBe(1);
     expect(await latestMetric(Metric.CanaryArrived, { Flow: FLOW }, since)).toBe(0);
-    // The composite "primary down" alarm's condition: source unreachable AND replication stale.
-    expect(await latestMetric(Metric.HeartbeatAge, { Flow: FLOW }, since)).toBeGreaterThan(5);
   });
 });

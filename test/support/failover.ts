@@ -10,8 +10,11 @@ import type { Kafka } from 'kafkajs';
 import { ConnectClient } from '#src/connect/client';
 import { recordCluster as recordClusterOf, resetReplication } from '../../lab/bootstrap-record';
 import type { EstateConfig } from '#src/config/schema';
+import type { ExecutionState } from '#src/failover/execution-state';
+import { committedOffsetList } from '#src/kafka/group-offsets';
 import { partitionCounts } from '#src/kafka/partition-state';
-import { eventually, labContext, type LabContext } from './lab';
+import { consumeCommitting, produceContinuously } from '../../lab/traffic';
+import { ensureTopic, eventually, labContext, uniqueName, type LabContext } from './lab';
 import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
 import type { LocalExecution, LocalWorkflow, RunOptions } from '../../lab/local-state-machine';
 
@@ -81,4 +84,42 @@ export async function failoverRig(config?: EstateConfig, options: Parameters<typ
       for (const pk of ['active', 'lock']) await documents.send(new DeleteCommand({ TableName: stateTable, Key: { pk } }));
     },
   };
+}
+
+/** The report ReportFailure published for a failed execution (a failed execution has no output). */
+export function failureReport(execution: LocalExecution): any {
+  const exited = execution.events.find((e) => e.type === 'StateExited' && e.state.name === 'ReportFailure');
+  if (!exited || exited.type !== 'StateExited') throw new Error(`ReportFailure did not run: ${execution.states.join(' > ')}`);
+  return (exited.state.output as any).report;
+}
+
+/** The state machine's input to a state (the execution state a step received), from the execution's events. */
+export function inputOf(execution: LocalExecution, state: string): ExecutionState {
+  const entered = execution.events.findLast((e) => e.type === 'StateEntered' && e.state.name === state);
+  if (!entered || entered.type !== 'StateEntered') throw new Error(`the execution never entered ${state}: ${execution.states.join(' > ')}`);
+  return entered.state.input as unknown as ExecutionState;
+}
+
+/**
+ * An application on dc1, stopped: a topic of two partitions written (producers stopped), read
+ * in part by a consumer group that committed (consumers stopped), and replicated to dc2.
+ */
+export async function stoppedApplication(ctx: LabContext, prefix: string) {
+  const topic = uniqueName(prefix);
+  const group = uniqueName(`${prefix}-app`);
+  const dc1 = await ctx.kafkaFor('dc1');
+  await ensureTopic(await ctx.adminFor('dc1'), topic, 2);
+  const producing = await produceContinuously(dc1, topic, prefix);
+  await producing.atLeast(200);
+  await producing.stop();
+  await replicaCreated(ctx, topic, 2);
+  const reading = await consumeCommitting(dc1, group, [topic]);
+  await reading.until(120);
+  await reading.stop();
+  return { topic, group, ledger: producing.ledger, consumed: reading.consumed };
+}
+
+/** The group's committed offsets of `topic` on `cluster`, [partition, offset] sorted: where it resumes there. */
+export async function groupOffsets(ctx: LabContext, cluster: string, group: string, topic: string): Promise<[number, bigint][]> {
+  return (await committedOffsetList(await ctx.adminFor(cluster), [group])).filter((c) => c.topic === topic).map((c): [number, bigint] => [c.partition, c.offset]).sort();
 }

@@ -121,6 +121,47 @@ describe('estate configuration', () => {
     expect(() => parseEstateConfig(config, 'test.yaml')).not.toThrow();
   });
 
+  describe('dns.mode arc-routing-control', () => {
+    const account = '111122223333';
+    const panel = `arn:aws:route53-recovery-control::${account}:controlpanel/0123456789abcdef0123456789abcdef`;
+    const controls = { dc1: `${panel}/routingcontrol/00000000000000a1`, dc2: `${panel}/routingcontrol/00000000000000a2` };
+    const taken = {
+      clusterArn: `arn:aws:route53-recovery-control::${account}:cluster/01234567-89ab-cdef-0123-456789abcdef`,
+      endpoints: [{ url: 'https://host-aaaaaa.us-west-2.example.aws', region: 'us-west-2' }],
+      controlPanelArn: panel,
+      routingControls: controls,
+    };
+    const arc = (value: unknown) => (c: any) => Object.assign(c.dns, { mode: 'arc-routing-control', arc: value });
+
+    it.each([
+      ['everything created by the stack', arc({})],
+      ['an existing cluster, the rest created', arc({ clusterArn: taken.clusterArn, endpoints: taken.endpoints })],
+      ['everything taken from the file', arc(taken)],
+    ])('accepts %s', (_name, mutate) => {
+      const config = example();
+      mutate(config);
+      expect(parseEstateConfig(config, 'test.yaml').dns).toMatchObject({ mode: 'arc-routing-control' });
+    });
+
+    it('defaults to upsert', () => {
+      expect(parseEstateConfigText(exampleText, 'example').dns.mode).toBe('upsert');
+    });
+
+    it.each([
+      ['no dns.arc', arc(undefined), '$.dns.arc', 'dns.mode arc-routing-control needs dns.arc: {} lets the stack create the ARC cluster, control panel and routing controls'],
+      ['dns.arc in upsert mode', (c: any) => (c.dns.arc = {}), '$.dns.arc', 'dns.arc is used only with dns.mode arc-routing-control (the mode is upsert): set the mode or remove dns.arc'],
+      ['a cluster without its endpoints', arc({ clusterArn: taken.clusterArn }), '$.dns.arc.endpoints', expect.stringContaining(`describe-cluster --cluster-arn ${taken.clusterArn} --region us-west-2`)],
+      ['routing controls without their cluster', arc({ routingControls: controls }), '$.dns.arc.clusterArn', expect.stringContaining('give its clusterArn too')],
+      ['a routing control missing', arc({ ...taken, routingControls: { dc1: controls.dc1 } }), '$.dns.arc.routingControls.dc2', 'missing the routing control of "dc2", which dns.values publishes'],
+      ['a routing control of another panel', arc({ ...taken, routingControls: { ...controls, dc1: controls.dc1.replace('controlpanel/0123', 'controlpanel/9999') } }), '$.dns.arc.routingControls.dc1', expect.stringContaining('is not in the control panel')],
+      ['a routing control ARN with a region', arc({ ...taken, routingControls: { ...controls, dc2: controls.dc2.replace('control::', 'control:us-west-2:') } }), '$.dns.arc.routingControls.dc2', expect.stringContaining('recovery control ARNs have none')],
+      ['a control panel ARN in the cluster field', arc({ ...taken, clusterArn: panel }), '$.dns.arc.clusterArn', expect.stringContaining("the ARN's resource \"controlpanel/")],
+      ['a third cluster', (c: any) => { arc({})(c); c.dns.values.dc3 = ['kafka-dc3.example.internal']; c.clusters.push({ ...c.clusters[1], name: 'dc3' }); }, '$.dns.values', 'arc-routing-control publishes a PRIMARY and a SECONDARY failover record: expected exactly two clusters in dns.values, got 3'],
+    ])('rejects %s', (_name, mutate, path, message) => {
+      expect(problemsOf(mutate)).toEqual([{ path, message }]);
+    });
+  });
+
   it('reports every bad field at once', () => {
     const problems = problemsOf((c) => {
       c.dns.ttl = -1;
