@@ -6,8 +6,8 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { parseEstateConfig } from '#src/config/parse';
 import type { EstateConfig } from '#src/config/schema';
 import { repointBootstrapRecord } from '#src/dns/bootstrap-record';
-import { routingControlSwitch, upsertSwitch, type ClientSwitch, type DnsMode } from '#src/dns/client-switch';
-import { arcClientFactory, switchRoutingControls, type RoutingControlSet } from '#src/dns/routing-controls';
+import { upsertSwitch, type ClientSwitch, type DnsMode } from '#src/dns/client-switch';
+import { arcClientFactory, routingControlSwitch, switchRoutingControls, type RoutingControlSet } from '#src/dns/routing-controls';
 import { startArcCluster } from './arc-cluster';
 
 export interface LabClientSwitching {

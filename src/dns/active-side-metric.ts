@@ -62,10 +62,13 @@ export function activeSideValues(target: ActiveSideTarget, cluster: string): Act
   return Object.fromEntries(target.clusters.map((c) => [c, c === cluster ? 1 : 0]));
 }
 
+/** The state a not-active alarm takes from a minute's datapoints: OK for 1, ALARM for 0; none or both values leave it as it was (never equal to a state). */
+export const alarmStateOf = (value: PublishedSide['values'][string]): AlarmState => (value === 1 ? 'OK' : value === 0 ? 'ALARM' : 'INSUFFICIENT_DATA');
+
 /** The alarm states that send clients to `cluster`: its alarm OK, every other's ALARM. */
 export function activeAlarmStates(target: ActiveSideTarget, cluster: string): AlarmStates {
   const values = activeSideValues(target, cluster);
-  return Object.fromEntries(Object.entries(values).map(([c, v]) => [c, v === 1 ? 'OK' : 'ALARM']));
+  return Object.fromEntries(Object.entries(values).map(([c, v]) => [c, alarmStateOf(v)]));
 }
 
 export const sameAlarmStates = (a: AlarmStates, b: AlarmStates) => Object.keys(b).every((c) => a[c] === b[c]);

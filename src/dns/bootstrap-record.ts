@@ -37,11 +37,13 @@ export function desiredRecord(dns: Dns, cluster: string): BootstrapRecord {
   return { name: fqdn(dns.recordName), type: dns.type, ttl: dns.ttl, values: [...values] };
 }
 
+/** Whether the record holds exactly `values`, in any order. */
+export const holdsValues = (record: BootstrapRecord | null, values: string[]) =>
+  record !== null && JSON.stringify([...record.values].sort()) === JSON.stringify([...values].sort());
+
 /** The cluster whose configured value the record holds, or null (absent, or pointing elsewhere). */
 export function clusterOf(dns: Dns, record: BootstrapRecord | null): string | null {
-  if (!record) return null;
-  const values = JSON.stringify([...record.values].sort());
-  return Object.entries(dns.values).find(([, v]) => JSON.stringify([...v].sort()) === values)?.[0] ?? null;
+  return Object.entries(dns.values).find(([, values]) => holdsValues(record, values))?.[0] ?? null;
 }
 
 export async function readBootstrapRecord(route53: Route53Client, dns: Dns): Promise<BootstrapRecord | null> {
@@ -54,7 +56,7 @@ export async function readBootstrapRecord(route53: Route53Client, dns: Dns): Pro
 }
 
 const samePointing = (a: BootstrapRecord | null, b: BootstrapRecord) =>
-  a !== null && a.ttl === b.ttl && JSON.stringify([...a.values].sort()) === JSON.stringify([...b.values].sort());
+  a !== null && a.ttl === b.ttl && holdsValues(a, b.values);
 
 export async function repointBootstrapRecord(route53: Route53Client, dns: Dns, cluster: string, comment: string): Promise<Repoint> {
   const after = desiredRecord(dns, cluster);

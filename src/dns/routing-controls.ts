@@ -12,9 +12,11 @@ import {
   UpdateRoutingControlStatesCommand,
 } from '@aws-sdk/client-route53-recovery-cluster';
 import * as z from 'zod';
-import { arcSchema } from '#src/config/schema';
+import { arcSchema, type EstateConfig } from '#src/config/schema';
 import { ARC_ROUTING_CONTROLS } from '#src/environment';
 import { parseJsonSetting } from '#src/json-setting';
+import type { ClientSwitch } from './client-switch';
+import { failoverAnswer } from './failover-answer';
 
 const routingControlSetSchema = z
   .object({
@@ -104,15 +106,17 @@ export async function onFirstEndpoint<T>(set: RoutingControlSet, clientFor: ArcC
 
 /** Each cluster's routing control state, read from one endpoint. */
 export async function readControlStates(set: RoutingControlSet, clientFor: ArcClientFor): Promise<Answered<ControlStates>> {
-  return onFirstEndpoint(set, clientFor, `reading the routing controls of ${Object.keys(set.routingControls).join(', ')}`, async (client) => {
-    const states: ControlStates = {};
-    for (const [cluster, arn] of Object.entries(set.routingControls)) {
-      const out = await client.send(new GetRoutingControlStateCommand({ RoutingControlArn: arn }));
-      if (!out.RoutingControlState) throw new Error(`the state of ${arn} came back empty`);
-      states[cluster] = out.RoutingControlState;
-    }
-    return states;
-  });
+  return onFirstEndpoint(set, clientFor, `reading the routing controls of ${Object.keys(set.routingControls).join(', ')}`, async (client) =>
+    Object.fromEntries(
+      await Promise.all(
+        Object.entries(set.routingControls).map(async ([cluster, arn]) => {
+          const out = await client.send(new GetRoutingControlStateCommand({ RoutingControlArn: arn }));
+          if (!out.RoutingControlState) throw new Error(`the state of ${arn} came back empty`);
+          return [cluster, out.RoutingControlState] as const;
+        }),
+      ),
+    ),
+  );
 }
 
 /** `cluster`'s control on, every other off. */
@@ -151,4 +155,38 @@ export async function switchRoutingControls(set: RoutingControlSet, clientFor: A
     ),
   );
   return { cluster, before: before.value, after, changed: true, endpoint: update.endpoint, failures: [...before.failures, ...update.failures] };
+}
+
+/** The cluster Route 53 answers with when each health check follows its cluster's routing control. */
+export function servedCluster(dns: EstateConfig['dns'], states: ControlStates): string {
+  return failoverAnswer(dns, (cluster) => states[cluster] === 'On');
+}
+
+const describeStates = (states: ControlStates) =>
+  `routing controls ${Object.entries(states)
+    .map(([cluster, state]) => `${cluster} ${state}`)
+    .join(', ')}`;
+
+export function routingControlSwitch(dns: EstateConfig['dns'], set: RoutingControlSet, clientFor: ArcClientFor): ClientSwitch {
+  return {
+    mode: 'arc-routing-control',
+    async side() {
+      const { value: states } = await readControlStates(set, clientFor);
+      return { cluster: servedCluster(dns, states), mode: 'arc-routing-control', seen: describeStates(states) };
+    },
+    async preview(cluster) {
+      return { before: (await readControlStates(set, clientFor)).value, after: desiredStates(set, cluster) };
+    },
+    async switchTo(cluster) {
+      const { before, after, changed, endpoint, failures } = await switchRoutingControls(set, clientFor, cluster);
+      return { mode: 'arc-routing-control', cluster, changed, changeId: null, before, after, endpoint, failures };
+    },
+    async settled(cluster) {
+      const { value: states } = await readControlStates(set, clientFor);
+      if (!sameStates(states, desiredStates(set, cluster))) {
+        return { settled: true, readBack: states, contradiction: `${describeStates(states)} after the switch, expected only ${cluster} On: another writer changed them` };
+      }
+      return { settled: true, readBack: states };
+    },
+  };
 }

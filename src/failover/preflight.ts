@@ -8,8 +8,8 @@ import { Metric } from '#src/metrics';
 import { latestPublishedEach } from '#src/cloudwatch/latest';
 import { ConnectError, type ConnectClient } from '#src/connect/client';
 import type { ClientSide } from '#src/dns/client-switch';
-import { partitionCounts, partitionStates } from '#src/kafka/partition-state';
-import { HEARTBEATS_TOPIC } from '#src/mm2/replication-policy';
+import { partitionCounts } from '#src/kafka/partition-state';
+import { heartbeatAgeOrNull } from '#src/probes/heartbeat-age';
 import { measureFlowLag, reachable, sourceTopics } from '#src/probes/lag-probe';
 import type { ActiveSide } from './failover-state';
 import type { FailoverRequest } from './request';
@@ -113,9 +113,7 @@ export async function preflight(request: FailoverRequest, flow: Flow, config: Es
     }
   }
 
-  let heartbeatAgeMs: number | null = null;
-  const [heartbeat] = await partitionStates(target, [policy.remoteTopic(flow.source, HEARTBEATS_TOPIC)]);
-  if (heartbeat?.newestTimestamp != null) heartbeatAgeMs = Math.max(0, now() - heartbeat.newestTimestamp);
+  const heartbeatAgeMs = await heartbeatAgeOrNull(target, flow, now());
   const staleMs = config.probes.thresholds.heartbeatStaleSeconds * 1000;
   // Resuming, this execution halted the connectors itself: their heartbeats are meant to stop.
   if (request.mode === 'planned' && !resuming && (heartbeatAgeMs === null || heartbeatAgeMs > staleMs)) {

@@ -4,7 +4,7 @@
 // checks. The calls themselves run against the lab (test/lab/failover-health-check.test.ts).
 import type { HealthCheckObservation } from '@aws-sdk/client-route-53';
 import { activeAlarmStates, activeSidePublication, activeSideValues, pendingPublication, publicationMinute, publishedSays, type PublishedSide } from '#src/dns/active-side-metric';
-import { failoverAnswer } from '#src/dns/client-switch';
+import { failoverAnswer } from '#src/dns/failover-answer';
 import { healthCheckIdOf, healthOf, parseHealthCheckIds } from '#src/dns/health-check-status';
 
 const target = { estate: 'payments', clusters: ['dc1', 'dc2'] };

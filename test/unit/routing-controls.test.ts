@@ -2,8 +2,7 @@
 // by the real SDK client: endpoints tried in turn, answers not retried elsewhere, a re-run
 // that writes nothing, and where Route 53 sends clients for each combination of states.
 import { GetRoutingControlStateCommand, Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
-import { routingControlSwitch, servedCluster } from '#src/dns/client-switch';
-import { arcClientFactory, parseRoutingControlSet, RoutingControlRefused, RoutingControlsUnreachable, switchRoutingControls, type RoutingControlSet } from '#src/dns/routing-controls';
+import { arcClientFactory, routingControlSwitch, servedCluster, parseRoutingControlSet, RoutingControlRefused, RoutingControlsUnreachable, switchRoutingControls, type RoutingControlSet } from '#src/dns/routing-controls';
 import { startArcCluster, type ArcCluster } from '../../lab/arc-cluster';
 
 const dns = {
