@@ -52,7 +52,7 @@ it('turns the target on and the source off in one call, and a re-run writes noth
 
 it('moves to the next endpoint when one refuses connections or keeps failing, and says so', async () => {
   await arc.endpoints[0]!.unreachable();
-  arc.endpoints[1]!.failNext(4, 'EndpointTemporarilyUnavailableException');
+  arc.endpoints[1]!.failNext(1000, 'EndpointTemporarilyUnavailableException');
   const switched = await switchRoutingControls(set, clientFor, 'dc2');
   expect(switched.changed).toBe(true);
   expect(switched.endpoint).toBe(set.endpoints[2]!.url);
