@@ -8,7 +8,7 @@ import type { EstateConfig } from '#src/config/schema';
 import { acknowledgeLambdaDefaults, importEstateNetwork, KafkaDrFunction } from './constructs/kafka-dr-function';
 import { BackupWorkflows } from './constructs/backup-workflows';
 import { ActiveSideSwitching } from './constructs/active-side-switching';
-import { ArcRoutingControl } from './constructs/client-switching';
+import { ArcRoutingControl } from './constructs/arc-routing-control';
 import type { BackupEstate } from './constructs/backup-vault';
 import { FailoverWorkflow } from './constructs/failover-workflow';
 import { ReplicationProbes } from './constructs/replication-probes';
@@ -24,7 +24,7 @@ export class ControlPlaneStack extends Stack {
   /** Fail over and fail back: the state machine, its trigger on each primary-down alarm, the lock. */
   readonly failover: FailoverWorkflow;
   /** dns.mode arc-routing-control: the routing controls a failover flips, their health checks and the failover records. */
-  readonly clientSwitching?: ArcRoutingControl;
+  readonly arcRoutingControl?: ArcRoutingControl;
   /** dns.mode health-check: the ActiveSide alarms a failover switches, their health checks and the failover records. */
   readonly activeSideSwitching?: ActiveSideSwitching;
   /** Back up and restore (when the estate configures backup): the workflows, their schedule, the vault or access to it. */
@@ -45,14 +45,14 @@ export class ControlPlaneStack extends Stack {
     });
 
     this.probes = new ReplicationProbes(this, 'Probes', { config, network });
-    if (config.dns.mode === 'arc-routing-control') this.clientSwitching = new ArcRoutingControl(this, 'ClientSwitching', { config });
+    if (config.dns.mode === 'arc-routing-control') this.arcRoutingControl = new ArcRoutingControl(this, 'ClientSwitching', { config });
     if (config.dns.mode === 'health-check') this.activeSideSwitching = new ActiveSideSwitching(this, 'ActiveSideSwitching', { config });
-    this.failover = new FailoverWorkflow(this, 'Failover', { config, network, routingControls: this.clientSwitching, activeSide: this.activeSideSwitching });
+    this.failover = new FailoverWorkflow(this, 'Failover', { config, network, clientSwitching: this.arcRoutingControl ?? this.activeSideSwitching });
     // What the operator CLI (`kafka-dr status|failover|failback|backup|restore`) reads.
     const output = (id: keyof typeof ControlPlaneOutput, value: string, description: string) => new CfnOutput(this, ControlPlaneOutput[id], { value, description });
     output('FailoverStateMachineArn', this.failover.stateMachine.stateMachineArn, 'the failover workflow: kafka-dr failover / failback start it');
     output('FailoverStateTableName', this.failover.stateTable.tableName, 'the failover lock and the active side: kafka-dr status reads it');
-    if (this.clientSwitching) output('ArcRoutingControls', this.clientSwitching.setting, 'the ARC endpoints and each cluster\'s routing control (ARC_ROUTING_CONTROLS): kafka-dr status reads it');
+    if (this.arcRoutingControl) output('ArcRoutingControls', this.arcRoutingControl.setting, 'the ARC endpoints and each cluster\'s routing control (ARC_ROUTING_CONTROLS): kafka-dr status reads it');
     if (this.activeSideSwitching) {
       output('ActiveSideHealthChecks', this.activeSideSwitching.setting, "each cluster's CLOUDWATCH_METRIC health check (ACTIVE_SIDE_HEALTH_CHECKS): kafka-dr status reads it");
     }

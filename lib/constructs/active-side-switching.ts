@@ -13,6 +13,7 @@ import type * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { activeSideAlarmName } from '#src/alarm-names';
 import type { EstateConfig } from '#src/config/schema';
+import { ACTIVE_SIDE_HEALTH_CHECKS } from '#src/environment';
 import { Metric } from '#src/metrics';
 import { failoverRecords } from './failover-records';
 import { probeMetric } from './probe-metrics';
@@ -36,6 +37,7 @@ export class ActiveSideSwitching extends Construct {
   readonly healthChecks: Record<string, route53.CfnHealthCheck>;
   readonly records: Record<string, route53.CfnRecordSet>;
   /** The ACTIVE_SIDE_HEALTH_CHECKS value: JSON {"<cluster>": "<health check id>"}. */
+  readonly lambdaSetting = ACTIVE_SIDE_HEALTH_CHECKS;
   readonly setting: string;
 
   constructor(scope: Construct, id: string, props: ActiveSideSwitchingProps) {

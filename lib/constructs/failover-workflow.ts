@@ -19,21 +19,26 @@ import { Construct } from 'constructs';
 import { primaryDownAlarmName } from '#src/alarm-names';
 import { ENDED_WITHOUT_FINISH, EXECUTION_STATUS_CHANGE } from '#src/failover/execution-ended';
 import { estateSecretArns } from '#src/config/estate';
-import { ACTIVE_SIDE_HEALTH_CHECKS, ARC_ROUTING_CONTROLS, FAILOVER_EVENT_BUS, FAILOVER_STATE_MACHINE_ARN, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN } from '#src/environment';
+import { FAILOVER_EVENT_BUS, FAILOVER_STATE_MACHINE_ARN, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN, type LambdaSetting } from '#src/environment';
 import type { EstateConfig } from '#src/config/schema';
 import { kafkaDrTable } from './kafka-dr-table';
-import type { ActiveSideSwitching } from './active-side-switching';
-import type { ArcRoutingControl } from './client-switching';
 import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
 import { EXECUTION_PAYLOAD, lambdaStep, workflowStateMachine } from './workflow-state-machine';
+
+/** What a health-checked client switching mode gives the DNS step and preflight: the setting they read, the grants they need. */
+export interface ClientSwitchingResources {
+  readonly lambdaSetting: LambdaSetting;
+  /** The setting's value (JSON, tokens resolved at deploy). */
+  readonly setting: string;
+  grantRead(...roles: iam.IRole[]): void;
+  grantSwitch(role: iam.IRole): void;
+}
 
 export interface FailoverWorkflowProps {
   config: EstateConfig;
   network: EstateNetwork;
-  /** dns.mode arc-routing-control: the routing controls the DNS step flips and preflight reads. */
-  routingControls?: ArcRoutingControl;
-  /** dns.mode health-check: the ActiveSide alarms and health checks the DNS step switches and preflight reads. */
-  activeSide?: ActiveSideSwitching;
+  /** dns.mode arc-routing-control or health-check: what the DNS step switches and preflight reads. */
+  clientSwitching?: ClientSwitchingResources;
 }
 
 /** Waits of the workflow's polling loops. */
@@ -95,20 +100,14 @@ export class FailoverWorkflow extends Construct {
     }
 
     const zoneArn = `arn:${stack.partition}:route53:::hostedzone/${config.dns.hostedZoneId}`;
-    const arc = props.routingControls;
-    const activeSide = props.activeSide;
-    if (activeSide) {
-      // The switch is a metric in this region and its read-back the alarms and Route 53's
-      // health check status: neither step reads or writes a record set.
-      for (const fn of [this.steps.dns, this.steps.preflight]) fn.function.addEnvironment(ACTIVE_SIDE_HEALTH_CHECKS.name, activeSide.setting);
-      activeSide.grantRead(this.steps.dns.role, this.steps.preflight.role);
-      activeSide.grantSwitch(this.steps.dns.role);
-    } else if (arc) {
-      // The switch and its read-back go through the routing controls alone: the failover
-      // records are the stack's, and neither step reads or writes a record set.
-      for (const fn of [this.steps.dns, this.steps.preflight]) fn.function.addEnvironment(ARC_ROUTING_CONTROLS.name, arc.setting);
-      arc.grantRead(this.steps.dns.role, this.steps.preflight.role);
-      arc.grantSwitch(this.steps.dns.role);
+    const { clientSwitching } = props;
+    if (clientSwitching) {
+      // The switch and its read-back go through the mode's own API (the routing controls, or
+      // the ActiveSide metric, its alarms and health checks): the failover records are the
+      // stack's, and neither step reads or writes a record set.
+      for (const fn of [this.steps.dns, this.steps.preflight]) fn.function.addEnvironment(clientSwitching.lambdaSetting.name, clientSwitching.setting);
+      clientSwitching.grantRead(this.steps.dns.role, this.steps.preflight.role);
+      clientSwitching.grantSwitch(this.steps.dns.role);
     } else {
       this.steps.dns.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets'], resources: [zoneArn] }));
       this.steps.dns.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['route53:GetChange'], resources: [`arn:${stack.partition}:route53:::change/*`] }));

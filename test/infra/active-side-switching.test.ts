@@ -140,7 +140,7 @@ describe('client switching, dns.mode health-check', () => {
   });
 
   it('creates no ARC structures, no recovery-control stack and no ARC output', () => {
-    expect(s.controlPlane.clientSwitching).toBeUndefined();
+    expect(s.controlPlane.arcRoutingControl).toBeUndefined();
     expect(s.resources('Custom::AWS')).toEqual([]);
     expect(Object.keys(s.template.toJSON().Outputs)).not.toEqual(expect.arrayContaining([ControlPlaneOutput.ArcRoutingControls]));
   });

@@ -34,7 +34,7 @@ describe('the CDK app', () => {
       RestoreStateMachineArn: ref(controlPlane.backup!.restore),
       BackupBucketName: expect.anything(),
     });
-    // ArcRoutingControls only with dns.mode arc-routing-control (test/infra/client-switching.test.ts),
+    // ArcRoutingControls only with dns.mode arc-routing-control (test/infra/arc-routing-control.test.ts),
     // ActiveSideHealthChecks only with health-check (test/infra/active-side-switching.test.ts).
     const modeOutputs: string[] = [ControlPlaneOutput.ArcRoutingControls, ControlPlaneOutput.ActiveSideHealthChecks];
     expect(Object.keys(outputs).sort()).toEqual(Object.values(ControlPlaneOutput).filter((o) => !modeOutputs.includes(o)).sort());

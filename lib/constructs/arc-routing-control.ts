@@ -23,6 +23,7 @@ import * as recoverycontrol from 'aws-cdk-lib/aws-route53recoverycontrol';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import type { EstateConfig } from '#src/config/schema';
+import { ARC_ROUTING_CONTROLS } from '#src/environment';
 import { failoverRecords } from './failover-records';
 
 /** ARC's configuration (control plane) API region, where the stack creating ARC resources deploys. */
@@ -164,6 +165,7 @@ export class ArcRoutingControl extends Construct {
    * The ARC_ROUTING_CONTROLS value: JSON {"endpoints": [{"url", "region"}], "routingControls":
    * {"<cluster>": "<arn>"}}; a literal string when the estate file gives everything.
    */
+  readonly lambdaSetting = ARC_ROUTING_CONTROLS;
   readonly setting: string;
   /** The stack holding what this app creates of ARC; absent when the estate file names the routing controls. */
   readonly recoveryControlStack?: RecoveryControlStack;

@@ -4,7 +4,7 @@
 // steps, their permissions, and nothing of it in upsert mode. cdk-nag runs in every synth;
 // cfn-lint reads every ARC template.
 import { Template } from 'aws-cdk-lib/assertions';
-import { arcName, ARC_CLUSTER_ENDPOINTS, ARC_NAME_MAX_LENGTH, recoveryControlStackName } from '../../lib/constructs/client-switching';
+import { arcName, ARC_CLUSTER_ENDPOINTS, ARC_NAME_MAX_LENGTH, recoveryControlStackName } from '../../lib/constructs/arc-routing-control';
 import { ARC_ROUTING_CONTROLS } from '#src/environment';
 import { loadEstateConfigFile } from '#src/config/load';
 import { parseEstateConfig } from '#src/config/parse';
@@ -34,7 +34,7 @@ function arcEstate(arc: Record<string, unknown>, values: EstateConfig['dns']['va
 function synth(estate: EstateConfig) {
   const built = synthControlPlane(estate);
   const assembly = built.app.synth();
-  const switching = built.controlPlane.clientSwitching;
+  const switching = built.controlPlane.arcRoutingControl;
   const home = switching?.recoveryControlStack;
   const recovery = home ? Template.fromStack(home) : undefined;
   const recoveryOutputs = (recovery?.toJSON().Outputs ?? {}) as Record<string, { Value: unknown }>;
