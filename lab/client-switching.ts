@@ -8,7 +8,7 @@ import type { EstateConfig } from '#src/config/schema';
 import { repointBootstrapRecord } from '#src/dns/bootstrap-record';
 import { upsertSwitch, type ClientSwitch, type DnsMode } from '#src/dns/client-switch';
 import { arcClientFactory, routingControlSwitch, switchRoutingControls, type RoutingControlSet } from '#src/dns/routing-controls';
-import { startArcCluster } from './arc-cluster';
+import { startArcCluster, type ArcCluster } from './arc-cluster';
 
 export interface LabClientSwitching {
   /** The estate, switching clients in this mode. */
@@ -19,8 +19,8 @@ export interface LabClientSwitching {
   close(): Promise<void>;
 }
 
-/** An ARC cluster of the lab's own, as an estate that takes an existing cluster, control panel and routing controls. */
-async function arcSwitching(base: EstateConfig): Promise<LabClientSwitching> {
+/** An ARC cluster of the lab's own (`arc`, for fault injection), as an estate that takes an existing cluster, control panel and routing controls; clients start on the PRIMARY. */
+export async function labArcSwitching(base: EstateConfig): Promise<LabClientSwitching & { arc: ArcCluster }> {
   const [primary, secondary] = Object.keys(base.dns.values) as [string, string];
   const arc = await startArcCluster({
     controlPanels: [{ name: `${base.estate}-kafka-dr`, routingControls: [{ name: primary, state: 'On' }, { name: secondary, state: 'Off' }] }],
@@ -43,6 +43,7 @@ async function arcSwitching(base: EstateConfig): Promise<LabClientSwitching> {
   );
   const clientFor = arcClientFactory();
   return {
+    arc,
     config,
     clients: routingControlSwitch(config.dns, set, clientFor),
     reset: async (cluster) => void (await switchRoutingControls(set, clientFor, cluster)),
@@ -66,6 +67,6 @@ export async function labClientSwitching(base: EstateConfig, mode: DrillDnsMode)
       };
     }
     case 'arc-routing-control':
-      return arcSwitching(base);
+      return labArcSwitching(base);
   }
 }

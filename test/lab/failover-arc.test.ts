@@ -4,93 +4,48 @@
 // the Route 53 API. Endpoints that refuse connections or keep failing are passed over; when
 // none answers the failover stops in DnsRepointFailed with offsets synced and clients where
 // they were. A dry run shows the exact switch; a re-run of the step writes nothing.
-import { GetRoutingControlStateCommand, Route53RecoveryClusterClient, UpdateRoutingControlStatesCommand } from '@aws-sdk/client-route53-recovery-cluster';
+import { GetRoutingControlStateCommand, Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { parseEstateConfig } from '#src/config/parse';
-import { committedOffsetList } from '#src/kafka/group-offsets';
-import { startArcCluster, type ArcCluster } from '../../lab/arc-cluster';
-import { consumeCommitting, produceContinuously } from '../../lab/traffic';
-import { failoverRig, failureReport, inputOf, replicaCreated, type FailoverRig } from '../support/failover';
-import { ensureTopic, labContext, uniqueName } from '../support/lab';
+import type { ArcCluster } from '../../lab/arc-cluster';
+import { labArcSwitching, type LabClientSwitching } from '../../lab/client-switching';
+import { failoverRig, failureReport, groupOffsets, inputOf, stoppedApplication, type FailoverRig } from '../support/failover';
+import { labContext, uniqueName } from '../support/lab';
 
 const FLOW = 'dc1->dc2';
+let switching: LabClientSwitching & { arc: ArcCluster };
 let arc: ArcCluster;
 let rig: FailoverRig;
-let controls: Record<'dc1' | 'dc2', string>;
+let controls: Record<string, string>;
 const route53 = new Route53Client({});
 
-const stateClient = () => {
-  const endpoint = arc.endpoints.at(-1)!;
-  return new Route53RecoveryClusterClient({ endpoint: endpoint.url, region: endpoint.region });
-};
+/** Each control's state, read through the real SDK client on the last endpoint (the tests fail the first ones). */
 async function controlStates(): Promise<Record<'dc1' | 'dc2', string | undefined>> {
-  const client = stateClient();
+  const endpoint = arc.endpoints.at(-1)!;
+  const client = new Route53RecoveryClusterClient({ endpoint: endpoint.url, region: endpoint.region });
   const read = async (arn: string) => (await client.send(new GetRoutingControlStateCommand({ RoutingControlArn: arn }))).RoutingControlState;
-  return { dc1: await read(controls.dc1), dc2: await read(controls.dc2) };
+  return { dc1: await read(controls.dc1!), dc2: await read(controls.dc2!) };
 }
 /** Updates each endpoint took (answered without an error). */
 const updatesPerEndpoint = () => arc.endpoints.map((e) => e.requests.filter((r) => r.operation.startsWith('UpdateRoutingControlState') && !r.error).length);
 const bootstrapRecord = async () => (await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: rig.config.dns.hostedZoneId }))).ResourceRecordSets;
 
 beforeAll(async () => {
-  arc = await startArcCluster({
-    controlPanels: [{ name: 'lab-kafka', routingControls: [{ name: 'dc1', state: 'On' }, { name: 'dc2', state: 'Off' }] }],
-    safetyRules: [{ name: 'lab-kafka-one-side-on', controlPanel: 'lab-kafka', assertedControls: ['dc1', 'dc2'], ruleConfig: { type: 'ATLEAST', threshold: 1 } }],
-  });
-  controls = { dc1: arc.routingControlArns.dc1!, dc2: arc.routingControlArns.dc2! };
-  const { config } = await labContext();
-  // As an estate that takes an existing ARC cluster, its control panel and routing controls.
-  const estate = parseEstateConfig(
-    {
-      ...config,
-      dns: {
-        ...config.dns,
-        mode: 'arc-routing-control',
-        arc: {
-          clusterArn: 'arn:aws:route53-recovery-control::123456789012:cluster/lab-kafka-dr',
-          endpoints: arc.endpoints.map(({ url, region }) => ({ url, region })),
-          controlPanelArn: arc.controlPanelArns['lab-kafka'],
-          routingControls: controls,
-        },
-      },
-    },
-    'the lab estate in arc-routing-control mode',
-  );
-  rig = await failoverRig(estate);
+  // The lab estate taking the lab's ARC cluster, its control panel and routing controls.
+  switching = await labArcSwitching((await labContext()).config);
+  arc = switching.arc;
+  controls = switching.config.dns.arc!.routingControls!;
+  rig = await failoverRig(switching.config);
   await rig.restore();
 }, 300_000);
 
 afterEach(async () => {
   for (const endpoint of arc.endpoints) await endpoint.restore();
-  await stateClient().send(
-    new UpdateRoutingControlStatesCommand({
-      UpdateRoutingControlStateEntries: [
-        { RoutingControlArn: controls.dc1, RoutingControlState: 'On' },
-        { RoutingControlArn: controls.dc2, RoutingControlState: 'Off' },
-      ],
-    }),
-  );
+  await switching.reset('dc1', 'kafka-dr lab test: back to dc1');
   for (const endpoint of arc.endpoints) endpoint.requests.length = 0;
   await rig.restore();
 });
 
-afterAll(() => arc.close());
-
-/** A group with committed offsets on dc1, replicated and checkpointed, its application stopped. */
-async function stoppedApplication(prefix: string) {
-  const topic = uniqueName(prefix);
-  const group = uniqueName(`${prefix}-app`);
-  const dc1 = await rig.ctx.kafkaFor('dc1');
-  await ensureTopic(await rig.ctx.adminFor('dc1'), topic, 2);
-  const producing = await produceContinuously(dc1, topic, prefix);
-  await producing.atLeast(200);
-  await producing.stop();
-  await replicaCreated(rig.ctx, topic, 2);
-  const reading = await consumeCommitting(dc1, group, [topic]);
-  await reading.until(120);
-  await reading.stop();
-  return { topic, group, ledger: producing.ledger, consumed: reading.consumed };
-}
+afterAll(() => switching.close());
 
 it('dry run: preflight reads the routing controls, the report shows the exact switch, nothing is written', async () => {
   const result = await rig.run({ flow: FLOW, mode: 'planned', dryRun: true, reason: 'test: ARC rehearsal' }, uniqueName('arc-dry'));
@@ -103,7 +58,7 @@ it('dry run: preflight reads the routing controls, the report shows the exact sw
 });
 
 it('planned switchover with two of five endpoints failing: offsets synced, then the routing controls flipped through the third, Route 53 untouched', async () => {
-  const app = await stoppedApplication('arc-planned');
+  const app = await stoppedApplication(rig.ctx, 'arc-planned');
   const recordBefore = await bootstrapRecord();
   await arc.endpoints[0]!.unreachable();
   arc.endpoints[1]!.failNext(1000, 'EndpointTemporarilyUnavailableException');
@@ -131,10 +86,8 @@ it('planned switchover with two of five endpoints failing: offsets synced, then 
   expect(updatesPerEndpoint()).toEqual([0, 0, 1, 0, 0]);
   expect(await bootstrapRecord()).toEqual(recordBefore);
   // The group resumes on dc2 where it stopped on dc1: the offsets were committed before the switch.
-  const offsets = async (cluster: string, topic: string) =>
-    (await committedOffsetList(await rig.ctx.adminFor(cluster), [app.group])).filter((c) => c.topic === topic).map((c) => [c.partition, c.offset]).sort();
-  expect(await offsets('dc2', `dc1.${app.topic}`)).toEqual(await offsets('dc1', app.topic));
-  expect((await offsets('dc1', app.topic)).length).toBe(2);
+  expect(await groupOffsets(rig.ctx, 'dc2', app.group, `dc1.${app.topic}`)).toEqual(await groupOffsets(rig.ctx, 'dc1', app.group, app.topic));
+  expect((await groupOffsets(rig.ctx, 'dc1', app.group, app.topic)).length).toBe(2);
 
   // A Lambda retried with the final state (a crash after the write) writes nothing.
   const again = (await rig.invoke('failover-dns', { action: 'repoint', ...inputOf(result, 'Finish') })) as any;
@@ -143,7 +96,7 @@ it('planned switchover with two of five endpoints failing: offsets synced, then 
 });
 
 it('no endpoint answers: DnsRepointFailed naming each endpoint, offsets synced, clients where they were', async () => {
-  await stoppedApplication('arc-down');
+  await stoppedApplication(rig.ctx, 'arc-down');
   for (const endpoint of arc.endpoints) await endpoint.unreachable();
   const result = await rig.run({ flow: FLOW, mode: 'unplanned', reason: 'test: every ARC endpoint down' }, uniqueName('arc-down'));
   expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'DnsRepointFailed' });
