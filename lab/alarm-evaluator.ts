@@ -268,3 +268,37 @@ export class TemplateAlarms {
     return out;
   }
 }
+
+export interface AlarmWatch {
+  /** Evaluates no more; resolves once the evaluation under way has ended (rejects with its error when no onError was given). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The alarms evaluated every `everyMs` until stopped, each evaluation handed to `seen` with
+ * its instant: CloudWatch evaluates a 10-s alarm as each period completes, and a beat of a
+ * second keeps "when it fired" exact to a second. A failed evaluation goes to `onError` and
+ * the beat goes on; without `onError` it ends the watch.
+ */
+export function watchAlarms(alarms: TemplateAlarms, cloudwatch: CloudWatchClient, seen: (at: number, evaluations: AlarmEvaluation[]) => void, options: { everyMs?: number; onError?: (err: Error) => void } = {}): AlarmWatch {
+  const everyMs = options.everyMs ?? 1000;
+  let watching = true;
+  const loop = (async () => {
+    while (watching) {
+      const at = Date.now();
+      try {
+        seen(at, await alarms.evaluate(cloudwatch, new Date(at)));
+      } catch (err) {
+        if (!options.onError) throw err;
+        options.onError(err as Error);
+      }
+      await new Promise((r) => setTimeout(r, Math.max(0, at + everyMs - Date.now())));
+    }
+  })();
+  return {
+    stop: async () => {
+      watching = false;
+      await loop;
+    },
+  };
+}

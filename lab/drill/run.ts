@@ -7,8 +7,6 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Kafka } from 'kafkajs';
-import type { EstateConfig } from '#src/config/schema';
-import type { DnsMode } from '#src/dns/client-switch';
 import { failoverExecutionName } from '#src/failover/trigger';
 import { estateClients } from '#src/kafka/connection';
 import { ensureTopic } from '#src/kafka/topics';
@@ -18,7 +16,7 @@ import { primaryDownAlarmName } from '#src/alarm-names';
 import { flowsOf } from '#src/flow';
 import { sampleInstants } from '#src/probes/liveness-cadence';
 import { projectRoot } from '../../lib/paths';
-import type { AlarmEvaluation } from '../alarm-evaluator';
+import { watchAlarms, type AlarmEvaluation } from '../alarm-evaluator';
 import { resumeReplication } from '../bootstrap-record';
 import { labClientSwitching, type DrillDnsMode } from '../client-switching';
 import { killLabComponent, labEstate, readLabInfo } from '../estate';
@@ -53,7 +51,7 @@ export interface DrillReport {
   /** Seconds from the disaster (or the switchover's start) to each milestone; `switch`: the failover's client switch (its RepointDns and CheckDnsChange steps). */
   seconds: { detect?: number; failover: number; switch: number; consumersResumed: number; rto: number };
   /** How clients were switched, and what AWS adds that the lab cannot show (the emulator serves no DNS). */
-  switching: { mode: DnsMode; notMeasured: string };
+  switching: { mode: DrillDnsMode; notMeasured: string };
   failover: { executionName: string; status: string; stepsMs: Record<string, number>; summary: string };
   /** `runs`: the lag probe's; `livenessRuns`: the liveness probe's scheduled runs (a minute of samples each). */
   probes: { runs: number; livenessRuns: number; lastBeforeDisaster?: { at: string; rpoMs: number | null; unreplicated: number } };
@@ -85,8 +83,6 @@ async function functionsReport(plane: LocalControlPlane): Promise<FunctionsRepor
 
 const PROBE_EVERY_MS = 5000;
 const BANDWIDTH_EVERY = 3;
-/** How often the alarms are evaluated: CloudWatch evaluates a 10 s alarm as each period completes; every second keeps "when" exact to a second. */
-const EVALUATE_EVERY_MS = 1000;
 /** After a liveness sample's instant, time for it to have reached dc1 and been published. */
 const SAMPLE_SETTLED_MS = 1500;
 const DETECT_TIMEOUT_MS = 5 * 60_000;
@@ -153,20 +149,16 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   const primaryDown = primaryDownAlarmName(config.estate, flow);
   /** Since when primary-down has been in ALARM, as evaluated. */
   let primaryDownAt: number | undefined;
-  let evaluating = true;
-  const evaluationLoop = (async () => {
-    while (evaluating) {
-      const at = Date.now();
-      try {
-        alarms = await plane.alarms.evaluate(cloudwatch, new Date(at));
-        const firing = alarms.find((a) => a.name === primaryDown)?.state === 'ALARM';
-        primaryDownAt = firing ? (primaryDownAt ?? at) : undefined;
-      } catch (err) {
-        show.event(`alarm evaluation failed: ${(err as Error).message}`);
-      }
-      await new Promise((r) => setTimeout(r, Math.max(0, at + EVALUATE_EVERY_MS - Date.now())));
-    }
-  })();
+  const evaluation = watchAlarms(
+    plane.alarms,
+    cloudwatch,
+    (at, evaluations) => {
+      alarms = evaluations;
+      const firing = alarms.find((a) => a.name === primaryDown)?.state === 'ALARM';
+      primaryDownAt = firing ? (primaryDownAt ?? at) : undefined;
+    },
+    { onError: (err) => show.event(`alarm evaluation failed: ${err.message}`) },
+  );
   let probeRuns = 0;
   let headroom: number | undefined;
   const probeOnce = async () => {
@@ -237,10 +229,9 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
     executionName = `drill-planned-${run}`;
   }
   probing = false;
-  evaluating = false;
   // Its runs under way end on their own (within a minute); the failover does not wait for them.
   const livenessStopped = liveness.stop();
-  await Promise.all([probeLoop, evaluationLoop]);
+  await Promise.all([probeLoop, evaluation.stop()]);
   show.done();
   await producing.stop();
   await stopWithin(reading, 10_000);
@@ -325,7 +316,7 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
       consumersResumed: seconds(consumersResumedAt) ?? -1,
       rto: seconds(consumersResumedAt ?? finishedAt.getTime())!,
     },
-    switching: { mode: config.dns.mode, notMeasured: notMeasured(config) },
+    switching: { mode: options.dnsMode, notMeasured: notMeasured(options.dnsMode, config.dns.ttl) },
     failover: { executionName, status: execution.status, stepsMs, summary: failoverReport?.summary ?? '' },
     probes: {
       runs: probeRuns,
@@ -343,15 +334,13 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
 }
 
 /** What switching clients takes in AWS beyond what the lab measures: the emulator serves no DNS and runs no health checker. */
-function notMeasured(config: EstateConfig): string {
-  const ttl = `the record's TTL (${config.dns.ttl} s) for resolvers to drop the old answer`;
-  switch (config.dns.mode) {
+function notMeasured(mode: DrillDnsMode, ttlSeconds: number): string {
+  const ttl = `the record's TTL (${ttlSeconds} s) for resolvers to drop the old answer`;
+  switch (mode) {
     case 'upsert':
       return `Route 53 propagating the UPSERT to its name servers (the workflow waits for INSYNC, usually under 60 s; the emulator is INSYNC at once) and ${ttl}`;
     case 'arc-routing-control':
       return `Route 53's health checkers seeing the routing controls' new states and answering with the other failover record, then ${ttl}`;
-    case 'health-check':
-      return `CloudWatch evaluating the not-active alarms (10-s periods) and Route 53's health checkers reading their state (the workflow waits until both agree), then ${ttl}`;
   }
 }
 

@@ -14,7 +14,7 @@ import { flowsOf } from '#src/flow';
 import { Metric } from '#src/metrics';
 import { sampleInstants } from '#src/probes/liveness-cadence';
 import type { LivenessSample } from '#src/probes/liveness';
-import type { AlarmEvaluation, TemplateAlarms } from '../../lab/alarm-evaluator';
+import { watchAlarms, type AlarmEvaluation, type TemplateAlarms } from '../../lab/alarm-evaluator';
 import { killLabComponent, labSh } from '../../lab/estate';
 import { scheduleLiveness } from '../../lab/liveness-schedule';
 import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
@@ -36,24 +36,10 @@ const plane = () => (real ??= labContext().then(({ config }) => localControlPlan
 const liveness = async (on: LocalControlPlane, samples?: number) => (await on.invoke('liveness-probe', { flow: FLOW, ...(samples ? { samples } : {}) })) as LivenessRun;
 
 /** The alarms' states, evaluated every second until stopped, as the drill evaluates them. */
-function watchAlarms(alarms: TemplateAlarms): { seen: Array<{ at: number; states: Map<string, AlarmEvaluation> }>; stop(): Promise<void> } {
-  const cloudwatch = new CloudWatchClient({});
+function watchedAlarms(alarms: TemplateAlarms): { seen: Array<{ at: number; states: Map<string, AlarmEvaluation> }>; stop(): Promise<void> } {
   const seen: Array<{ at: number; states: Map<string, AlarmEvaluation> }> = [];
-  let watching = true;
-  const loop = (async () => {
-    while (watching) {
-      const at = Date.now();
-      seen.push({ at, states: new Map((await alarms.evaluate(cloudwatch, new Date(at))).map((e) => [e.name, e])) });
-      await new Promise((r) => setTimeout(r, Math.max(0, at + 1000 - Date.now())));
-    }
-  })();
-  return {
-    seen,
-    stop: async () => {
-      watching = false;
-      await loop;
-    },
-  };
+  const watch = watchAlarms(alarms, new CloudWatchClient({}), (at, evaluations) => seen.push({ at, states: new Map(evaluations.map((e) => [e.name, e])) }));
+  return { seen, stop: () => watch.stop() };
 }
 
 const names = async () => {
@@ -94,7 +80,7 @@ it('one sample that does not reach dc1, while replication has stopped, leaves so
   await connect.pause(lab.connect.connectors.heartbeat);
   try {
     await eventually('MM2 heartbeats stale on dc2', async () => ((await liveness(local, 1)).samples[0]!.heartbeatAgeMs! > staleMs ? true : undefined), 60_000, 0);
-    const watch = watchAlarms(local.alarms);
+    const watch = watchedAlarms(local.alarms);
     await liveness(local, 2);
     const [failed] = (await liveness(blocked, 1)).samples;
     // The next sample of the lab's own bundle is one step later: the failed one is alone on its instant.
@@ -126,7 +112,7 @@ describe('with dc1 killed', () => {
     const local = await plane();
     const failures: Error[] = [];
     const schedule = scheduleLiveness((event) => local.invoke('liveness-probe', event), FLOW, (err) => failures.push(err));
-    const watch = watchAlarms(local.alarms);
+    const watch = watchedAlarms(local.alarms);
     try {
       // Healthy first: the heartbeats flowing again (the test before paused them), every alarm feeding primary-down OK.
       const { sourceUnreachable, heartbeatStale } = await names();

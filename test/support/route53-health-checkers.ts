@@ -18,7 +18,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { forwardTo, route53Error } from './route53-faults';
+import { forwardTo, route53Error, type Route53Fault } from './route53-faults';
 
 /** The health checker regions GetHealthCheckStatus reports from (the API reference's HealthCheckRegion values). */
 const CHECKER_REGIONS = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];
@@ -30,13 +30,6 @@ export interface FollowedHealthCheck {
   lastKnownHealthy: boolean;
 }
 
-export interface Route53Refusal {
-  code: string;
-  status: number;
-  /** How many requests to refuse; Infinity refuses every one. */
-  times: number;
-}
-
 export interface HealthCheckers {
   url: string;
   /** The CLOUDWATCH_METRIC health checks created through the proxy, by id. */
@@ -44,7 +37,7 @@ export interface HealthCheckers {
   /** GetHealthCheckStatus requests received, answered or refused. */
   statusRequests: number;
   /** Route 53's API impaired: GetHealthCheckStatus answered with this error. */
-  statusFault?: Route53Refusal;
+  statusFault?: Route53Fault;
   close(): Promise<void>;
 }
 
