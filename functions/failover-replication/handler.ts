@@ -1,7 +1,7 @@
 // Halts the flow's MM2 connectors (source, checkpoint, heartbeat) over the Connect REST
-// API: pause in a planned switchover, stop in an unplanned failover. Succeeds when every
-// connector and task reports PAUSED, or, unplanned, when Connect's config topic holds STOPPED
-// for each connector (src/failover/replication-control.ts).
+// API: pause in a planned switchover; in an unplanned failover, stop the checkpoint connector
+// and pause the source and heartbeat connectors. Succeeds when every connector and task reports
+// its state, or, unplanned, when Connect's config topic holds it (src/failover/replication-control.ts).
 import { haltReplication } from '#src/failover/replication-control';
 import type { ExecutionState } from '#src/failover/execution-state';
 import { failoverStep, logger } from '../runtime/failover-step';

@@ -121,7 +121,7 @@ export const mm2Schema = z
       .strict()
       .optional()
       .describe(
-        "where Kafka Connect persists this flow's connectors' target states. Given, an unplanned failover verifies that STOPPED is persisted there and goes on, instead of waiting for the tasks blocked on the dead source to shut down (seconds)",
+        "where Kafka Connect persists this flow's connectors' target states. Given, an unplanned failover verifies that the connectors' target states (checkpoint STOPPED, source and heartbeat PAUSED) are persisted there and goes on, instead of waiting for the tasks blocked on the dead source to shut down (seconds)",
       ),
   })
   .strict();

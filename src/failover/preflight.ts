@@ -1,6 +1,7 @@
 // Preflight: the checks that must pass before a failover changes anything, and the RPO
 // estimate the report leads with. Refusals say what is wrong and what to do about it.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { byDeadline, LATE } from '#src/by-deadline';
 import type { EstateClients } from '#src/kafka/connection';
 import type { EstateConfig } from '#src/config/schema';
 import type { Flow } from '#src/flow';
@@ -70,12 +71,30 @@ async function clientSideOrWhyNot(request: FailoverRequest, config: EstateConfig
   }
 }
 
+/**
+ * Unplanned, how long the source may take to answer before it counts as gone. Its client
+ * retries a refused connection for seconds, and waits out each connect timeout when the
+ * building's packets are dropped; nothing after preflight needs the source, and a live one
+ * answers a metadata request in well under this.
+ */
+const UNPLANNED_SOURCE_ANSWER_MS = 1000;
+
+/** Unplanned: undefined once UNPLANNED_SOURCE_ANSWER_MS has passed without an answer, with a warning saying so. */
+async function sourceWithinBudget(request: FailoverRequest, flow: Flow, deps: PreflightDeps, now: () => number, warnings: string[]) {
+  const answer = reachable(deps.admin(flow.source));
+  if (request.mode === 'planned') return answer;
+  const within = await byDeadline(answer, now() + UNPLANNED_SOURCE_ANSWER_MS, now);
+  if (within !== LATE) return within;
+  warnings.push(`source ${flow.source} did not answer a metadata request within ${UNPLANNED_SOURCE_ANSWER_MS} ms: counted as unreachable`);
+  return undefined;
+}
+
 export async function preflight(request: FailoverRequest, flow: Flow, config: EstateConfig, deps: PreflightDeps): Promise<PreflightReport> {
   const now = deps.now ?? Date.now;
   const problems: string[] = [];
   const warnings: string[] = [];
   const { policy } = flow;
-  const [source, target] = await Promise.all([reachable(deps.admin(flow.source)), reachable(deps.admin(flow.target))]);
+  const [source, target] = await Promise.all([sourceWithinBudget(request, flow, deps, now, warnings), reachable(deps.admin(flow.target))]);
   if (!target) throw new PreflightFailed([`target cluster ${flow.target} is unreachable: clients cannot be moved there; check the cluster and the control plane's network path to it`]);
   if (!source && request.mode === 'planned') {
     problems.push(`source cluster ${flow.source} is unreachable: a planned switchover needs it to drain and translate offsets exactly; run an unplanned failover if ${flow.source} is gone`);

@@ -1,11 +1,12 @@
 // Halting a flow's MM2 connectors through the Kafka Connect REST API, and proving it.
 // Planned: PAUSE (tasks finish their batch and wait); halted when the connector and every
-// task report PAUSED. Unplanned: STOP, because a task blocked on the dead source may never
-// reach PAUSED. Either target state is persisted by Connect, so a recovering source is not
-// replicated again until an operator resumes the flow. Unplanned, that persisted STOPPED is
-// the proof when the flow names Connect's config topic (mm2.configTopic): read there, it
-// holds the moment the PUT returns, while the tasks take seconds more to shut down. Without
-// it, or when the topic cannot be read, the proof is that no task runs any more.
+// task report PAUSED. Unplanned: PAUSE the source and heartbeat connectors and STOP the
+// checkpoint connector (see targetOf). Either target state is persisted by Connect, so a
+// recovering source is not replicated again until an operator resumes the flow. Unplanned,
+// the persisted state is the proof when the flow names Connect's config topic
+// (mm2.configTopic): read there, it holds the moment the PUT returns, while tasks blocked on
+// the dead source take seconds more to halt. Without it, or when the topic cannot be read,
+// the tasks' states are.
 import type { Consumer } from '@platformatic/kafka';
 import type { FlowConfig } from '#src/config/schema';
 import { ConnectError, type ConnectClient, type ConnectorStatus } from '#src/connect/client';
@@ -15,6 +16,8 @@ import type { FailoverMode } from './consumer-offsets';
 export interface ConnectorHalt {
   connector: string;
   role: 'source' | 'checkpoint' | 'heartbeat';
+  /** The target state the connector is halted into. */
+  target: HaltTarget;
   stateBefore: string;
   state: string;
   tasks: string[];
@@ -35,24 +38,40 @@ export interface ReplicationControlClients {
 
 /** Connect accepted the request but a task has not reached the state yet: retry the step shortly. */
 export class ReplicationNotHaltedYet extends Error {
-  constructor(target: string, pending: ConnectorHalt[]) {
+  constructor(pending: ConnectorHalt[]) {
     const where = (p: ConnectorHalt) => (p.verifiedBy === 'config topic' ? `persisted ${p.persisted}` : `${p.state} (tasks ${p.tasks.join(', ') || 'none'})`);
-    super(`waiting for MM2 connectors to report ${target}: ${pending.map((p) => `${p.connector} is ${where(p)}`).join('; ')}`);
+    super(`waiting for MM2 connectors to halt: ${pending.map((p) => `${p.connector} is ${where(p)}, not yet ${p.target}`).join('; ')}`);
     this.name = 'ReplicationNotHaltedYet';
   }
 }
 
-const TARGET = { planned: 'PAUSED', unplanned: 'STOPPED' } as const;
+export type HaltTarget = 'PAUSED' | 'STOPPED';
 
 /**
- * Planned: the connector and every task PAUSED. Unplanned: no task left running. A stopping
+ * Unplanned, only the checkpoint connector is stopped. A paused checkpoint task finishes the
+ * poll it is in and keeps running its scheduled group offset sync: with a live source it
+ * wrote checkpoints after the PAUSE returned, and SyncOffsets had read older ones (lab).
+ * STOP ends the poll. But Connect's herder runs every STOP on its one thread, and stopping a
+ * connector whose source died waits its graceful timeout (5 s) on clients of the dead
+ * cluster, so a second STOP that reaches the herder after the first waits too (the lab saw it
+ * in half its runs). A PAUSE is written from the REST thread, and a paused source or
+ * heartbeat task does not poll again, a worker restart included.
+ */
+function targetOf(mode: FailoverMode, role: ConnectorHalt['role']): HaltTarget {
+  return mode === 'unplanned' && role === 'checkpoint' ? 'STOPPED' : 'PAUSED';
+}
+
+/** A STOPPED connector is held at least as firmly as a PAUSED one (an earlier unplanned failover left it so). */
+const holds = (target: HaltTarget, state: string | undefined): boolean => state === target || state === 'STOPPED';
+
+/**
+ * PAUSED: the connector and every task PAUSED. STOPPED: no task left running. A stopping
  * connector whose own instance is still closing its clients of the dead source can report
  * RUNNING for a while with no task; STOPPED is already persisted, and only tasks copy data.
  */
-function isHalted(mode: FailoverMode, s: ConnectorStatus): boolean {
-  const target = TARGET[mode];
-  if (mode === 'planned') return s.connector.state === target && s.tasks.every((t) => t.state === target);
-  return s.tasks.every((t) => t.state === target);
+function isHalted(target: HaltTarget, s: ConnectorStatus): boolean {
+  if (target === 'STOPPED' || s.connector.state === 'STOPPED') return s.tasks.every((t) => t.state === 'STOPPED');
+  return s.connector.state === 'PAUSED' && s.tasks.every((t) => t.state === 'PAUSED');
 }
 
 /** Each connector's persisted target state in the flow's Connect config topic, or why it could not be read. */
@@ -71,12 +90,11 @@ async function persistedStates(configTopic: NonNullable<FlowConfig['mm2']['confi
  */
 export async function haltReplication(flow: FlowConfig, clients: ReplicationControlClients, mode: FailoverMode, dryRun: boolean): Promise<ConnectorHalt[]> {
   const { connect } = clients;
-  const target = TARGET[mode];
   const roles = Object.entries(flow.mm2.connectors) as [ConnectorHalt['role'], string][];
   const connectors = await Promise.all(
     roles.map(async ([role, name]) => {
       try {
-        return { role, name, before: await connect.status(name) };
+        return { role, name, target: targetOf(mode, role), before: await connect.status(name) };
       } catch (err) {
         if (err instanceof ConnectError && err.status === 404) {
           throw new ConnectError(`MM2 ${role} connector ${name} of flow ${flow.source}->${flow.target} does not exist on ${connect.url}: set up the flow's connectors (or correct mm2.connectors in the estate file)`, 404);
@@ -85,17 +103,14 @@ export async function haltReplication(flow: FlowConfig, clients: ReplicationCont
       }
     }),
   );
-  // All three at once: Connect's herder stops a connector whose source died on its one
-  // thread, waiting its graceful timeout (5 s) on clients of the dead cluster, and a request
-  // that arrives meanwhile waits too. Sent together, they are run in one herder tick and
-  // every target state is written before any connector is stopped.
+  // All at once: with one STOP among them, none waits behind another in Connect's herder.
   if (!dryRun) {
-    await Promise.all(connectors.filter((c) => c.before.connector.state !== target).map((c) => (mode === 'planned' ? connect.pause(c.name) : connect.stop(c.name))));
+    await Promise.all(connectors.filter((c) => !holds(c.target, c.before.connector.state)).map((c) => (c.target === 'PAUSED' ? connect.pause(c.name) : connect.stop(c.name))));
   }
   const results = await Promise.all(
-    connectors.map(async ({ role, name, before }): Promise<ConnectorHalt> => {
+    connectors.map(async ({ role, name, target, before }): Promise<ConnectorHalt> => {
       const after = dryRun ? before : await connect.status(name);
-      return { connector: name, role, stateBefore: before.connector.state, state: after.connector.state, tasks: after.tasks.map((t) => `${t.id}:${t.state}`), halted: isHalted(mode, after), verifiedBy: 'tasks' };
+      return { connector: name, role, target, stateBefore: before.connector.state, state: after.connector.state, tasks: after.tasks.map((t) => `${t.id}:${t.state}`), halted: isHalted(target, after), verifiedBy: 'tasks' };
     }),
   );
   // Read after every PUT returned: each answered once its target state was written.
@@ -105,12 +120,12 @@ export async function haltReplication(flow: FlowConfig, clients: ReplicationCont
     if (persisted instanceof Map) {
       r.persisted = persisted.get(r.connector) ?? 'none';
       r.verifiedBy = 'config topic';
-      r.halted = r.persisted === target;
+      r.halted = holds(r.target, r.persisted);
     } else if (persisted) {
       r.persistedUnread = persisted.unread;
     }
   }
   const pending = results.filter((r) => !r.halted);
-  if (!dryRun && pending.length > 0) throw new ReplicationNotHaltedYet(target, pending);
+  if (!dryRun && pending.length > 0) throw new ReplicationNotHaltedYet(pending);
   return results;
 }

@@ -4,6 +4,7 @@
 // is taken, so the alarms feeding primary-down see a loss within seconds. What does not
 // answer is reported, never thrown: the probe must keep sampling in the disaster it detects.
 import type { Admin } from '@platformatic/kafka';
+import { byDeadline, LATE } from '#src/by-deadline';
 import type { Flow } from '#src/flow';
 import { heartbeatAgeMs } from './heartbeat-age';
 import { reachable } from './lag-probe';
@@ -22,21 +23,6 @@ export interface LivenessSampleOptions {
   /** A cluster that has not answered within this long counts as not reached. */
   timeoutMs: number;
   now?: () => number;
-}
-
-const LATE = Symbol('late');
-
-/** The outcome of `work`, or LATE if it has not settled by `deadline` (epoch ms). */
-async function byDeadline<T>(work: Promise<T>, deadline: number, now: () => number): Promise<T | typeof LATE> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<typeof LATE>((resolve) => {
-    timer = setTimeout(() => resolve(LATE), Math.max(0, deadline - now()));
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** One sample of the flow, through `admin` (a client per cluster, opened for this sample). */

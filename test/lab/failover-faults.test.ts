@@ -304,10 +304,11 @@ it('Kafka Connect failing its writes after preflight: HaltReplicationFailed afte
 
   expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'HaltReplicationFailed' });
   expect(result.cause).toContain('HTTP 503');
-  // One attempt and four retries, each sending the three connectors' stops at once, each refused.
+  // One attempt and four retries, each sending the three connectors' halts at once (the checkpoint connector's a stop, the others pauses), each refused.
   expect(attempts(result, 'HaltReplication')).toEqual({ failed: Array(5).fill('TransientStepError'), retried: 4 });
-  const stops = Object.values(rig.config.flows[0]!.mm2.connectors).map((name) => `PUT /connectors/${name}/stop`);
-  expect([...proxy.refused].sort()).toEqual(Array.from({ length: 5 }, () => stops).flat().sort());
+  const { source, checkpoint, heartbeat } = rig.config.flows[0]!.mm2.connectors;
+  const halts = [`PUT /connectors/${source}/pause`, `PUT /connectors/${checkpoint}/stop`, `PUT /connectors/${heartbeat}/pause`];
+  expect([...proxy.refused].sort()).toEqual(Array.from({ length: 5 }, () => halts).flat().sort());
   expect(result.states).not.toContain('SyncOffsets');
   const report = failureReport(result);
   expect(report.done).toEqual(['begin', 'preflight']);
@@ -345,11 +346,19 @@ describe('Route 53 errors', () => {
     expect(await rig.recordCluster()).toBe('dc1');
     expect(await stateItem('active')).toBeUndefined();
     expect(await stateItem('lock')).toBeUndefined();
-    // STOPPED is persisted when the step returns; the tasks finish shutting down after it.
+    // The halt is persisted when the step returns; the tasks finish shutting down after it.
     const { configTopic, connectors } = rig.config.flows[0]!.mm2;
     const persisted = await persistedTargetStates(await rig.ctx.clients.fetcher(configTopic!.cluster), configTopic!.topic);
-    expect(Object.values(connectors).map((name) => persisted.get(name))).toEqual(['STOPPED', 'STOPPED', 'STOPPED']);
-    await eventually('MM2 connectors and tasks reporting STOPPED', async () => (allIn(await connectorStatesAtConnect(), 'STOPPED') ? true : undefined), 30_000, 500);
+    expect(Object.values(connectors).map((name) => persisted.get(name))).toEqual(['PAUSED', 'STOPPED', 'PAUSED']);
+    await eventually(
+      'MM2 checkpoint connector STOPPED, source and heartbeat PAUSED',
+      async () => {
+        const states = await connectorStatesAtConnect();
+        return allIn({ checkpoint: states[connectors.checkpoint]! }, 'STOPPED') && allIn({ source: states[connectors.source]!, heartbeat: states[connectors.heartbeat]! }, 'PAUSED') ? true : undefined;
+      },
+      30_000,
+      500,
+    );
     // Moved to its checkpoints, as SyncOffsets read them (MM2 was stopped before it ran).
     const moved = await dc2Offsets([group!]);
     const checkpoints = await groupCheckpoints(group!);
