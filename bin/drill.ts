@@ -6,7 +6,8 @@
 // Exit codes: 0 every promise kept, 1 a promise broken or the drill could not run, 2 usage.
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { DRILL_DNS_MODES, type DrillDnsMode } from '../lab/client-switching';
+import { DNS_MODES } from '#src/config/schema';
+import type { DnsMode } from '#src/dns/client-switch';
 import { labSh } from '../lab/estate';
 import { display } from '../lab/drill/display';
 import { runDrill } from '../lab/drill/run';
@@ -17,13 +18,13 @@ const program = new Command('drill')
   .addOption(new Option('--planned', 'a planned switchover (drain, no loss, no re-read) instead of losing dc1'))
   .option('--with-backup', 'back up the sample topic before the disaster and restore it to a point in time after')
   .option('--failback', 'after the failover, work on the target for a while, then fail back (planned, over the reverse flow) and check that too')
-  .addOption(new Option('--dns-mode <mode>', 'how the failover switches clients: the record UPSERTed, or ARC routing controls (the lab runs an ARC cluster of its own)').choices(DRILL_DNS_MODES).default('upsert'))
+  .addOption(new Option('--dns-mode <mode>', 'how the failover switches clients: the record UPSERTed, ARC routing controls (the lab runs an ARC cluster of its own), or the ActiveSide metric its health checks follow (the lab evaluates the alarms and stands in for the health checkers)').choices(Object.keys(DNS_MODES)).default('upsert'))
   .option('--short', 'a smaller warm-up (CI)')
   .option('--keep-lab', 'leave the lab up afterwards, as the drill left it (dc1 down after an unplanned drill)')
   .option('--report <file>', 'where to write the JSON report', 'drill-report.json')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .parse();
-const opts = program.opts<{ planned?: boolean; withBackup?: boolean; failback?: boolean; dnsMode: DrillDnsMode; short?: boolean; keepLab?: boolean; report: string }>();
+const opts = program.opts<{ planned?: boolean; withBackup?: boolean; failback?: boolean; dnsMode: DnsMode; short?: boolean; keepLab?: boolean; report: string }>();
 
 const show = display();
 let exitCode = 1;

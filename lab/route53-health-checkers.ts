@@ -1,5 +1,5 @@
 // Route 53's health checkers for CLOUDWATCH_METRIC health checks, as a proxy in front of the
-// emulator's Route 53 (or of another proxy, such as route53-faults.ts). The emulator drops a
+// emulator's Route 53 (or of another proxy, such as test/support/route53-faults.ts). The emulator drops a
 // health check's AlarmIdentifier and InsufficientDataHealthStatus and answers every
 // GetHealthCheckStatus with "Success", whatever the health check follows: a test reading it
 // could not fail. This proxy remembers what CreateHealthCheck asked for and answers
@@ -18,7 +18,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { forwardTo, route53Error, type Route53Fault } from './route53-faults';
+import { forwardTo, route53Error, type Route53Fault } from './route53-proxy';
 
 /** The health checker regions GetHealthCheckStatus reports from (the API reference's HealthCheckRegion values). */
 const CHECKER_REGIONS = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1'];

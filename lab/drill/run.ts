@@ -13,12 +13,13 @@ import { ensureTopic } from '#src/kafka/topics';
 import { readCheckpoints } from '#src/mm2/internal-topics';
 import { SecretReader } from '#src/secrets';
 import { primaryDownAlarmName } from '#src/alarm-names';
+import type { DnsMode } from '#src/dns/client-switch';
 import { flowsOf } from '#src/flow';
 import { sampleInstants } from '#src/probes/liveness-cadence';
 import { projectRoot } from '../../lib/paths';
 import { watchAlarms, type AlarmEvaluation } from '../alarm-evaluator';
 import { resumeReplication } from '../bootstrap-record';
-import { labClientSwitching, type DrillDnsMode } from '../client-switching';
+import { labClientSwitching } from '../client-switching';
 import { killLabComponent, labEstate, readLabInfo } from '../estate';
 import { estateKafka } from '../kafkajs';
 import { scheduleLiveness } from '../liveness-schedule';
@@ -39,7 +40,7 @@ export interface DrillOptions {
   /** After the failover, clients work on the target, then a planned failback over the reverse flow brings them home. */
   failback: boolean;
   /** How the failover switches clients (the estate's dns.mode). */
-  dnsMode: DrillDnsMode;
+  dnsMode: DnsMode;
 }
 
 export interface DrillReport {
@@ -51,7 +52,7 @@ export interface DrillReport {
   /** Seconds from the disaster (or the switchover's start) to each milestone; `switch`: the failover's client switch (its RepointDns and CheckDnsChange steps). */
   seconds: { detect?: number; failover: number; switch: number; consumersResumed: number; rto: number };
   /** How clients were switched, and what AWS adds that the lab cannot show (the emulator serves no DNS). */
-  switching: { mode: DrillDnsMode; notMeasured: string };
+  switching: { mode: DnsMode; notMeasured: string };
   failover: { executionName: string; status: string; stepsMs: Record<string, number>; summary: string };
   /** `runs`: the lag probe's; `livenessRuns`: the liveness probe's scheduled runs (a minute of samples each). */
   probes: { runs: number; livenessRuns: number; lastBeforeDisaster?: { at: string; rpoMs: number | null; unreplicated: number } };
@@ -114,7 +115,8 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
   const { config } = switching;
   const flow = flowsOf(config)[0]!;
   const { name, policy } = flow;
-  const plane = await localControlPlane(config);
+  const plane = await localControlPlane(config, { awsEndpoints: switching.awsEndpoints });
+  await switching.attach(plane.template);
   const secrets = new SecretReader();
   const kafkaFor = estateKafka(config.clusters, secrets);
   const kafkaDr = estateClients(config.clusters, secrets, 'kafka-dr-drill');
@@ -334,13 +336,15 @@ export async function runDrill(options: DrillOptions, show: Display): Promise<Dr
 }
 
 /** What switching clients takes in AWS beyond what the lab measures: the emulator serves no DNS and runs no health checker. */
-function notMeasured(mode: DrillDnsMode, ttlSeconds: number): string {
+function notMeasured(mode: DnsMode, ttlSeconds: number): string {
   const ttl = `the record's TTL (${ttlSeconds} s) for resolvers to drop the old answer`;
   switch (mode) {
     case 'upsert':
       return `Route 53 propagating the UPSERT to its name servers (the workflow waits for INSYNC, usually under 60 s; the emulator is INSYNC at once) and ${ttl}`;
     case 'arc-routing-control':
       return `Route 53's health checkers seeing the routing controls' new states and answering with the other failover record, then ${ttl}`;
+    case 'health-check':
+      return `CloudWatch evaluating the 1-minute not-active alarms on the published minute (the lab evaluates every second; Route 53 health checks cannot follow high-resolution alarms), Route 53's health checkers following the alarms and answering with the other failover record, then ${ttl}`;
   }
 }
 

@@ -2,7 +2,7 @@
 // kafka-dr's ActiveSide metric in the control plane's region; the not-active alarms follow
 // (evaluated as CloudWatch would by lab/cloudwatch-alarms.ts, written into the emulator with
 // SetAlarmState), the failover records' CLOUDWATCH_METRIC health checks follow the alarms
-// (Route 53's health checkers: test/support/route53-health-checkers.ts, in front of the
+// (Route 53's health checkers: lab/route53-health-checkers.ts, in front of the
 // emulator's Route 53, which the Lambdas reach through AWS_ENDPOINT_URL_ROUTE_53), and the
 // DNS step waits until both agree. No record set is written. A dry run shows the exact
 // PutMetricData and publishes nothing; a re-run writes nothing; a switch back within the
@@ -10,116 +10,76 @@
 // completes on the alarms and says the health checks are unconfirmed; when CloudWatch never
 // evaluates the alarms the failover stops in DnsRepointFailed with offsets synced.
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { GetHealthCheckStatusCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { activeSideAlarmName } from '#src/alarm-names';
-import { parseEstateConfig } from '#src/config/parse';
-import type { EstateConfig } from '#src/config/schema';
-import { activeAlarmStates, floorMinute, latestPublished, readActiveSideAlarms, sameAlarmStates, type ActiveSideTarget } from '#src/dns/active-side-metric';
-import { activeSideSwitch } from '#src/dns/active-side-switch';
-import type { ClientSwitch } from '#src/dns/client-switch';
+import { floorMinute, latestPublished, readActiveSideAlarms, type ActiveSideTarget } from '#src/dns/active-side-metric';
+import { flowsOf } from '#src/flow';
+import { heartbeatAgeOrNull } from '#src/probes/heartbeat-age';
+import { readHealthCheck } from '#src/dns/health-check-status';
 import type { ExecutionState } from '#src/failover/execution-state';
-import { labAlarms, type LabAlarms } from '../../lab/cloudwatch-alarms';
+import { labHealthCheckSwitching } from '../../lab/client-switching';
 import { failoverRig, failureReport, groupOffsets, inputOf, stoppedApplication, type FailoverRig } from '../support/failover';
-import { labContext, uniqueName } from '../support/lab';
+import { eventually, labContext, uniqueName } from '../support/lab';
 import { route53Faults, type Route53Faults } from '../support/route53-faults';
-import { route53HealthCheckers, type HealthCheckers } from '../support/route53-health-checkers';
 
 const FLOW = 'dc1->dc2';
 let faults: Route53Faults;
-let checkers: HealthCheckers;
-let alarms: LabAlarms;
+let switching: Awaited<ReturnType<typeof labHealthCheckSwitching>>;
 let rig: FailoverRig;
-let estate: EstateConfig;
 let target: ActiveSideTarget;
-/** The operator's view and hand: the same switch, with this process's clients. */
-let byHand: ClientSwitch;
 const cloudwatch = new CloudWatchClient({});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The health check ids, from what CreateHealthCheck asked for (they exist once the DNS step or preflight has started). */
-function healthCheckIds(): Record<string, string> {
-  const ids: Record<string, string> = {};
-  for (const check of checkers.healthChecks.values()) {
-    const cluster = target.clusters.find((c) => activeSideAlarmName(estate.estate, c) === check.alarm.name);
-    if (cluster) ids[cluster] = check.id;
-  }
-  return ids;
-}
-
 /** Each cluster's health check as Route 53's API reports it: healthy when most checkers say Success. */
 async function healthChecks(): Promise<Record<string, boolean>> {
-  const route53 = new Route53Client({ endpoint: checkers.url });
+  const route53 = new Route53Client({ endpoint: switching.checkers.url });
   const out: Record<string, boolean> = {};
-  for (const [cluster, id] of Object.entries(healthCheckIds())) {
-    const observations = (await route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }))).HealthCheckObservations ?? [];
-    out[cluster] = observations.filter((o) => o.StatusReport?.Status?.startsWith('Success')).length * 2 > observations.length;
+  for (const [cluster, id] of Object.entries(switching.healthCheckIds())) {
+    out[cluster] = (await readHealthCheck(route53, id)).healthy === true;
   }
   return out;
 }
 
 const alarmStates = () => readActiveSideAlarms(cloudwatch, target);
 
-/** Clients switched to `cluster` by hand (what the runbook does), until the alarms say it, then until a new minute starts: the next switch is not deferred. */
-async function switchByHand(cluster: string): Promise<void> {
-  await byHand.switchTo(cluster, 'kafka-dr lab test: by hand');
-  const want = activeAlarmStates(target, cluster);
-  for (const deadline = Date.now() + 150_000; !sameAlarmStates(await alarmStates(), want); await sleep(500)) {
-    if (Date.now() > deadline) throw new Error(`the alarms never said ${cluster}: ${JSON.stringify(await alarmStates())}; evaluator: ${alarms.lastError?.message ?? 'no error'}`);
-  }
-  const newest = await latestPublished(cloudwatch, target);
-  if (newest) await sleep(Math.max(0, new Date(newest.at).getTime() + 60_000 - Date.now()));
+/**
+ * Clients on dc1 (switched by hand, what the runbook does, until the alarms say it) and MM2's
+ * heartbeats fresh on dc2 (a planned switchover's preflight asks; the last test paused MM2).
+ */
+async function onDc1AndReplicating(): Promise<void> {
+  await switching.reset('dc1', 'kafka-dr lab test: by hand');
+  const flow = flowsOf(switching.config)[0]!;
+  const admin = await rig.ctx.clients.admin('dc2');
+  await eventually('a fresh MM2 heartbeat on dc2', async () => ((await heartbeatAgeOrNull(admin, flow, Date.now())) ?? Infinity) < 5000 || undefined, 60_000, 500);
 }
 
 beforeAll(async () => {
   const { lab, config } = await labContext();
   faults = await route53Faults(lab.moto.endpoint);
-  checkers = await route53HealthCheckers(faults.url, lab.moto.endpoint);
-  // This process's Route 53 calls too, CloudFormation's stand-in creating the health checks among them.
-  process.env.AWS_ENDPOINT_URL_ROUTE_53 = checkers.url;
-  estate = parseEstateConfig({ ...config, dns: { ...config.dns, mode: 'health-check' } }, 'the lab estate in health-check mode');
-  target = { estate: estate.estate, clusters: Object.keys(estate.dns.values) };
-  rig = await failoverRig(estate, { awsEndpoints: { ROUTE_53: checkers.url } });
-  alarms = await labAlarms(rig.plane.template, target.clusters.map((c) => activeSideAlarmName(estate.estate, c)));
-  byHand = activeSideSwitch(estate, { cloudwatch, route53: new Route53Client({}), healthCheckIds });
+  switching = await labHealthCheckSwitching(config, { route53Upstream: faults.url });
+  target = { estate: switching.config.estate, clusters: Object.keys(switching.config.dns.values) };
+  rig = await failoverRig(switching.config, { awsEndpoints: switching.awsEndpoints });
+  await switching.attach(rig.plane.template);
   await rig.restore();
-  await switchByHand('dc1');
+  await onDc1AndReplicating();
+  await switching.freshMinute();
 }, 300_000);
+
+// Every test starts with clients on dc1 (the first finds them there). A reset that published
+// waits for a fresh minute; a test that switches after a switch of the workflow's waits too:
+// the lab's workflow polls every 200 ms, and its 30 polls do not last the minute a deferred
+// switch waits (in AWS, they last 5).
+beforeEach(onDc1AndReplicating, 300_000);
 
 afterEach(async () => {
-  checkers.statusFault = undefined;
-  alarms.resume();
+  switching.checkers.statusFault = undefined;
+  switching.alarms().resume();
   await rig.restore();
-  await switchByHand('dc1');
-}, 300_000);
-
-afterAll(async () => {
-  delete process.env.AWS_ENDPOINT_URL_ROUTE_53;
-  await alarms?.close();
-  await checkers?.close();
-  await faults?.close();
 });
 
-it('dry run: preflight reads the alarms, the report shows the exact PutMetricData, nothing is published', async () => {
-  const [newest, changes] = [await latestPublished(cloudwatch, target), faults.changes];
-  const result = await rig.run({ flow: FLOW, mode: 'planned', dryRun: true, reason: 'test: health-check rehearsal' }, uniqueName('hc-dry'));
-  expect({ status: result.status, error: result.error, cause: result.cause }).toEqual({ status: 'SUCCEEDED' });
-  const report = result.output as any;
-  const seen = `ActiveSide alarms ${activeSideAlarmName('lab', 'dc1')} OK, ${activeSideAlarmName('lab', 'dc2')} ALARM`;
-  expect(report.steps.preflight.clients).toEqual({ cluster: 'dc1', mode: 'health-check', seen });
-  expect(report.steps.repointDns).toEqual({
-    dryRun: true,
-    mode: 'health-check',
-    changeId: null,
-    before: { dc1: 'OK', dc2: 'ALARM' },
-    after: { dc1: 'ALARM', dc2: 'OK' },
-    writes: { namespace: 'KafkaDR/ClientSwitch', metricName: 'ActiveSide', estate: 'lab', timestamp: expect.stringMatching(/:00\.000Z$/), values: { dc1: 0, dc2: 1 } },
-    finishedAt: expect.any(String),
-  });
-  expect(report.steps.dnsChange).toMatchObject({ inSync: true, polls: 1, dryRun: true, readBack: { cluster: 'dc1', mode: 'health-check', seen } });
-  expect(await latestPublished(cloudwatch, target)).toEqual(newest);
-  expect(await alarmStates()).toEqual({ dc1: 'OK', dc2: 'ALARM' });
-  expect(await healthChecks()).toEqual({ dc1: true, dc2: false });
-  expect(faults.changes).toBe(changes);
+afterAll(async () => {
+  await switching?.close();
+  await faults?.close();
 });
 
 it('planned switchover: offsets synced, then ActiveSide published once; the DNS step waits until the alarms and the health checks agree; no record set written', async () => {
@@ -167,33 +127,57 @@ it('planned switchover: offsets synced, then ActiveSide published once; the DNS 
   }
   console.log(`switch back in the same minute: published for ${backSwitch.writes.timestamp}, settled after ${Date.now() - started} ms`);
   expect(status.readBack.alarms).toEqual({ dc1: 'OK', dc2: 'ALARM' });
-  const flip = alarms.transitions.find((t) => t.name === activeSideAlarmName('lab', 'dc1') && t.state === 'OK' && t.at.getTime() > started);
+  const flip = switching.alarms().transitions.find((t) => t.name === activeSideAlarmName('lab', 'dc1') && t.state === 'OK' && t.at.getTime() > started);
   expect(flip!.at.getTime()).toBeGreaterThanOrEqual(new Date(backSwitch.writes.timestamp).getTime());
   expect(await healthChecks()).toEqual({ dc1: true, dc2: false });
   expect(faults.changes).toBe(changes);
 }, 300_000);
 
 it("Route 53's API refusing GetHealthCheckStatus: the switch completes on the alarms and reports the health checks unconfirmed", async () => {
+  await switching.freshMinute();
   await stoppedApplication(rig.ctx, 'hc-r53-down');
-  checkers.statusFault = { code: 'ServiceUnavailable', status: 503, times: Infinity };
-  const requests = checkers.statusRequests;
+  switching.checkers.statusFault = { code: 'ServiceUnavailable', status: 503, times: Infinity };
+  const requests = switching.checkers.statusRequests;
   const result = await rig.run({ flow: FLOW, mode: 'planned', reason: "test: switchover while Route 53's API is impaired" }, uniqueName('hc-r53-down'));
   expect({ status: result.status, error: result.error, cause: result.cause }).toEqual({ status: 'SUCCEEDED' });
   const report = result.output as any;
   expect(report.steps.repointDns).toMatchObject({ changed: true, writes: { values: { dc1: 0, dc2: 1 } } });
   const readBack = report.steps.dnsChange.readBack;
   expect(readBack.alarms).toEqual({ dc1: 'ALARM', dc2: 'OK' });
-  for (const cluster of ['dc1', 'dc2']) expect(readBack.healthChecks[cluster]).toEqual({ id: healthCheckIds()[cluster], error: expect.stringContaining('ServiceUnavailable') });
+  for (const cluster of ['dc1', 'dc2']) expect(readBack.healthChecks[cluster]).toEqual({ id: switching.healthCheckIds()[cluster], error: expect.stringContaining('ServiceUnavailable') });
   expect(readBack.unconfirmed).toMatch(/^Route 53's GetHealthCheckStatus failed for dc1, dc2: the alarms their health checks follow agree/);
-  expect(checkers.statusRequests).toBeGreaterThan(requests);
+  expect(switching.checkers.statusRequests).toBeGreaterThan(requests);
   // Route 53's health checkers themselves kept following the alarms.
-  checkers.statusFault = undefined;
+  switching.checkers.statusFault = undefined;
   expect(await healthChecks()).toEqual({ dc1: false, dc2: true });
 }, 300_000);
 
+it('dry run: preflight reads the alarms, the report shows the exact PutMetricData, nothing is published', async () => {
+  const [newest, changes] = [await latestPublished(cloudwatch, target), faults.changes];
+  const result = await rig.run({ flow: FLOW, mode: 'planned', dryRun: true, reason: 'test: health-check rehearsal' }, uniqueName('hc-dry'));
+  expect({ status: result.status, error: result.error, cause: result.cause }).toEqual({ status: 'SUCCEEDED' });
+  const report = result.output as any;
+  const seen = `ActiveSide alarms ${activeSideAlarmName('lab', 'dc1')} OK, ${activeSideAlarmName('lab', 'dc2')} ALARM`;
+  expect(report.steps.preflight.clients).toEqual({ cluster: 'dc1', mode: 'health-check', seen });
+  expect(report.steps.repointDns).toEqual({
+    dryRun: true,
+    mode: 'health-check',
+    changeId: null,
+    before: { dc1: 'OK', dc2: 'ALARM' },
+    after: { dc1: 'ALARM', dc2: 'OK' },
+    writes: { namespace: 'KafkaDR/ClientSwitch', metricName: 'ActiveSide', estate: 'lab', timestamp: expect.stringMatching(/:00\.000Z$/), values: { dc1: 0, dc2: 1 } },
+    finishedAt: expect.any(String),
+  });
+  expect(report.steps.dnsChange).toMatchObject({ inSync: true, polls: 1, dryRun: true, readBack: { cluster: 'dc1', mode: 'health-check', seen } });
+  expect(await latestPublished(cloudwatch, target)).toEqual(newest);
+  expect(await alarmStates()).toEqual({ dc1: 'OK', dc2: 'ALARM' });
+  expect(await healthChecks()).toEqual({ dc1: true, dc2: false });
+  expect(faults.changes).toBe(changes);
+});
+
 it('CloudWatch never evaluates the alarms: DnsRepointFailed after the polls, offsets synced, clients where they were', async () => {
   const app = await stoppedApplication(rig.ctx, 'hc-stuck');
-  alarms.pause();
+  switching.alarms().pause();
   const changes = faults.changes;
   const result = await rig.run({ flow: FLOW, mode: 'planned', reason: 'test: alarm evaluation impaired' }, uniqueName('hc-stuck'));
   expect({ status: result.status, error: result.error }).toEqual({ status: 'FAILED', error: 'DnsRepointFailed' });
