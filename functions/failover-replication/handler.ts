@@ -7,9 +7,13 @@ import type { ExecutionState } from '#src/failover/execution-state';
 import { failoverStep, logger } from '../runtime/failover-step';
 import { withKafka } from '../runtime/kafka-clients';
 
-export const handler = failoverStep(withKafka, async ({ request }: ExecutionState, kit) => {
+/** Whether the source answered preflight: false only when preflight said so. */
+const sourceAnswered = (state: ExecutionState) => (state.steps.preflight as { reachable?: { source?: boolean } } | undefined)?.reachable?.source !== false;
+
+export const handler = failoverStep(withKafka, async (state: ExecutionState, kit) => {
+  const { request } = state;
   const flow = kit.flow(request);
-  const connectors = await haltReplication(flow, { connect: await kit.connect(flow), fetcher: kit.fetcher }, request.mode, request.dryRun);
+  const connectors = await haltReplication(flow, { connect: await kit.connect(flow), fetcher: kit.fetcher }, request.mode, request.dryRun, sourceAnswered(state));
   logger.info(request.dryRun ? 'dry run: connectors that would be halted' : 'MM2 connectors halted', { flow: request.flow, mode: request.mode, connectors });
   return { connectors };
 });

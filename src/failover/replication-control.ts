@@ -26,8 +26,8 @@ export interface ConnectorHalt {
   persisted?: string;
   /** Why the persisted target state could not be read (mm2.configTopic set), when it could not. */
   persistedUnread?: string;
-  /** What proved the halt: the persisted target state, or the tasks' reported states. */
-  verifiedBy: 'config topic' | 'tasks';
+  /** What proved the halt: the persisted target state (and, for a stop with the source alive, its tasks gone), or the tasks' reported states. */
+  verifiedBy: 'config topic' | 'config topic and tasks' | 'tasks';
 }
 
 export interface ReplicationControlClients {
@@ -84,11 +84,14 @@ async function persistedStates(configTopic: NonNullable<FlowConfig['mm2']['confi
 }
 
 /**
- * Pauses (planned) or stops (unplanned) the source, checkpoint and heartbeat connectors
- * (both PUTs are idempotent) and reads their state back. `dryRun` only reads. Throws
- * ReplicationNotHaltedYet while a task is still transitioning, ConnectError when Connect fails.
+ * Halts the source, checkpoint and heartbeat connectors (every PUT is idempotent) and reads
+ * their state back. `dryRun` only reads. Throws ReplicationNotHaltedYet while a task is still
+ * transitioning, ConnectError when Connect fails. `sourceAnswered`: whether the source answered
+ * preflight. A live source lets a stopping checkpoint task finish the poll it is in and write
+ * one more checkpoint after STOP is persisted (the lab saw it land after SyncOffsets had read
+ * the checkpoints), so then its tasks must be gone too; a dead one gives it nothing to write.
  */
-export async function haltReplication(flow: FlowConfig, clients: ReplicationControlClients, mode: FailoverMode, dryRun: boolean): Promise<ConnectorHalt[]> {
+export async function haltReplication(flow: FlowConfig, clients: ReplicationControlClients, mode: FailoverMode, dryRun: boolean, sourceAnswered = true): Promise<ConnectorHalt[]> {
   const { connect } = clients;
   const roles = Object.entries(flow.mm2.connectors) as [ConnectorHalt['role'], string][];
   const connectors = await Promise.all(
@@ -118,9 +121,10 @@ export async function haltReplication(flow: FlowConfig, clients: ReplicationCont
   const persisted = !dryRun && mode === 'unplanned' && configTopic ? await persistedStates(configTopic, clients) : undefined;
   for (const r of results) {
     if (persisted instanceof Map) {
+      const tasksToo = r.target === 'STOPPED' && sourceAnswered;
       r.persisted = persisted.get(r.connector) ?? 'none';
-      r.verifiedBy = 'config topic';
-      r.halted = holds(r.target, r.persisted);
+      r.verifiedBy = tasksToo ? 'config topic and tasks' : 'config topic';
+      r.halted = holds(r.target, r.persisted) && (!tasksToo || r.halted);
     } else if (persisted) {
       r.persistedUnread = persisted.unread;
     }
