@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { estateJsonSchema } from '#src/config/json-schema';
 import { loadEstateConfigFile } from '#src/config/load';
 import { EstateConfigError } from '#src/config/parse';
+import { addAuditCommand } from './cli/audit';
 import { addBackupCommands } from './cli/backups';
 import { controlPlaneOf, controlPlaneOptions, UsageError } from './cli/control-plane';
 import { estateStatus, printStatus } from './cli/status';
@@ -49,6 +50,7 @@ controlPlaneOptions(program.command('status').description('where clients are (th
   },
 );
 
+addAuditCommand(program);
 addWorkflowCommands(program);
 addBackupCommands(program);
 

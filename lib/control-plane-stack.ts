@@ -48,10 +48,11 @@ export class ControlPlaneStack extends Stack {
     if (config.dns.mode === 'arc-routing-control') this.arcRoutingControl = new ArcRoutingControl(this, 'ClientSwitching', { config });
     if (config.dns.mode === 'health-check') this.activeSideSwitching = new ActiveSideSwitching(this, 'ActiveSideSwitching', { config });
     this.failover = new FailoverWorkflow(this, 'Failover', { config, network, clientSwitching: this.arcRoutingControl ?? this.activeSideSwitching });
-    // What the operator CLI (`kafka-dr status|failover|failback|backup|restore`) reads.
+    // What the operator CLI (`kafka-dr status|audit|failover|failback|backup|restore`) reads.
     const output = (id: keyof typeof ControlPlaneOutput, value: string, description: string) => new CfnOutput(this, ControlPlaneOutput[id], { value, description });
     output('FailoverStateMachineArn', this.failover.stateMachine.stateMachineArn, 'the failover workflow: kafka-dr failover / failback start it');
     output('FailoverStateTableName', this.failover.stateTable.tableName, 'the failover lock and the active side: kafka-dr status reads it');
+    output('AuditFunctionName', this.probes.audit.function.functionName, 'the production checklist audit: kafka-dr audit invokes it');
     if (this.arcRoutingControl) output('ArcRoutingControls', this.arcRoutingControl.setting, 'the ARC endpoints and each cluster\'s routing control (ARC_ROUTING_CONTROLS): kafka-dr status reads it');
     if (this.activeSideSwitching) {
       output('ActiveSideHealthChecks', this.activeSideSwitching.setting, "each cluster's CLOUDWATCH_METRIC health check (ACTIVE_SIDE_HEALTH_CHECKS): kafka-dr status reads it");

@@ -10,8 +10,8 @@ export const METRICS_NAMESPACE = 'KafkaDR';
  */
 export const CLIENT_SWITCH_NAMESPACE = 'KafkaDR/ClientSwitch';
 
-/** Dimension names. Flow values read "dc1->dc2"; Cluster values are cluster names; Estate values are the estate file's estate. */
-export const Dimension = { Flow: 'Flow', Topic: 'Topic', Group: 'Group', Cluster: 'Cluster', Estate: 'Estate' } as const;
+/** Dimension names. Flow values read "dc1->dc2"; Cluster values are cluster names; Estate values are the estate file's estate; Severity values critical, warning, info. */
+export const Dimension = { Flow: 'Flow', Topic: 'Topic', Group: 'Group', Cluster: 'Cluster', Estate: 'Estate', Severity: 'Severity' } as const;
 
 export type MetricUnit = 'Seconds' | 'Milliseconds' | 'Count' | 'Bytes/Second' | 'Count/Second' | 'None' | 'Bytes';
 
@@ -52,6 +52,8 @@ export const Metric = {
   Headroom: spec('Headroom', 'None', ['Flow'], 'link capacity / peak demand; below 1 the link cannot carry the peak'),
   BacklogBytes: spec('BacklogBytes', 'Bytes', ['Flow'], 'estimated bytes not yet replicated'),
   CatchUpEta: spec('CatchUpEta', 'Seconds', ['Flow'], 'backlog / (capacity - demand); published as 1e9 when capacity does not exceed demand'),
+  // The production checklist audit (a run a day per flow)
+  AuditFindings: spec('AuditFindings', 'Count', ['Flow', 'Severity'], 'findings of the production checklist audit of the flow, by severity'),
   // The failover's switch of clients (dns.mode health-check): not a measurement but the
   // switch itself, so it carries the estate (two estates of one account must not move each
   // other's clients) and has a namespace of its own.

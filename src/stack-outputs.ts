@@ -12,6 +12,8 @@ export const ControlPlaneOutput = {
   BackupStateMachineArn: 'BackupStateMachineArn',
   RestoreStateMachineArn: 'RestoreStateMachineArn',
   BackupBucketName: 'BackupBucketName',
+  /** The production checklist audit's function: kafka-dr audit invokes it. */
+  AuditFunctionName: 'AuditFunctionName',
   /** dns.mode arc-routing-control: the ARC_ROUTING_CONTROLS value the failover's Lambdas get, for `kafka-dr status`. */
   ArcRoutingControls: 'ArcRoutingControls',
   /** dns.mode health-check: the ACTIVE_SIDE_HEALTH_CHECKS value the failover's Lambdas get, for `kafka-dr status`. */

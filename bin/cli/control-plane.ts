@@ -3,6 +3,7 @@
 // against this; only how an execution runs and where alarms come from differ.
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
+import type { FlowAudit } from '#src/audit/audit';
 import type { ClientSwitch } from '#src/dns/client-switch';
 import type { FailoverState } from '#src/failover/failover-state';
 import type { EstateConfig } from '#src/config/schema';
@@ -42,6 +43,8 @@ export interface ControlPlane {
   failoverState: FailoverState;
   /** Every kafka-dr alarm of the estate and its state. */
   alarms(): Promise<AlarmState[]>;
+  /** Runs the flow's production checklist audit (the scheduled function, invoked now) and returns its findings. */
+  audit(flow: string): Promise<FlowAudit>;
   /** The lab has no schedule: its probes run once before status reads their metrics. Absent when deployed. */
   probe?(): Promise<string[]>;
   /** Where the backup workflow writes: the stack output BackupBucketName and the bucket's region. Throws when the estate configures no backup. */

@@ -3,6 +3,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { activeSideAlarmName } from '#src/alarm-names';
 import { clientSwitchOf } from '#src/dns/client-switch';
@@ -10,6 +11,7 @@ import { parseHealthCheckIds } from '#src/dns/health-check-status';
 import { arcClientFactory, parseRoutingControlSet } from '#src/dns/routing-controls';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FlowAudit } from '#src/audit/audit';
 import { FailoverState } from '#src/failover/failover-state';
 import { loadEstateConfigFile } from '#src/config/load';
 import { ControlPlaneOutput, controlPlaneStackName, type ControlPlaneOutputs } from '#src/stack-outputs';
@@ -49,6 +51,7 @@ export async function deployedControlPlane(configFile: string): Promise<ControlP
   };
   const cloudwatch = new CloudWatchClient({ region });
   const sfn = new SFNClient({ region });
+  const lambda = new LambdaClient({ region });
   return {
     config,
     where: `stack ${stackName} in ${region}`,
@@ -75,6 +78,13 @@ export async function deployedControlPlane(configFile: string): Promise<ControlP
         NextToken = page.NextToken;
       } while (NextToken);
       return alarms;
+    },
+    async audit(flow) {
+      const functionName = output('AuditFunctionName');
+      const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify({ flow }) }));
+      const payload = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+      if (out.FunctionError) throw new Error(`the audit of ${flow} (function ${functionName}) failed: ${(JSON.parse(payload || '{}') as { errorMessage?: string }).errorMessage ?? payload}`);
+      return JSON.parse(payload) as FlowAudit;
     },
     backupBucket: () => ({ name: output('BackupBucketName'), region: config.backup?.bucket.region ?? region }),
     execute: (workflow, input, name, onStep) => startAndFollow(sfn, output(WORKFLOW_OUTPUT[workflow]), input, name, onStep),

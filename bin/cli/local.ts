@@ -14,6 +14,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FlowAudit } from '#src/audit/audit';
 import { readBootstrapRecord, repointBootstrapRecord } from '#src/dns/bootstrap-record';
 import { upsertSwitch } from '#src/dns/client-switch';
 import { FailoverState } from '#src/failover/failover-state';
@@ -89,6 +90,7 @@ export async function localControlPlaneAccess(): Promise<ControlPlane> {
       }
       return problems;
     },
+    audit: (flow) => plane.invoke('audit', { flow }) as Promise<FlowAudit>,
     backupBucket: () => ({ name: plane.bucket.name }),
     async execute(workflow, input, executionName, onStep) {
       const run = await workflows[workflow].run(input, {

@@ -1,12 +1,12 @@
 // What every failover step's Lambda gets on top of every workflow step's: the AWS clients of
 // the failover, the state table (lock, active side), Connect, the outcome target.
 import { findFlow } from '#src/config/estate';
-import { ConnectClient } from '#src/connect/client';
+import type { ConnectClient } from '#src/connect/client';
 import type { FailoverState } from '#src/failover/failover-state';
 import type { FailoverRequest } from '#src/failover/request';
 import type { Flow } from '#src/flow';
 import { failoverAws, failoverState, outcomeTarget } from './failover-aws';
-import { secrets } from './secrets';
+import { connectClientFor } from './connect';
 import { workflowStep, type ClientOpener, type StepBase } from './workflow-step';
 
 export { logger } from './powertools';
@@ -30,10 +30,7 @@ export function failoverStep<E, C extends object>(open: ClientOpener<C>, run: (e
       ...clients,
       aws: failoverAws,
       state: failoverState,
-      connect: async (flow) => {
-        const basicAuth = flow.mm2.authSecretArn ? await secrets.json<{ username: string; password: string }>(flow.mm2.authSecretArn, ['username', 'password']) : undefined;
-        return new ConnectClient(flow.mm2.connectUrl, { basicAuth, timeoutMs: 10000 });
-      },
+      connect: connectClientFor,
       flow: (request) => findFlow(clients.config, request.flow),
       outcomeTarget,
     }),

@@ -20,6 +20,8 @@ const BANDWIDTH_PERIODS = 3;
 const CANARY_PERIODS = 2;
 /** As the issue sets it: RPO above the threshold in 2 of 2 periods. */
 const RPO_PERIODS = 2;
+/** The audit runs hourly: settings drift slowly, and a run reads every topic of both clusters. */
+export const AUDIT_PERIOD_SECONDS = 3600;
 
 export type FlowAlarmKey =
   | 'rpoHigh'
@@ -28,7 +30,8 @@ export type FlowAlarmKey =
   | 'sourceUnreachable'
   | 'headroomLow'
   | 'catchUpSlow'
-  | 'checkpointsStale';
+  | 'checkpointsStale'
+  | 'auditCritical';
 
 export interface FlowAlarmDefinition {
   /** The last part of the alarm name: `${estate}-kafka-dr-${flow}-${suffix}`. */
@@ -171,6 +174,21 @@ export function flowAlarmDefinitions(config: EstateConfig, flow: Flow): Record<F
         `At least one consumer group's newest MM2 checkpoint for ${name} is older than ${t.checkpointStaleSeconds} s: after an unplanned ` +
         `failover that group would resume on ${target} from an older offset and re-read more records. CheckpointAge per Group shows which; ` +
         `check ${flow.mm2.connectors.checkpoint} on ${flow.mm2.connectUrl} and its groups filter.`,
+    },
+    auditCritical: {
+      suffix: 'audit-critical',
+      metric: Metric.AuditFindings,
+      dimensions: { ...onFlow, Severity: 'critical' },
+      statistic: 'Maximum',
+      comparison: 'above',
+      threshold: 0,
+      periodSeconds: AUDIT_PERIOD_SECONDS,
+      periods: 1,
+      treatMissingData: missing,
+      description:
+        `The production checklist audit of ${name} found something that would make a failover lose data or fail ` +
+        `(MM2 checkpoints off, records crossing unencrypted, replicas with fewer partitions than their source). ` +
+        `The audit function's last result and log list each finding with its evidence and fix; \`kafka-dr audit --flow ${name}\` runs it now.`,
     },
   };
 }

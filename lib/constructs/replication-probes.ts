@@ -1,5 +1,5 @@
-// Watch: the scheduled probes of every replication flow, the state they keep between runs,
-// the alarms on what they publish and the estate's dashboard.
+// Watch: the scheduled probes and the production checklist audit of every replication flow,
+// the state they keep between runs, the alarms on what they publish and the estate's dashboard.
 //
 // Interface the probe handlers honour:
 //   event  { "flow": "dc1->dc2" }   (flowName of a configured flow; the liveness probe
@@ -20,7 +20,7 @@ import { METRICS_NAMESPACE } from '#src/metrics';
 import { LIVENESS_SCHEDULE_SECONDS, livenessRunSeconds } from '#src/probes/liveness-cadence';
 import { kafkaDrTable } from './kafka-dr-table';
 import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
-import { FlowAlarms } from './probe-alarms';
+import { AUDIT_PERIOD_SECONDS, FlowAlarms } from './probe-alarms';
 import { ProbeDashboard } from './probe-dashboard';
 
 /** Time the lag probe needs besides waiting for its canary: connect, metadata, offsets, heartbeats, publish. */
@@ -42,6 +42,8 @@ export class ReplicationProbes extends Construct {
   readonly livenessProbe: KafkaDrFunction;
   readonly lagProbe: KafkaDrFunction;
   readonly bandwidthProbe: KafkaDrFunction;
+  /** The production checklist audit of each flow: MM2's settings and the topics, judged; nothing changed. */
+  readonly audit: KafkaDrFunction;
   readonly stateTable: dynamodb.Table;
   /** Each flow's alarms, keyed by flow name ("dc1->dc2"). */
   readonly flowAlarms: Record<string, FlowAlarms>;
@@ -89,9 +91,18 @@ export class ReplicationProbes extends Construct {
       environment: { [PROBE_STATE_TABLE.name]: this.stateTable.tableName },
     });
     this.stateTable.grantReadWriteData(this.bandwidthProbe.function);
+    this.audit = new KafkaDrFunction(this, 'Audit', {
+      handlerDir: 'audit',
+      description: "Audits a MM2 flow against the production checklist: MM2's settings, replicas' partitions and replication factor, topics no flow copies",
+      config,
+      network,
+      secretArns,
+      timeout: Duration.seconds(60),
+      memorySize: 256,
+    });
 
     const publish = new iam.Policy(this, 'PublishMetricsPolicy', {
-      roles: [this.livenessProbe.role, this.lagProbe.role, this.bandwidthProbe.role],
+      roles: [this.livenessProbe.role, this.lagProbe.role, this.bandwidthProbe.role, this.audit.role],
       statements: [
         new iam.PolicyStatement({
           actions: ['cloudwatch:PutMetricData'],
@@ -117,7 +128,8 @@ export class ReplicationProbes extends Construct {
     // measures afresh, and a retried run would publish a second, late sample.
     const period = Duration.minutes(rateMinutes);
     const livenessPeriod = Duration.seconds(LIVENESS_SCHEDULE_SECONDS);
-    for (const [probe, every] of [[this.livenessProbe, livenessPeriod], [this.lagProbe, period], [this.bandwidthProbe, period]] as const) {
+    const auditPeriod = Duration.seconds(AUDIT_PERIOD_SECONDS);
+    for (const [probe, every] of [[this.livenessProbe, livenessPeriod], [this.lagProbe, period], [this.bandwidthProbe, period], [this.audit, auditPeriod]] as const) {
       probe.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: every });
     }
 
@@ -129,6 +141,7 @@ export class ReplicationProbes extends Construct {
         ['LivenessProbe', this.livenessProbe, livenessPeriod],
         ['LagProbe', this.lagProbe, period],
         ['BandwidthProbe', this.bandwidthProbe, period],
+        ['Audit', this.audit, auditPeriod],
       ] as const;
       for (const [probeId, probe, every] of schedules) {
         new events.Rule(this, `${probeId}Schedule-${safeName}`, {

@@ -1,5 +1,5 @@
-// Kafka Connect REST client for the MM2 connectors of a flow: pause, resume, stop and
-// status. Errors name the Connect endpoint and connector and carry Connect's own message.
+// Kafka Connect REST client for the MM2 connectors of a flow: pause, resume, stop, status
+// and configuration. Errors name the Connect endpoint and connector and carry Connect's own message.
 
 export type ConnectorState = 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'UNASSIGNED' | 'RESTARTING';
 
@@ -40,6 +40,11 @@ export class ConnectClient {
 
   status(connector: string): Promise<ConnectorStatus> {
     return this.request('GET', connector, 'status') as Promise<ConnectorStatus>;
+  }
+
+  /** The connector's configuration as submitted (Connect's defaults are not filled in). */
+  config(connector: string): Promise<Record<string, string>> {
+    return this.request('GET', connector, 'config') as Promise<Record<string, string>>;
   }
 
   async pause(connector: string): Promise<void> {

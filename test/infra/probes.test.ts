@@ -79,6 +79,20 @@ describe('the replication probes (example estate)', () => {
     }
   });
 
+  it('runs the production checklist audit for each flow every hour, may publish its findings in KafkaDR, and outputs it for kafka-dr audit', () => {
+    const [fnId, fn] = functionOf(template, 'audit');
+    expect(fn.Properties).toMatchObject({ Timeout: 60, MemorySize: 256 });
+    const rules = Object.values(template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: Match.anyValue() } })).filter((r) => r.Properties.Targets[0].Arn['Fn::GetAtt']?.[0] === fnId);
+    expect(rules.map((r) => [r.Properties.ScheduleExpression, JSON.parse(r.Properties.Targets[0].Input)])).toEqual([
+      ['rate(1 hour)', { flow: 'dc1->dc2' }],
+      ['rate(1 hour)', { flow: 'dc2->dc1' }],
+    ]);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: fnId }, MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 3600 });
+    const publish = Object.values(template.findResources('AWS::IAM::Policy')).find((p) => JSON.stringify(p.Properties.PolicyDocument).includes('cloudwatch:PutMetricData') && p.Properties.Roles.some((r: { Ref: string }) => r.Ref === roleOf(template, 'audit')));
+    expect(publish?.Properties.PolicyDocument.Statement).toEqual([expect.objectContaining({ Action: 'cloudwatch:PutMetricData', Condition: { StringEquals: { 'cloudwatch:namespace': 'KafkaDR' } } })]);
+    expect(template.toJSON().Outputs.AuditFunctionName.Value).toEqual({ Ref: fnId });
+  });
+
   it('does not retry a failed or late probe run: the next scheduled run measures afresh', () => {
     for (const handlerDir of PROBES) {
       const [fnId] = functionOf(template, handlerDir);
@@ -110,7 +124,7 @@ describe('the replication probes (example estate)', () => {
     expect(tableStatements(roleOf(template, 'lag-probe'))).toEqual([]);
   });
 
-  it('lets the probes put metrics only in the KafkaDR namespace, and only the bandwidth probe read them', () => {
+  it('lets the probes and the audit put metrics only in the KafkaDR namespace, and only the bandwidth probe read them', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const rolesWith = (action: string) =>
       policies
@@ -122,7 +136,7 @@ describe('the replication probes (example estate)', () => {
       { Action: 'cloudwatch:PutMetricData', Effect: 'Allow', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } } },
     ]);
     expect(METRICS_NAMESPACE).toBe('KafkaDR');
-    expect(rolesWith('cloudwatch:PutMetricData')).toEqual(PROBES.map((handlerDir) => roleOf(template, handlerDir)).sort());
+    expect(rolesWith('cloudwatch:PutMetricData')).toEqual([...PROBES, 'audit'].map((handlerDir) => roleOf(template, handlerDir)).sort());
     // Failover preflight reads the probes' last RPO when the source is gone.
     expect(rolesWith('cloudwatch:GetMetricData')).toEqual([roleOf(template, 'failover-preflight'), roleOf(template, 'bandwidth-probe')].sort());
   });
@@ -169,6 +183,7 @@ describe('the replication probes (example estate)', () => {
       ['headroom-low', { Period: 60, MetricName: 'Headroom', Unit: 'None', Statistic: 'Minimum', ComparisonOperator: 'LessThanThreshold', Threshold: t.minHeadroom, Dimensions: onFlow }],
       ['catch-up-slow', { Period: 60, MetricName: 'CatchUpEta', Unit: 'Seconds', ComparisonOperator: 'GreaterThanThreshold', Threshold: t.catchUpEtaSeconds, Dimensions: onFlow }],
       ['checkpoints-stale', { Period: 60, MetricName: 'StaleCheckpointGroups', Unit: 'Count', ComparisonOperator: 'GreaterThanThreshold', Threshold: 0, Dimensions: onFlow }],
+      ['audit-critical', { Period: 3600, MetricName: 'AuditFindings', Unit: 'Count', Statistic: 'Maximum', ComparisonOperator: 'GreaterThanThreshold', Threshold: 0, Dimensions: [...onFlow, { Name: 'Severity', Value: 'critical' }] }],
     ];
 
     it.each(cases)(`%s alarms on the probe metric with the configured threshold`, (what, expected) => {
@@ -230,7 +245,7 @@ describe('the replication probes (example estate)', () => {
         ...Object.keys(template.findResources('AWS::CloudWatch::CompositeAlarm', { Properties: { AlarmName: `${prefix}primary-down` } })),
         ...Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([, a]) => a.Properties.AlarmName.startsWith(prefix)).map(([id]) => id),
       ];
-      expect(flowAlarms).toHaveLength(8);
+      expect(flowAlarms).toHaveLength(9);
       expect(new Set(statusWidgets[i].properties.alarms)).toEqual(new Set(flowAlarms.map((id) => `{${id}}`)));
     }
   });
@@ -301,7 +316,7 @@ describe('docs/metrics-and-alarms.md', () => {
 
   it('lists every alarm', () => {
     const suffixes = Object.values(flowAlarmDefinitions(config, flowsOf(config)[0]!)).map((d) => d.suffix);
-    expect(suffixes).toHaveLength(7);
+    expect(suffixes).toHaveLength(8);
     for (const what of [...suffixes, 'primary-down']) expect(doc).toMatch(new RegExp(`^\\| \`${what}\``, 'm'));
   });
 });

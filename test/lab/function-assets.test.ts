@@ -55,15 +55,16 @@ function expectHandlerAnswered(answer: Answer): void {
   }
 }
 
-it('the lab estate: all 20 functions start from their bundles; the probes answer with the lab as it is', async () => {
+it('the lab estate: all 21 functions start from their bundles; the probes answer with the lab as it is', async () => {
   const { config } = await labContext();
   const { answers: all } = await answers(config);
-  expect(all).toHaveLength(20);
+  expect(all).toHaveLength(21);
   for (const answer of all) expectHandlerAnswered(answer);
   const by = new Map(all.map((a) => [a.handlerDir, a]));
   expect(by.get('replication-status')!.result).toMatchObject({ flows: [{ flow: 'dc1->dc2', reachable: { dc1: true, dc2: true }, errors: [] }] });
   expect(by.get('lag-probe')!.result).toMatchObject({ flow: 'dc1->dc2', reachable: { source: true, target: true } });
   expect(by.get('liveness-probe')!.result).toMatchObject({ flow: 'dc1->dc2', samples: [{ reachable: { source: true, target: true }, errors: [] }] });
+  expect(by.get('audit')!.result).toMatchObject({ flow: 'dc1->dc2', findings: expect.arrayContaining([expect.objectContaining({ id: 'mm2-compression-off', severity: 'warning' })]) });
   expect(by.get('failover-begin')!.error).toMatchObject({ errorType: 'InvalidFailoverInput' });
   expect(by.get('backup-plan')!.error).toMatchObject({ errorType: 'InvalidBackupInput' });
   expect(by.get('restore-plan')!.error).toMatchObject({ errorType: 'InvalidRestoreInput' });
@@ -75,7 +76,7 @@ it('the lab estate: all 20 functions start from their bundles; the probes answer
 it('the annotated example estate (clusters not in the lab): all its functions start from their bundles with its configuration', async () => {
   const config = loadEstateConfigFile(`${projectRoot}/config/estate.example.yaml`);
   const { answers: all } = await answers(config);
-  expect(all.length).toBeGreaterThanOrEqual(20);
+  expect(all.length).toBeGreaterThanOrEqual(21);
   for (const answer of all) expectHandlerAnswered(answer);
   expect(all.find((a) => a.handlerDir === 'failover-begin')!.error).toMatchObject({ errorType: 'InvalidFailoverInput' });
 }, 300_000);
