@@ -9,7 +9,7 @@ import { findFlow } from '#src/config/estate';
 import { flowsOf } from '#src/flow';
 import { connectClientFor } from '../runtime/connect';
 import { estateConfig } from '../runtime/estate-config';
-import { openKafkaClients, PROBE_CONNECTION } from '../runtime/kafka-clients';
+import { withProbeClients } from '../runtime/kafka-clients';
 import { lambdaHandler, logger, tracer } from '../runtime/powertools';
 
 const cloudwatch = tracer.captureAWSv3Client(new CloudWatchClient({}));
@@ -21,8 +21,8 @@ export interface AuditEvent {
 async function audit(event: AuditEvent) {
   const config = estateConfig();
   const flow = findFlow(config, event.flow);
-  const kafka = openKafkaClients(config.clusters, 'kafka-dr-audit', PROBE_CONNECTION);
-  const report = await auditFlow(flow, flowsOf(config), { connect: await connectClientFor(flow), admin: kafka.clients.admin }).finally(() => kafka.close());
+  const connect = await connectClientFor(flow);
+  const report = await withProbeClients(config.clusters, 'kafka-dr-audit', (clients) => auditFlow(flow, flowsOf(config), { connect, admin: clients.admin }));
   await publishMetrics(cloudwatch, auditMetricSamples(report));
   logger.info('production checklist audit', { flow: report.flow, counts: report.counts, findings: report.findings.map((f) => `${f.severity} ${f.id} (${f.subject})`) });
   return report;

@@ -15,7 +15,7 @@ import { LINK_PROBE_CLIENT } from '#src/probes/link-transfer';
 import { dynamoProbeState } from '#src/probes/probe-state';
 import { requiredEnv } from '../runtime/env';
 import { estateConfig } from '../runtime/estate-config';
-import { openKafkaClients, PROBE_CONNECTION } from '../runtime/kafka-clients';
+import { withProbeClients } from '../runtime/kafka-clients';
 import { lambdaHandler, logger, metrics, tracer } from '../runtime/powertools';
 
 const cloudwatch = tracer.captureAWSv3Client(new CloudWatchClient({}));
@@ -30,16 +30,17 @@ async function bandwidthProbe(event: BandwidthProbeEvent) {
   const flow = findFlow(config, event.flow);
   const table = requiredEnv(PROBE_STATE_TABLE);
   const { bandwidth } = config.probes;
-  const kafka = openKafkaClients(config.clusters, LINK_PROBE_CLIENT, PROBE_CONNECTION);
-  const report = await runBandwidthProbe(
-    flow,
-    {
-      ...kafka.clients,
-      state: dynamoProbeState(dynamodb, table),
-      peakDemand: (name, fromMs, toMs) => publishedPeakDemand(cloudwatch, name, fromMs, toMs),
-    },
-    { transferBytes: bandwidth.transferBytes, windowMinutes: bandwidth.windowMinutes },
-  ).finally(() => kafka.close());
+  const report = await withProbeClients(config.clusters, LINK_PROBE_CLIENT, (clients) =>
+    runBandwidthProbe(
+      flow,
+      {
+        ...clients,
+        state: dynamoProbeState(dynamodb, table),
+        peakDemand: (name, fromMs, toMs) => publishedPeakDemand(cloudwatch, name, fromMs, toMs),
+      },
+      { transferBytes: bandwidth.transferBytes, windowMinutes: bandwidth.windowMinutes },
+    ),
+  );
   const samples = bandwidthMetricSamples(report);
   await publishMetrics(cloudwatch, samples, { highResolution: true });
   metrics.addMetric('ProbeErrors', MetricUnit.Count, report.errors.length);

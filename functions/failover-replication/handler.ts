@@ -4,11 +4,12 @@
 // its state, or, unplanned, when Connect's config topic holds it (src/failover/replication-control.ts).
 import { haltReplication } from '#src/failover/replication-control';
 import type { ExecutionState } from '#src/failover/execution-state';
+import type { PreflightReport } from '#src/failover/preflight';
 import { failoverStep, logger } from '../runtime/failover-step';
 import { withKafka } from '../runtime/kafka-clients';
 
 /** Whether the source answered preflight: false only when preflight said so. */
-const sourceAnswered = (state: ExecutionState) => (state.steps.preflight as { reachable?: { source?: boolean } } | undefined)?.reachable?.source !== false;
+const sourceAnswered = (state: ExecutionState) => (state.steps.preflight as Partial<PreflightReport> | undefined)?.reachable?.source !== false;
 
 export const handler = failoverStep(withKafka, async (state: ExecutionState, kit) => {
   const { request } = state;

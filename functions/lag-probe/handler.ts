@@ -9,7 +9,7 @@ import { toJson } from '#src/json';
 import { lagMetricSamples } from '#src/probes/lag-metrics';
 import { runLagProbe } from '#src/probes/lag-probe';
 import { estateConfig } from '../runtime/estate-config';
-import { openKafkaClients, PROBE_CONNECTION } from '../runtime/kafka-clients';
+import { withProbeClients } from '../runtime/kafka-clients';
 import { lambdaHandler, logger, metrics, tracer } from '../runtime/powertools';
 
 const cloudwatch = tracer.captureAWSv3Client(new CloudWatchClient({}));
@@ -22,13 +22,12 @@ async function lagProbe(event: LagProbeEvent) {
   const config = estateConfig();
   const flow = findFlow(config, event.flow);
   const { thresholds } = config.probes;
-  // Fresh connections each run (closed at the end): a probe must not trust a connection
-  // to a cluster that may have died and come back since the last run.
-  const kafka = openKafkaClients(config.clusters, 'kafka-dr-lag-probe', PROBE_CONNECTION);
-  const report = await runLagProbe(flow, kafka.clients, {
-    canaryTimeoutMs: thresholds.canaryTimeoutSeconds * 1000,
-    checkpointStaleMs: thresholds.checkpointStaleSeconds * 1000,
-  }).finally(() => kafka.close());
+  const report = await withProbeClients(config.clusters, 'kafka-dr-lag-probe', (clients) =>
+    runLagProbe(flow, clients, {
+      canaryTimeoutMs: thresholds.canaryTimeoutSeconds * 1000,
+      checkpointStaleMs: thresholds.checkpointStaleSeconds * 1000,
+    }),
+  );
   const samples = lagMetricSamples(report);
   await publishMetrics(cloudwatch, samples, { highResolution: true });
   metrics.addMetric('ProbeErrors', MetricUnit.Count, report.errors.length);

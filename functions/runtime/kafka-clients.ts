@@ -11,7 +11,21 @@ export function openKafkaClients(clusters: readonly ClusterConfig[], readerGroup
 }
 
 /** A probe's: an unreachable cluster must cost seconds, not the whole Lambda timeout. */
-export const PROBE_CONNECTION: ConnectionOptions = { connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retries: 1 };
+const PROBE_CONNECTION: ConnectionOptions = { connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retries: 1 };
+
+/**
+ * A scheduled run's clients (lag and bandwidth probes, the audit): fresh connections, closed
+ * when `run` ends. A run must not trust a connection to a cluster that may have died and come
+ * back since the last one.
+ */
+export async function withProbeClients<T>(clusters: readonly ClusterConfig[], readerGroup: string, run: (clients: EstateClients) => Promise<T>): Promise<T> {
+  const kafka = openKafkaClients(clusters, readerGroup, PROBE_CONNECTION);
+  try {
+    return await run(kafka.clients);
+  } finally {
+    await kafka.close();
+  }
+}
 
 /**
  * The liveness probe's: one attempt, answered within its sample's timeout (connect and

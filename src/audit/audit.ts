@@ -3,10 +3,11 @@
 import type { Admin } from '@platformatic/kafka';
 import type { ConnectClient } from '#src/connect/client';
 import type { Flow } from '#src/flow';
+import { topicLayouts } from '#src/kafka/partition-state';
 import { reachable } from '#src/probes/lag-probe';
 import { countBySeverity, type Finding, type Severity } from './finding';
 import { mm2SettingFindings } from './mm2-settings';
-import { replicaTopicFindings, type ClusterTopics } from './replica-topics';
+import { replicaTopicFindings } from './replica-topics';
 
 export interface FlowAudit {
   flow: string;
@@ -20,14 +21,6 @@ export interface AuditClients {
   admin: (cluster: string) => Promise<Admin>;
 }
 
-/** The cluster's topics with their partition counts and replication factors (internal ones left out). */
-export async function clusterTopics(admin: Admin): Promise<ClusterTopics> {
-  const names = await admin.listTopics({ includeInternals: false });
-  if (names.length === 0) return new Map();
-  const metadata = await admin.metadata({ topics: names, forceUpdate: true });
-  return new Map([...metadata.topics].map(([name, t]) => [name, { partitions: t.partitionsCount, replicationFactor: Math.min(...t.partitions.map((p) => p.replicas.length)) }]));
-}
-
 /**
  * Audits `flow`; `flows` are the estate's, to tell a topic no flow copies. The target must
  * answer; without the source, the checks that compare with it are left out and a finding says so.
@@ -39,7 +32,7 @@ export async function auditFlow(flow: Flow, flows: readonly Flow[], clients: Aud
 
   const [sourceAdmin, targetAdmin] = await Promise.all([reachable(clients.admin(flow.source)), reachable(clients.admin(flow.target))]);
   if (!targetAdmin) throw new Error(`audit of ${flow.name}: target cluster ${flow.target} is unreachable; check the cluster and the control plane's network path to it`);
-  const [sourceTopics, targetTopics] = await Promise.all([sourceAdmin ? clusterTopics(sourceAdmin) : null, clusterTopics(targetAdmin)]);
+  const [sourceTopics, targetTopics] = await Promise.all([sourceAdmin ? topicLayouts(sourceAdmin) : null, topicLayouts(targetAdmin)]);
   if (!sourceTopics) {
     findings.push({
       id: 'source-unreachable',

@@ -22,7 +22,8 @@ const CHECKPOINT_INTERVAL_INFO_S = 10;
 const GROUP_SYNC_INTERVAL_INFO_S = 60;
 const PLAINTEXT = ['PLAINTEXT', 'SASL_PLAINTEXT'];
 
-const seconds = (config: ConnectorConfig, key: string, fallback: number) => Number(config[key] ?? fallback);
+/** A numeric setting, MM2's default when the connector leaves it out. */
+const numberOf = (config: ConnectorConfig, key: string, fallback: number) => Number(config[key] ?? fallback);
 
 export function mm2SettingFindings(flow: Flow, connectors: Flow['mm2']['connectors'], configs: Mm2Configs): Finding[] {
   const findings: Finding[] = [];
@@ -59,7 +60,7 @@ export function mm2SettingFindings(flow: Flow, connectors: Flow['mm2']['connecto
     });
   }
 
-  const offsetLagMax = Number(source['offset.lag.max'] ?? OFFSET_LAG_MAX_DEFAULT);
+  const offsetLagMax = numberOf(source, 'offset.lag.max', OFFSET_LAG_MAX_DEFAULT);
   if (offsetLagMax > OFFSET_LAG_MAX_DEFAULT) {
     add({
       id: 'mm2-offset-syncs-coarse',
@@ -79,7 +80,7 @@ export function mm2SettingFindings(flow: Flow, connectors: Flow['mm2']['connecto
       fix: `set emit.checkpoints.enabled=true on connector ${connectors.checkpoint}: an unplanned failover translates offsets from checkpoints and has nothing to move groups to`,
     });
   } else {
-    const interval = seconds(checkpoint, 'emit.checkpoints.interval.seconds', 60);
+    const interval = numberOf(checkpoint, 'emit.checkpoints.interval.seconds', 60);
     if (interval > CHECKPOINT_INTERVAL_INFO_S) {
       add({
         id: 'mm2-checkpoint-interval',
@@ -91,7 +92,7 @@ export function mm2SettingFindings(flow: Flow, connectors: Flow['mm2']['connecto
     }
   }
 
-  const groupSync = seconds(checkpoint, 'sync.group.offsets.interval.seconds', 60);
+  const groupSync = numberOf(checkpoint, 'sync.group.offsets.interval.seconds', 60);
   if (checkpoint['sync.group.offsets.enabled'] === 'true' && groupSync > GROUP_SYNC_INTERVAL_INFO_S) {
     add({
       id: 'mm2-group-sync-interval',

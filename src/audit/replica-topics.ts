@@ -2,15 +2,11 @@
 // clusters (MM2 copies records, not intent), and how durably the target keeps the copies.
 import { CANARY_TOPIC, LINK_PROBE_TOPIC } from '#src/config/schema';
 import type { Flow } from '#src/flow';
+import type { TopicLayout } from '#src/kafka/partition-state';
 import type { Finding } from './finding';
 
-export interface TopicView {
-  partitions: number;
-  replicationFactor: number;
-}
-
 /** A cluster's topics (internal ones left out) as the audit sees them. */
-export type ClusterTopics = Map<string, TopicView>;
+export type ClusterTopics = Map<string, TopicLayout>;
 
 /** Below this, losing one broker of the target during an incident leaves a replica without a spare copy. */
 const MIN_TARGET_REPLICATION_FACTOR = 3;
@@ -28,7 +24,7 @@ export function replicaTopicFindings(flow: Flow, source: ClusterTopics | null, t
   const add = (f: Omit<Finding, 'flow'>) => findings.push({ flow: flow.name, ...f });
   const { policy } = flow;
   /** The flow's replicas on the target, each with its source topic (its view there when it exists). */
-  const replicas: { replica: string; view: TopicView; upstream: string; upstreamView: TopicView | undefined }[] = [];
+  const replicas: { replica: string; view: TopicLayout; upstream: string; upstreamView: TopicLayout | undefined }[] = [];
   for (const [topic, view] of target) {
     if (policy.isInternalTopic(topic)) continue;
     let upstream: string;

@@ -22,15 +22,27 @@ export interface PartitionState {
 
 export const partitionKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
+/** A topic's partition count and its smallest replication factor. */
+export interface TopicLayout {
+  partitions: number;
+  replicationFactor: number;
+}
+
+/** Layouts of the given topics that exist (missing topics are left out), or of every non-internal topic when none are given: one Metadata request. */
+export async function topicLayouts(admin: Admin, topics?: readonly string[]): Promise<Map<string, TopicLayout>> {
+  // A Metadata request naming a missing topic fails as a whole ("Unknown topic"): ask only for existing ones.
+  const existing = await admin.listTopics({ includeInternals: topics !== undefined });
+  const known = new Set(existing);
+  const present = topics ? topics.filter((t) => known.has(t)) : existing;
+  if (present.length === 0) return new Map();
+  const metadata = await admin.metadata({ topics: present, forceUpdate: true });
+  return new Map([...metadata.topics].map(([name, t]) => [name, { partitions: t.partitionsCount, replicationFactor: Math.min(...t.partitions.map((p) => p.replicas.length)) }]));
+}
+
 /** Partition counts of the given topics that exist (missing topics are left out). */
 export async function partitionCounts(admin: Admin, topics: readonly string[]): Promise<Map<string, number>> {
   if (topics.length === 0) return new Map();
-  // A Metadata request naming a missing topic fails as a whole ("Unknown topic"): ask only for existing ones.
-  const existing = new Set(await admin.listTopics({ includeInternals: true }));
-  const present = topics.filter((t) => existing.has(t));
-  if (present.length === 0) return new Map();
-  const metadata = await admin.metadata({ topics: present, forceUpdate: true });
-  return new Map([...metadata.topics.entries()].map(([name, t]) => [name, t.partitionsCount]));
+  return new Map([...(await topicLayouts(admin, topics))].map(([name, layout]) => [name, layout.partitions]));
 }
 
 async function listOffsets(admin: Admin, partitions: Map<string, number[]>, timestamp: bigint, isolationLevel: FetchIsolationLevelValue = FetchIsolationLevels.READ_UNCOMMITTED): Promise<Map<string, { offset: bigint; timestamp: bigint }>> {
