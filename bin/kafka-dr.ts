@@ -8,6 +8,7 @@ import { estateJsonSchema } from '#src/config/json-schema';
 import { loadEstateConfigFile } from '#src/config/load';
 import { EstateConfigError } from '#src/config/parse';
 import { addAuditCommand } from './cli/audit';
+import { addSyncCommand } from './cli/sync';
 import { addBackupCommands } from './cli/backups';
 import { controlPlaneOf, controlPlaneOptions, UsageError } from './cli/control-plane';
 import { estateStatus, printStatus } from './cli/status';
@@ -51,6 +52,7 @@ controlPlaneOptions(program.command('status').description('where clients are (th
 );
 
 addAuditCommand(program);
+addSyncCommand(program);
 addWorkflowCommands(program);
 addBackupCommands(program);
 

@@ -19,6 +19,8 @@ interface LabCluster {
   username?: string;
   password?: string;
   caPemPath?: string;
+  /** Java client settings for Kafka's CLI tools (lab/kafka-run.sh --command-config). */
+  clientPropertiesFile: string;
   logFile: string;
 }
 

@@ -19,6 +19,8 @@ export interface ControlPlaneStackProps extends StackProps {
 
 export class ControlPlaneStack extends Stack {
   readonly replicationStatus: KafkaDrFunction;
+  /** `kafka-dr sync`: ACLs, quotas and topic configs written to a flow's target, on demand. */
+  readonly driftSync: KafkaDrFunction;
   /** Watch: probes, alarms (incl. each flow's primary-down composite alarm) and dashboard. */
   readonly probes: ReplicationProbes;
   /** Fail over and fail back: the state machine, its trigger on each primary-down alarm, the lock. */
@@ -44,15 +46,25 @@ export class ControlPlaneStack extends Stack {
       timeout: Duration.seconds(60),
     });
 
+    this.driftSync = new KafkaDrFunction(this, 'DriftSync', {
+      handlerDir: 'drift-sync',
+      description: "Writes to a MM2 flow's target what MM2 does not carry from its source (ACLs, client quotas, replicas' topic configs) and reads it back",
+      config,
+      network,
+      secretArns: estateSecretArns(config),
+      timeout: Duration.seconds(60),
+    });
+
     this.probes = new ReplicationProbes(this, 'Probes', { config, network });
     if (config.dns.mode === 'arc-routing-control') this.arcRoutingControl = new ArcRoutingControl(this, 'ClientSwitching', { config });
     if (config.dns.mode === 'health-check') this.activeSideSwitching = new ActiveSideSwitching(this, 'ActiveSideSwitching', { config });
     this.failover = new FailoverWorkflow(this, 'Failover', { config, network, clientSwitching: this.arcRoutingControl ?? this.activeSideSwitching });
-    // What the operator CLI (`kafka-dr status|audit|failover|failback|backup|restore`) reads.
+    // What the operator CLI (`kafka-dr status|audit|sync|failover|failback|backup|restore`) reads.
     const output = (id: keyof typeof ControlPlaneOutput, value: string, description: string) => new CfnOutput(this, ControlPlaneOutput[id], { value, description });
     output('FailoverStateMachineArn', this.failover.stateMachine.stateMachineArn, 'the failover workflow: kafka-dr failover / failback start it');
     output('FailoverStateTableName', this.failover.stateTable.tableName, 'the failover lock and the active side: kafka-dr status reads it');
     output('AuditFunctionName', this.probes.audit.function.functionName, 'the production checklist audit: kafka-dr audit invokes it');
+    output('DriftSyncFunctionName', this.driftSync.function.functionName, 'what MM2 does not carry, written to a flow\'s target: kafka-dr sync invokes it');
     if (this.arcRoutingControl) output('ArcRoutingControls', this.arcRoutingControl.setting, 'the ARC endpoints and each cluster\'s routing control (ARC_ROUTING_CONTROLS): kafka-dr status reads it');
     if (this.activeSideSwitching) {
       output('ActiveSideHealthChecks', this.activeSideSwitching.setting, "each cluster's CLOUDWATCH_METRIC health check (ACTIVE_SIDE_HEALTH_CHECKS): kafka-dr status reads it");

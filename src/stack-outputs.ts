@@ -14,6 +14,8 @@ export const ControlPlaneOutput = {
   BackupBucketName: 'BackupBucketName',
   /** The production checklist audit's function: kafka-dr audit invokes it. */
   AuditFunctionName: 'AuditFunctionName',
+  /** What MM2 does not carry (ACLs, quotas, topic configs), written to a flow's target: kafka-dr sync invokes it. */
+  DriftSyncFunctionName: 'DriftSyncFunctionName',
   /** dns.mode arc-routing-control: the ARC_ROUTING_CONTROLS value the failover's Lambdas get, for `kafka-dr status`. */
   ArcRoutingControls: 'ArcRoutingControls',
   /** dns.mode health-check: the ACTIVE_SIDE_HEALTH_CHECKS value the failover's Lambdas get, for `kafka-dr status`. */

@@ -4,6 +4,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
 import type { FlowAudit } from '#src/audit/audit';
+import type { SyncRequest, SyncResult } from '#src/drift/sync-target';
 import type { ClientSwitch } from '#src/dns/client-switch';
 import type { FailoverState } from '#src/failover/failover-state';
 import type { EstateConfig } from '#src/config/schema';
@@ -45,6 +46,8 @@ export interface ControlPlane {
   alarms(): Promise<AlarmState[]>;
   /** Runs the flow's production checklist audit (the scheduled function, invoked now) and returns its findings. */
   audit(flow: string): Promise<FlowAudit>;
+  /** Writes to a flow's target one kind of what MM2 does not carry (the drift sync function, invoked now). */
+  syncDrift(request: SyncRequest): Promise<SyncResult>;
   /** The lab has no schedule: its probes run once before status reads their metrics. Absent when deployed. */
   probe?(): Promise<string[]>;
   /** Where the backup workflow writes: the stack output BackupBucketName and the bucket's region. Throws when the estate configures no backup. */

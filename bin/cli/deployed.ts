@@ -12,6 +12,7 @@ import { arcClientFactory, parseRoutingControlSet } from '#src/dns/routing-contr
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FlowAudit } from '#src/audit/audit';
+import type { SyncResult } from '#src/drift/sync-target';
 import { FailoverState } from '#src/failover/failover-state';
 import { loadEstateConfigFile } from '#src/config/load';
 import { ControlPlaneOutput, controlPlaneStackName, type ControlPlaneOutputs } from '#src/stack-outputs';
@@ -52,6 +53,14 @@ export async function deployedControlPlane(configFile: string): Promise<ControlP
   const cloudwatch = new CloudWatchClient({ region });
   const sfn = new SFNClient({ region });
   const lambda = new LambdaClient({ region });
+  /** Invokes the function a stack output names and returns what it returned; its error, when it failed. */
+  const invoke = async <T>(key: keyof typeof ControlPlaneOutput, event: unknown, what: string): Promise<T> => {
+    const functionName = output(key);
+    const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(event) }));
+    const payload = out.Payload ? new TextDecoder().decode(out.Payload) : '';
+    if (out.FunctionError) throw new Error(`${what} (function ${functionName}) failed: ${(JSON.parse(payload || '{}') as { errorMessage?: string }).errorMessage ?? payload}`);
+    return JSON.parse(payload) as T;
+  };
   return {
     config,
     where: `stack ${stackName} in ${region}`,
@@ -79,13 +88,8 @@ export async function deployedControlPlane(configFile: string): Promise<ControlP
       } while (NextToken);
       return alarms;
     },
-    async audit(flow) {
-      const functionName = output('AuditFunctionName');
-      const out = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify({ flow }) }));
-      const payload = out.Payload ? new TextDecoder().decode(out.Payload) : '';
-      if (out.FunctionError) throw new Error(`the audit of ${flow} (function ${functionName}) failed: ${(JSON.parse(payload || '{}') as { errorMessage?: string }).errorMessage ?? payload}`);
-      return JSON.parse(payload) as FlowAudit;
-    },
+    audit: (flow) => invoke<FlowAudit>('AuditFunctionName', { flow }, `the audit of ${flow}`),
+    syncDrift: (request) => invoke<SyncResult>('DriftSyncFunctionName', request, `the ${request.kind} sync of ${request.flow}`),
     backupBucket: () => ({ name: output('BackupBucketName'), region: config.backup?.bucket.region ?? region }),
     execute: (workflow, input, name, onStep) => startAndFollow(sfn, output(WORKFLOW_OUTPUT[workflow]), input, name, onStep),
   };

@@ -15,6 +15,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FlowAudit } from '#src/audit/audit';
+import type { SyncResult } from '#src/drift/sync-target';
 import { readBootstrapRecord, repointBootstrapRecord } from '#src/dns/bootstrap-record';
 import { upsertSwitch } from '#src/dns/client-switch';
 import { FailoverState } from '#src/failover/failover-state';
@@ -91,6 +92,7 @@ export async function localControlPlaneAccess(): Promise<ControlPlane> {
       return problems;
     },
     audit: (flow) => plane.invoke('audit', { flow }) as Promise<FlowAudit>,
+    syncDrift: (request) => plane.invoke('drift-sync', request) as Promise<SyncResult>,
     backupBucket: () => ({ name: plane.bucket.name }),
     async execute(workflow, input, executionName, onStep) {
       const run = await workflows[workflow].run(input, {

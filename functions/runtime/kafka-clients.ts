@@ -14,7 +14,7 @@ export function openKafkaClients(clusters: readonly ClusterConfig[], readerGroup
 const PROBE_CONNECTION: ConnectionOptions = { connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retries: 1 };
 
 /**
- * A scheduled run's clients (lag and bandwidth probes, the audit): fresh connections, closed
+ * A scheduled or on-demand run's clients (lag and bandwidth probes, the audit, the drift sync): fresh connections, closed
  * when `run` ends. A run must not trust a connection to a cluster that may have died and come
  * back since the last one.
  */

@@ -1,10 +1,12 @@
 // The production checklist of one flow, read from what runs: its MM2 connectors' settings on
-// Connect, and the topics on both clusters. Nothing is changed.
+// Connect, the topics on both clusters, and what MM2 does not carry (ACLs, quotas, topic
+// configs). Nothing is changed.
 import type { Admin } from '@platformatic/kafka';
 import type { ConnectClient } from '#src/connect/client';
 import type { Flow } from '#src/flow';
 import { topicLayouts } from '#src/kafka/partition-state';
 import { reachable } from '#src/probes/lag-probe';
+import { driftFindings } from './drift-findings';
 import { countBySeverity, type Finding, type Severity } from './finding';
 import { mm2SettingFindings } from './mm2-settings';
 import { replicaTopicFindings } from './replica-topics';
@@ -45,5 +47,6 @@ export async function auditFlow(flow: Flow, flows: readonly Flow[], clients: Aud
   }
   const fromSameSource = flows.filter((f) => f.source === flow.source);
   findings.push(...replicaTopicFindings(flow, sourceTopics, targetTopics, (topic) => fromSameSource.some((f) => f.replicates(topic))));
+  if (sourceAdmin) findings.push(...(await driftFindings(flow, sourceAdmin, targetAdmin)));
   return { flow: flow.name, at: now.toISOString(), findings, counts: countBySeverity(findings) };
 }

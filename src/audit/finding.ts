@@ -23,3 +23,9 @@ export function countBySeverity(findings: readonly Finding[]): Record<Severity, 
   for (const f of findings) counts[f.severity]++;
   return counts;
 }
+
+/** Findings listing names show at most this many. */
+const LISTED = 10;
+
+/** Names for a finding's evidence: the first LISTED, and how many more. */
+export const listed = (names: readonly string[]) => `${names.slice(0, LISTED).join(', ')}${names.length > LISTED ? ` and ${names.length - LISTED} more` : ''}`;

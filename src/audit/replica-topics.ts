@@ -3,17 +3,13 @@
 import { CANARY_TOPIC, LINK_PROBE_TOPIC } from '#src/config/schema';
 import type { Flow } from '#src/flow';
 import type { TopicLayout } from '#src/kafka/partition-state';
-import type { Finding } from './finding';
+import { listed, type Finding } from './finding';
 
 /** A cluster's topics (internal ones left out) as the audit sees them. */
 export type ClusterTopics = Map<string, TopicLayout>;
 
 /** Below this, losing one broker of the target during an incident leaves a replica without a spare copy. */
 const MIN_TARGET_REPLICATION_FACTOR = 3;
-/** Findings listing topics name at most this many. */
-const LISTED = 10;
-
-const listed = (topics: string[]) => `${topics.slice(0, LISTED).join(', ')}${topics.length > LISTED ? ` and ${topics.length - LISTED} more` : ''}`;
 
 /**
  * `replicatedByAnyFlow`: whether some flow of the estate from this source copies a topic.

@@ -1,5 +1,6 @@
 // Kafka Connect REST client for the MM2 connectors of a flow: pause, resume, stop, status
 // and configuration. Errors name the Connect endpoint and connector and carry Connect's own message.
+import pRetry from 'p-retry';
 
 export type ConnectorState = 'RUNNING' | 'PAUSED' | 'STOPPED' | 'FAILED' | 'UNASSIGNED' | 'RESTARTING';
 
@@ -32,6 +33,9 @@ export interface ConnectClientOptions {
   timeoutMs?: number;
 }
 
+/** A rebalance of the lab's one worker takes under a second; a real group's, a few. */
+const READ_RETRY = { retries: 3, minTimeout: 500, factor: 2 };
+
 export class ConnectClient {
   constructor(
     readonly url: string,
@@ -39,12 +43,21 @@ export class ConnectClient {
   ) {}
 
   status(connector: string): Promise<ConnectorStatus> {
-    return this.request('GET', connector, 'status') as Promise<ConnectorStatus>;
+    return this.read(connector, 'status') as Promise<ConnectorStatus>;
   }
 
   /** The connector's configuration as submitted (Connect's defaults are not filled in). */
   config(connector: string): Promise<Record<string, string>> {
-    return this.request('GET', connector, 'config') as Promise<Record<string, string>>;
+    return this.read(connector, 'config') as Promise<Record<string, string>>;
+  }
+
+  /**
+   * A GET, retried while Connect answers 409 or 5xx: a worker refuses reads for the second
+   * or so of a rebalance, which MM2 causes whenever a new topic changes its tasks. A worker
+   * that does not answer at all is reported at once.
+   */
+  private read(connector: string, action: string): Promise<unknown> {
+    return pRetry(() => this.request('GET', connector, action), { ...READ_RETRY, shouldRetry: ({ error }) => error instanceof ConnectError && error.status !== undefined && error.transient });
   }
 
   async pause(connector: string): Promise<void> {

@@ -10,6 +10,8 @@ import { latestPublishedEach } from '#src/cloudwatch/latest';
 import { ConnectError, type ConnectClient } from '#src/connect/client';
 import type { ClientSide } from '#src/dns/client-switch';
 import { partitionCounts } from '#src/kafka/partition-state';
+import { listed } from '#src/audit/finding';
+import { aclDrift } from '#src/drift/acl-drift';
 import { heartbeatAgeOrNull } from '#src/probes/heartbeat-age';
 import { measureFlowLag, reachable, sourceTopics } from '#src/probes/lag-probe';
 import type { ActiveSide } from './failover-state';
@@ -154,7 +156,13 @@ export async function preflight(request: FailoverRequest, flow: Flow, config: Es
       else if (have !== want) problems.push(`topic ${topic} has ${want} partitions on ${flow.source} but ${remote} has ${have} on ${flow.target}: consumers would lose partitions; let MM2 sync the partition count`);
     }
     topicsChecked = topics.length;
-    const lag = await measureFlowLag(flow, { admin: source, fetcher: await deps.fetcher(flow.source) }, { admin: target, fetcher: await deps.fetcher(flow.target) });
+    const [lag, refused] = await Promise.all([
+      measureFlowLag(flow, { admin: source, fetcher: await deps.fetcher(flow.source) }, { admin: target, fetcher: await deps.fetcher(flow.target) }),
+      aclDrift.compare(flow, source, target),
+    ]);
+    if (refused.length) {
+      warnings.push(`${flow.target} would refuse ${refused.length} ACL binding(s) ${flow.source} grants: ${listed(refused.map((d) => d.what))}; clients moved there get authorization errors: kafka-dr sync acls --flow ${flow.name} writes them`);
+    }
     rpo = {
       method: 'measured',
       rpoMs: lag.rpoMs,

@@ -4,6 +4,8 @@ import { ConfigResourceTypes, ConfigSources, type Admin } from '@platformatic/ka
 export interface TopicConfigs {
   /** Set on the topic itself (not inherited from the broker or its defaults), not read-only, not secret: what re-creating the topic needs. */
   overrides: Record<string, string>;
+  /** Every readable value in effect, wherever it is set (the topic, the broker or the defaults). */
+  effective: Record<string, string>;
   /** Effective cleanup.policy includes compact: compaction removes records below the active segment. */
   compacted: boolean;
 }
@@ -14,9 +16,14 @@ export async function topicConfigs(admin: Admin, topics: readonly string[]): Pro
   return new Map(
     described.map((d) => {
       const overrides: Record<string, string> = {};
-      for (const c of d.configs) if (c.configSource === ConfigSources.DYNAMIC_TOPIC_CONFIG && !c.readOnly && !c.isSensitive && typeof c.value === 'string') overrides[c.name] = c.value;
-      const policy = d.configs.find((c) => c.name === 'cleanup.policy')?.value ?? '';
-      return [d.resourceName, { overrides, compacted: policy.split(',').map((p) => p.trim()).includes('compact') }];
+      const effective: Record<string, string> = {};
+      for (const c of d.configs) {
+        if (c.isSensitive || typeof c.value !== 'string') continue;
+        effective[c.name] = c.value;
+        if (c.configSource === ConfigSources.DYNAMIC_TOPIC_CONFIG && !c.readOnly) overrides[c.name] = c.value;
+      }
+      const policy = effective['cleanup.policy'] ?? '';
+      return [d.resourceName, { overrides, effective, compacted: policy.split(',').map((p) => p.trim()).includes('compact') }];
     }),
   );
 }

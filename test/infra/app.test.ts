@@ -24,13 +24,14 @@ describe('the CDK app', () => {
     expect(controlPlane.account).toBe('111122223333');
   });
 
-  it('outputs what the operator CLI finds the control plane by: the state machines, the failover state table, the backup bucket, the audit function', () => {
+  it('outputs what the operator CLI finds the control plane by: the state machines, the failover state table, the backup bucket, the audit and drift sync functions', () => {
     const ref = (construct: { node: { defaultChild?: unknown } }) => ({ Ref: controlPlane.getLogicalId(construct.node.defaultChild as CfnElement) });
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.fromEntries(Object.entries(outputs).map(([k, o]) => [k, o.Value]))).toEqual({
       FailoverStateMachineArn: ref(controlPlane.failover.stateMachine),
       FailoverStateTableName: ref(controlPlane.failover.stateTable),
       AuditFunctionName: ref(controlPlane.probes.audit.function),
+      DriftSyncFunctionName: ref(controlPlane.driftSync.function),
       BackupStateMachineArn: ref(controlPlane.backup!.backup),
       RestoreStateMachineArn: ref(controlPlane.backup!.restore),
       BackupBucketName: expect.anything(),
