@@ -52,8 +52,10 @@ export const Metric = {
   Headroom: spec('Headroom', 'None', ['Flow'], 'link capacity / peak demand; below 1 the link cannot carry the peak'),
   BacklogBytes: spec('BacklogBytes', 'Bytes', ['Flow'], 'estimated bytes not yet replicated'),
   CatchUpEta: spec('CatchUpEta', 'Seconds', ['Flow'], 'backlog / (capacity - demand); published as 1e9 when capacity does not exceed demand'),
-  // The production checklist audit (a run a day per flow)
+  // The production checklist audit (a run an hour per flow)
   AuditFindings: spec('AuditFindings', 'Count', ['Flow', 'Severity'], 'findings of the production checklist audit of the flow, by severity'),
+  // The scheduled failover readiness check (a dry-run failover per flow)
+  FailoverReady: spec('FailoverReady', 'Count', ['Flow'], "1 if the flow's scheduled dry-run failover succeeded, 0 if it failed"),
   // The failover's switch of clients (dns.mode health-check): not a measurement but the
   // switch itself, so it carries the estate (two estates of one account must not move each
   // other's clients) and has a namespace of its own.

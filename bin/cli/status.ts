@@ -1,8 +1,10 @@
 // `kafka-dr status`: where clients are, the last failover, and per flow what the probes
-// last published (RPO, lag, heartbeat, headroom) with the alarms in ALARM.
+// last published (RPO, lag, heartbeat, headroom), its last failover readiness check, and the
+// alarms in ALARM.
 import { latestPublishedEach, type PublishedMetric } from '#src/cloudwatch/latest';
 import type { ClientSide } from '#src/dns/client-switch';
 import type { ActiveSide, LockHolder } from '#src/failover/failover-state';
+import type { Readiness } from '#src/failover/readiness';
 import { flowsOf } from '#src/flow';
 import { Metric, NEVER_SECONDS } from '#src/metrics';
 import type { AlarmState, ControlPlane } from './control-plane';
@@ -25,6 +27,8 @@ export interface FlowStatus {
   metrics: Record<keyof typeof FLOW_METRICS, number | null>;
   /** ISO-8601: the newest of those values, null when the probes published nothing. */
   publishedAt: string | null;
+  /** The flow's last scheduled readiness check (failover.readiness), null before the first. */
+  readiness: Readiness | null;
 }
 
 export interface EstateStatus {
@@ -53,12 +57,13 @@ export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
     { metric: Metric.ClusterReachable, dimensions: { Cluster: f.source } },
     { metric: Metric.ClusterReachable, dimensions: { Cluster: f.target } },
   ]);
-  const [values, clients, lastFailover, failoverRunning, alarms] = await Promise.all([
+  const [values, clients, lastFailover, failoverRunning, alarms, readiness] = await Promise.all([
     latestPublishedEach(plane.cloudwatch, wanted, since),
     plane.clients.side(),
     plane.failoverState.activeSide(),
     plane.failoverState.lockHolder(),
     plane.alarms(),
+    Promise.all(flowsOf(config).map((f) => plane.failoverState.readiness(f.name))),
   ]);
   const perFlow = Object.keys(FLOW_METRICS).length + 2;
   const flows = flowsOf(config).map((f, i): FlowStatus => {
@@ -66,7 +71,14 @@ export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
     const [sourceUp, targetUp] = mine.slice(-2).map((v) => (v === undefined ? null : v.value === 1));
     const metrics = Object.fromEntries(Object.keys(FLOW_METRICS).map((k, j) => [k, mine[j]?.value ?? null])) as FlowStatus['metrics'];
     const newest = mine.reduce<Date | null>((n, v) => (v && (!n || v.at > n) ? v.at : n), null);
-    return { flow: f.name, source: { cluster: f.source, reachable: sourceUp ?? null }, target: { cluster: f.target, reachable: targetUp ?? null }, metrics, publishedAt: newest?.toISOString() ?? null };
+    return {
+      flow: f.name,
+      source: { cluster: f.source, reachable: sourceUp ?? null },
+      target: { cluster: f.target, reachable: targetUp ?? null },
+      metrics,
+      publishedAt: newest?.toISOString() ?? null,
+      readiness: readiness[i] ?? null,
+    };
   });
   const activeCluster = clients.cluster;
   if (!activeCluster) problems.push(`DNS sends clients to no cluster of the estate: ${clients.seen}`);
@@ -74,6 +86,7 @@ export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
     if (!f.publishedAt) problems.push(`flow ${f.flow}: the probes published nothing since ${since.toISOString()}: are they running?`);
     else if (f.metrics.rpoSeconds === null) problems.push(`flow ${f.flow}: no RPO published since ${since.toISOString()}: the lag probe could not measure replication (its errors are in its logs)`);
     for (const side of [f.source, f.target]) if (side.reachable === false) problems.push(`flow ${f.flow}: ${side.cluster} unreachable`);
+    if (f.readiness?.ready === false) problems.push(`flow ${f.flow}: a failover would not succeed (readiness check ${f.readiness.executionName} at ${f.readiness.at}): ${f.readiness.reason}`);
   }
   const alarmsInAlarm = alarms.filter((a) => a.state === 'ALARM');
   for (const a of alarmsInAlarm) problems.push(`alarm ${a.name} in ALARM`);
@@ -93,6 +106,8 @@ export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
 
 const num = (v: number | null, unit = '', digits = 1) => (v === null ? '?' : `${v.toFixed(digits)}${unit}`);
 const eta = (v: number | null) => (v === null ? '?' : v >= NEVER_SECONDS ? 'never (demand exceeds capacity)' : `${v.toFixed(0)} s`);
+const readinessLine = (r: Readiness | null) =>
+  !r ? 'not checked yet' : `${r.ready === null ? 'not applicable' : r.ready ? 'ready' : 'NOT READY'} (${r.mode} dry run ${r.executionName} at ${r.at})${r.reason ? `: ${r.reason}` : ''}`;
 const reach = (side: FlowStatus['source']) => `${side.cluster} ${side.reachable === null ? '(no data)' : side.reachable ? 'up' : 'UNREACHABLE'}`;
 
 export function printStatus(s: EstateStatus): void {
@@ -107,6 +122,7 @@ export function printStatus(s: EstateStatus): void {
       `  RPO ${num(m.rpoSeconds, ' s')} | unreplicated ${num(m.unreplicatedRecords, '', 0)} | max partition lag ${num(m.maxPartitionLag, '', 0)}` +
         ` | heartbeat age ${num(m.heartbeatAgeSeconds, ' s')} | headroom ${num(m.headroom)} | catch-up ${eta(m.catchUpEtaSeconds)}`,
     );
+    console.log(`  failover readiness: ${readinessLine(f.readiness)}`);
   }
   console.log(`alarms: ${s.alarmsInAlarm.length} of ${s.alarmsTotal} in ALARM${s.alarmsInAlarm.length ? `: ${s.alarmsInAlarm.map((a) => a.name).join(', ')}` : ''}`);
   for (const p of s.problems) console.log(`  ! ${p}`);

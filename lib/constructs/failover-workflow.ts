@@ -1,6 +1,7 @@
 // Fail over: the Step Functions workflow that moves clients from a flow's source to its
 // target (and back, over the reverse flow), its Lambdas, the state table holding the lock
-// and the active side, the outcome topic, and the trigger on each flow's primary-down alarm.
+// and the active side, the outcome topic, the trigger on each flow's primary-down alarm, and
+// each flow's scheduled readiness check (a dry run).
 //
 // Interface the failover handlers honour (functions/failover-*):
 //   env  FAILOVER_STATE_TABLE (partition key "pk": items "lock" and "active"),
@@ -21,6 +22,9 @@ import { ENDED_WITHOUT_FINISH, EXECUTION_STATUS_CHANGE } from '#src/failover/exe
 import { estateSecretArns } from '#src/config/estate';
 import { FAILOVER_EVENT_BUS, FAILOVER_STATE_MACHINE_ARN, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN, type LambdaSetting } from '#src/environment';
 import type { EstateConfig } from '#src/config/schema';
+import { readinessCheckInput } from '#src/failover/readiness';
+import { flowsOf } from '#src/flow';
+import { METRICS_NAMESPACE } from '#src/metrics';
 import { kafkaDrTable } from './kafka-dr-table';
 import { KafkaDrFunction, type EstateNetwork } from './kafka-dr-function';
 import { EXECUTION_PAYLOAD, lambdaStep, workflowStateMachine } from './workflow-state-machine';
@@ -157,6 +161,23 @@ export class FailoverWorkflow extends Construct {
         detail: { alarmName: config.flows.map((f) => primaryDownAlarmName(config.estate, f)), state: { value: ['ALARM'] } },
       },
       targets: [new targets.LambdaFunction(this.trigger.function, { retryAttempts: 2 })],
+    });
+
+    // The readiness check: a dry run per flow on a schedule; Finish publishes FailoverReady.
+    for (const flow of flowsOf(config)) {
+      new events.Rule(this, `ReadinessSchedule-${flow.safeName}`, {
+        description: `kafka-dr ${config.estate}: the ${flow.name} failover readiness check (a dry run, ${config.failover.readiness.mode})`,
+        schedule: events.Schedule.rate(Duration.minutes(config.failover.readiness.rateMinutes)),
+        targets: [new targets.SfnStateMachine(this.stateMachine, { input: events.RuleTargetInput.fromObject(readinessCheckInput(config, flow)), retryAttempts: 2 })],
+      });
+    }
+    const publishReadiness = new iam.Policy(this, 'PublishReadinessPolicy', {
+      roles: [this.steps.finish.role],
+      statements: [new iam.PolicyStatement({ actions: ['cloudwatch:PutMetricData'], resources: ['*'], conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } } })],
+    });
+    Validations.of(publishReadiness).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: `cloudwatch:PutMetricData supports no resource-level permissions; the cloudwatch:namespace condition limits it to ${METRICS_NAMESPACE} (FailoverReady)`,
     });
 
     // Aborted, timed out or failed past Finish: Finish never released the lock.

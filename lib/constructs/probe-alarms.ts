@@ -31,7 +31,8 @@ export type FlowAlarmKey =
   | 'headroomLow'
   | 'catchUpSlow'
   | 'checkpointsStale'
-  | 'auditCritical';
+  | 'auditCritical'
+  | 'failoverNotReady';
 
 export interface FlowAlarmDefinition {
   /** The last part of the alarm name: `${estate}-kafka-dr-${flow}-${suffix}`. */
@@ -189,6 +190,22 @@ export function flowAlarmDefinitions(config: EstateConfig, flow: Flow): Record<F
         `The production checklist audit of ${name} found something that would make a failover lose data or fail ` +
         `(MM2 checkpoints off, records crossing unencrypted, replicas with fewer partitions than their source). ` +
         `The audit function's last result and log list each finding with its evidence and fix; \`kafka-dr audit --flow ${name}\` runs it now.`,
+    },
+    failoverNotReady: {
+      suffix: 'failover-not-ready',
+      metric: Metric.FailoverReady,
+      dimensions: onFlow,
+      statistic: 'Minimum',
+      comparison: 'below',
+      threshold: 1,
+      periodSeconds: config.failover.readiness.rateMinutes * 60,
+      periods: 1,
+      // No data: the check has not run yet, or does not apply (${target} already serves the clients).
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      description:
+        `The scheduled dry-run failover of ${name} (${config.failover.readiness.mode}) failed: a failover would not succeed today. ` +
+        `\`kafka-dr status\` shows the first reason (also in the dry run's execution output and in the notification sent when readiness changed); ` +
+        `fix it, then \`kafka-dr failover --flow ${name} --${config.failover.readiness.mode} --dry-run\` rehearses it now. Clears at the next check that succeeds.`,
     },
   };
 }

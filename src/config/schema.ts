@@ -249,6 +249,14 @@ export const failoverSchema = z
     cooldownMinutes: z.number().int().min(0).max(1440).default(30),
     drainTimeoutSeconds: z.number().int().min(10).max(3600).default(300),
     notificationEmails: z.array(z.email({ error: expecting('an email address such as kafka-oncall@example.com') })).default([]),
+    readiness: z
+      .object({
+        rateMinutes: z.number().int().min(5).max(1440).default(60).describe('how often each flow gets a scheduled dry-run failover, which publishes FailoverReady'),
+        mode: z.enum(['planned', 'unplanned']).default('unplanned').describe('the failover it rehearses; unplanned is what a lost datacenter needs'),
+      })
+      .strict()
+      .prefault({})
+      .describe('the scheduled failover readiness check: a dry run per flow, changing nothing'),
   })
   .strict();
 

@@ -4,9 +4,11 @@
 // Functions (retry, redrive) or a duplicate trigger cannot take over another execution's
 // lock or roll the active side back.
 //
-// Items: pk="lock" {executionName, flow, acquiredAt}; pk="active" {cluster, flow, executionName, mode, since}.
+// Items: pk="lock" {executionName, flow, acquiredAt}; pk="active" {cluster, flow, executionName, mode, since};
+// pk="readiness#<flow>" {flow, ready, reason, mode, executionName, at}: the last scheduled readiness check.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Readiness } from './readiness';
 
 export interface LockHolder {
   executionName: string;
@@ -29,6 +31,7 @@ export type LockResult = { acquired: true; holder: LockHolder } | { acquired: fa
 
 const LOCK = 'lock';
 const ACTIVE = 'active';
+const readinessKey = (flow: string) => `readiness#${flow}`;
 
 export class FailoverState {
   constructor(
@@ -87,6 +90,29 @@ export class FailoverState {
   /** Idempotent: writing the same executionName again changes nothing (conditional on executionName <> :name OR not exists). */
   async recordActiveSide(side: ActiveSide): Promise<void> {
     await this.putUnless({ pk: ACTIVE, ...side }, 'attribute_not_exists(pk) OR executionName <> :name', side.executionName);
+  }
+
+  /** The flow's last scheduled readiness check, if one ran. */
+  async readiness(flow: string): Promise<Readiness | null> {
+    const item = await this.read<Readiness>(readinessKey(flow));
+    return item ? { flow: item.flow, ready: item.ready, reason: item.reason, mode: item.mode, executionName: item.executionName, at: item.at } : null;
+  }
+
+  /** The newest check wins: a re-run of an older check's Finish does not overwrite a newer one. */
+  async recordReadiness(readiness: Readiness): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: readinessKey(readiness.flow), ...readiness },
+          ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': readiness.at },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
   }
 
   /** False when the condition refused the write. */

@@ -24,6 +24,14 @@ export class PreflightFailed extends Error {
   }
 }
 
+/** A scheduled readiness check of a flow whose target already serves the clients: nothing to rehearse. */
+export class FailoverNotApplicable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FailoverNotApplicable';
+  }
+}
+
 export interface RpoEstimate {
   /** measured: both clusters read now; published: the probes' newest metrics; unknown: neither was available. */
   method: 'measured' | 'published' | 'unknown';
@@ -110,6 +118,9 @@ export async function preflight(request: FailoverRequest, flow: Flow, config: Es
   if (state && dnsSide && state.cluster !== dnsSide) warnings.push(`the state table says ${state.cluster} is active but DNS sends clients to ${dnsSide} (${clients.seen})`);
   // A failover interrupted after its DNS change is completed by a re-run of the same execution.
   const resuming = state?.executionName === request.executionName;
+  if (activeBefore.cluster === flow.target && request.scheduled) {
+    throw new FailoverNotApplicable(`${flow.target} already serves the clients (${state ? `since ${state.since}` : clients.seen}): a failover of ${flow.name} has nothing to move, so its readiness is not judged until clients are back on ${flow.source}`);
+  }
   if (activeBefore.cluster === flow.target && !resuming) {
     problems.push(`${flow.target} is already the active side${state ? ` (since ${state.since}, execution ${state.executionName})` : ` (${clients.seen})`}: nothing to fail over; to move clients back run the reverse flow ${flow.target}->${flow.source}`);
   }

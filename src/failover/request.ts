@@ -13,8 +13,10 @@ const inputSchema = z
     reason: z.string().trim().min(1, 'say why (it goes into the report and the notification)').max(1024),
     force: z.boolean().default(false).describe('repoint DNS even when offset sync failed'),
     trigger: z.object({ alarmName: z.string().min(1), stateChangedAt: z.string().min(1), eventId: z.string().min(1) }).strict().optional(),
+    scheduled: z.boolean().default(false).describe("the scheduled readiness check (failover.readiness): its outcome is the flow's FailoverReady metric"),
   })
-  .strict();
+  .strict()
+  .refine((input) => !input.scheduled || input.dryRun, { path: ['scheduled'], message: 'a scheduled readiness check is a dry run: set dryRun true' });
 
 export type FailoverInput = z.infer<typeof inputSchema>;
 

@@ -7,6 +7,9 @@ import { primaryDownAlarmName } from '#src/alarm-names';
 import { loadEstateConfigFile } from '#src/config/load';
 import { parseEstateConfig } from '#src/config/parse';
 import type { EstateConfig } from '#src/config/schema';
+import { readinessCheckInput } from '#src/failover/readiness';
+import { parseFailoverRequest } from '#src/failover/request';
+import { flowsOf } from '#src/flow';
 import { definitionOf, functionOf, joined, only, principalsAllowed, reachable, resourcesAllowed, statementsOf, successors, synthControlPlane, type Asl, type AslState, type Rule } from '../support/template';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');
@@ -62,6 +65,12 @@ function pathFrom(asl: Asl, from: string, data: any): string[] {
 
 describe('the failover workflow (example estate)', () => {
   const { template, stateMachineId, tableId, topicId } = synth(config);
+  /** The one role EventBridge assumes to start the readiness checks, from the rules that start them. */
+  const readinessRoleId = (): string => {
+    const roles = Object.values(template.findResources('AWS::Events::Rule')).flatMap((r) => (r.Properties.Targets ?? []).filter((t: any) => t.Arn.Ref === stateMachineId).map((t: any) => t.RoleArn['Fn::GetAtt'][0]));
+    expect(new Set(roles).size).toBe(1);
+    return roles[0];
+  };
   const [, stateMachine] = only(template.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: `${config.estate}-kafka-dr-failover` } }), 'failover state machine');
   const asl = definitionOf(stateMachine);
   const states = asl.States;
@@ -224,7 +233,44 @@ describe('the failover workflow (example estate)', () => {
     it('starts executions of the failover state machine, and of no other', () => {
       expect(trigger.Properties.Environment.Variables.FAILOVER_STATE_MACHINE_ARN).toEqual({ Ref: stateMachineId });
       expect(resourcesAllowed(template, 'failover-trigger', 'states:StartExecution')).toEqual([`{${stateMachineId}}`]);
-      expect(principalsAllowed(template, 'states:StartExecution', (r) => r === `{${stateMachineId}}`)).toEqual(['failover-trigger']);
+      // Besides the trigger, only EventBridge's role for the readiness schedules (below).
+      expect(principalsAllowed(template, 'states:StartExecution', (r) => r === `{${stateMachineId}}`)).toEqual([readinessRoleId(), 'failover-trigger'].sort());
+    });
+  });
+
+  describe('the readiness check (failover.readiness)', () => {
+    const scheduled = () => Object.entries(template.findResources('AWS::Events::Rule')).filter(([, r]) => r.Properties.ScheduleExpression && r.Properties.Targets.some((t: any) => t.Arn.Ref === stateMachineId));
+
+    it('starts a dry run of each flow on its schedule, with the input the request parser accepts as a scheduled check', () => {
+      const rules = scheduled();
+      expect(rules).toHaveLength(config.flows.length);
+      for (const [flow, [, rule]] of flowsOf(config).map((f, i) => [f, rules[i]!] as const)) {
+        expect(rule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+        const [target] = rule.Properties.Targets;
+        expect(target.RoleArn).toEqual({ 'Fn::GetAtt': [readinessRoleId(), 'Arn'] });
+        const input = JSON.parse(target.Input);
+        expect(input).toEqual(readinessCheckInput(config, flow));
+        expect(parseFailoverRequest(input, config, { name: 'scheduled', startedAt: '2026-12-06T00:00:00Z' })).toMatchObject({ flow: flow.name, mode: 'unplanned', dryRun: true, scheduled: true });
+      }
+    });
+
+    it('lets failover-finish alone of the workflow put metrics, in the KafkaDR namespace only', () => {
+      const putters = principalsAllowed(template, 'cloudwatch:PutMetricData');
+      expect(putters.filter((p) => WORKFLOW_FUNCTIONS.includes(p))).toEqual(['failover-finish']);
+      expect(
+        Object.values(template.findResources('AWS::IAM::Policy'))
+          .flatMap(statementsOf)
+          .filter((st) => [st.Action].flat().includes('cloudwatch:PutMetricData'))
+          .every((st) => st.Condition?.StringEquals?.['cloudwatch:namespace'] === 'KafkaDR'),
+      ).toBe(true);
+    });
+
+    it('follows failover.readiness: rate and mode', () => {
+      const estate = parseEstateConfig({ ...config, failover: { ...config.failover, readiness: { rateMinutes: 240, mode: 'planned' } } } as unknown, 'test');
+      const other = synth(estate);
+      const rules = Object.values(other.template.findResources('AWS::Events::Rule')).filter((r) => r.Properties.ScheduleExpression && r.Properties.Targets.some((t: any) => t.Arn.Ref === other.stateMachineId));
+      expect(rules.map((r) => r.Properties.ScheduleExpression)).toEqual(estate.flows.map(() => 'rate(4 hours)'));
+      expect(rules.map((r) => JSON.parse(r.Properties.Targets[0].Input).mode)).toEqual(estate.flows.map(() => 'planned'));
     });
   });
 
@@ -309,10 +355,6 @@ describe('the failover workflow (example estate)', () => {
       }
     });
 
-    it('gives no failover function cloudwatch:PutMetricData', () => {
-      const putters = principalsAllowed(template, 'cloudwatch:PutMetricData');
-      expect(putters.filter((p) => WORKFLOW_FUNCTIONS.includes(p))).toEqual([]);
-    });
 
     it.each(WORKFLOW_FUNCTIONS)('runs %s on nodejs22.x in the estate VPC, told where the state table, topic and event bus are', (handlerDir) => {
       const [, fn] = functionOf(template, handlerDir);

@@ -132,11 +132,13 @@ describe('the replication probes (example estate)', () => {
         .flatMap((p) => p.Properties.Roles.map((r: any) => r.Ref))
         .sort();
     const put = policies.flatMap(statementsOf).filter((s) => actionsOf(s).includes('cloudwatch:PutMetricData'));
+    // The probes' policy, and failover-finish's for the readiness check (test/infra/failover.test.ts).
     expect(put).toEqual([
+      { Action: 'cloudwatch:PutMetricData', Effect: 'Allow', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } } },
       { Action: 'cloudwatch:PutMetricData', Effect: 'Allow', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } } },
     ]);
     expect(METRICS_NAMESPACE).toBe('KafkaDR');
-    expect(rolesWith('cloudwatch:PutMetricData')).toEqual([...PROBES, 'audit'].map((handlerDir) => roleOf(template, handlerDir)).sort());
+    expect(rolesWith('cloudwatch:PutMetricData')).toEqual([...PROBES, 'audit', 'failover-finish'].map((handlerDir) => roleOf(template, handlerDir)).sort());
     // Failover preflight reads the probes' last RPO when the source is gone.
     expect(rolesWith('cloudwatch:GetMetricData')).toEqual([roleOf(template, 'failover-preflight'), roleOf(template, 'bandwidth-probe')].sort());
   });
@@ -245,7 +247,7 @@ describe('the replication probes (example estate)', () => {
         ...Object.keys(template.findResources('AWS::CloudWatch::CompositeAlarm', { Properties: { AlarmName: `${prefix}primary-down` } })),
         ...Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([, a]) => a.Properties.AlarmName.startsWith(prefix)).map(([id]) => id),
       ];
-      expect(flowAlarms).toHaveLength(9);
+      expect(flowAlarms).toHaveLength(10);
       expect(new Set(statusWidgets[i].properties.alarms)).toEqual(new Set(flowAlarms.map((id) => `{${id}}`)));
     }
   });
@@ -316,7 +318,7 @@ describe('docs/metrics-and-alarms.md', () => {
 
   it('lists every alarm', () => {
     const suffixes = Object.values(flowAlarmDefinitions(config, flowsOf(config)[0]!)).map((d) => d.suffix);
-    expect(suffixes).toHaveLength(8);
+    expect(suffixes).toHaveLength(9);
     for (const what of [...suffixes, 'primary-down']) expect(doc).toMatch(new RegExp(`^\\| \`${what}\``, 'm'));
   });
 });

@@ -24,6 +24,7 @@ it('accepts a planned switchover and derives source, target and the execution', 
     dryRun: false,
     force: false,
     reason: 'rehearsal',
+    scheduled: false,
     source: 'dc1',
     target: 'dc2',
     executionName: 'rehearsal-1',
@@ -39,6 +40,10 @@ it('lists every bad field at once', () => {
     expect.stringMatching(/^reason: say why/),
     expect.stringMatching(/^input: .*extra/),
   ]);
+});
+
+it('refuses a scheduled readiness check that is not a dry run', () => {
+  expect(problems({ flow: 'dc1->dc2', mode: 'unplanned', reason: 'readiness', scheduled: true })).toEqual(['scheduled: a scheduled readiness check is a dry run: set dryRun true']);
 });
 
 it('refuses input that is not an object', () => {
