@@ -19,6 +19,7 @@ import {
 } from './aws-identifiers';
 import { dnsNameProblems, HOST_PORT_EXAMPLE, hostPortProblems, HTTP_URL_EXAMPLE, httpUrlProblems, ipv4Problems, ipv6Problems } from './network-address';
 import { scheduleExpressionProblems } from './schedule-expression';
+import { topologyProblems } from './topology';
 
 /** A message naming the offending value and what the field takes instead. */
 const expecting = (what: string) => (issue: { input?: unknown }) => `${JSON.stringify(issue.input)}: expected ${what}`;
@@ -403,6 +404,9 @@ export const estateConfigSchema = z
       }
       flowNames.add(name);
     });
+    for (const problem of topologyProblems(config.flows.map((f) => ({ ...f, name: flowName(f) })))) {
+      ctx.addIssue({ code: 'custom', path: ['flows', problem.flow, problem.field, 'type'], message: problem.message });
+    }
     for (const flow of config.flows) {
       for (const side of [flow.source, flow.target]) {
         if (known.has(side) && !config.dns.values[side]) {

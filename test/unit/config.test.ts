@@ -51,6 +51,22 @@ describe('estate configuration', () => {
     ['a bad object lock mode', (c: any) => (c.backup.objectLockMode = 'STRICT'), '$.backup.objectLockMode', /expected one of "GOVERNANCE"\|"COMPLIANCE"/],
     ['a flow that does not replicate the canary topic', (c: any) => (c.flows[0].topics.include = ['orders']), '$.flows[0].topics.include', /must replicate the probes' canary topic "kafka-dr-canary"/],
     ['a bad Connect URL', (c: any) => (c.flows[0].mm2.connectUrl = 'connect:8083'), '$.flows[0].mm2.connectUrl', /expected an http\(s\) URL such as http:\/\/connect.dc2.internal:8083/],
+    [
+      'the identity policy on a two-way pair (records would loop)',
+      (c: any) => (c.flows[0].replicationPolicy.type = 'identity'),
+      '$.flows[0].replicationPolicy.type',
+      /^dc1->dc2 and dc2->dc1 replicate both ways: under the identity policy .* use the default policy \(replicas named "dc1\.<topic>"\) on both$/,
+    ],
+    [
+      'two flows into one target under the identity policy (fan-in names overlap)',
+      (c: any) => {
+        c.clusters.push({ ...c.clusters[0], name: 'dc3' });
+        c.dns.values.dc3 = ['kafka.dc3.example.internal'];
+        c.flows = [c.flows[0], { ...c.flows[0], source: 'dc3' }].map((f: any) => ({ ...f, replicationPolicy: { type: 'identity', separator: '.' } }));
+      },
+      '$.flows[0].replicationPolicy.type',
+      /^dc1->dc2 and dc3->dc2 all copy into dc2 under the identity policy: a topic both sources hold \(at least the probes' canary\) would land in one topic on dc2/,
+    ],
   ])('rejects %s with the path of the field', (_name, mutate, path, message) => {
     const problems = problemsOf(mutate);
     const problem = problems.find((p) => p.path === path);
