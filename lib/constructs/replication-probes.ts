@@ -93,7 +93,7 @@ export class ReplicationProbes extends Construct {
     this.stateTable.grantReadWriteData(this.bandwidthProbe.function);
     this.audit = new KafkaDrFunction(this, 'Audit', {
       handlerDir: 'audit',
-      description: "Audits a MM2 flow against the production checklist: MM2's settings, replicas' partitions and replication factor, topics no flow copies",
+      description: "Audits a MM2 flow against the production checklist: MM2's settings, replicas' partitions and replication factor, topics no flow copies, ACL/quota/config drift, Connect placement",
       config,
       network,
       secretArns,

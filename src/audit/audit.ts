@@ -1,6 +1,6 @@
 // The production checklist of one flow, read from what runs: its MM2 connectors' settings on
-// Connect, the topics on both clusters, and what MM2 does not carry (ACLs, quotas, topic
-// configs). Nothing is changed.
+// Connect, the topics on both clusters, what MM2 does not carry (ACLs, quotas, topic
+// configs), and the round trips to both clusters and to Connect. Nothing is changed.
 import type { Admin } from '@platformatic/kafka';
 import type { ConnectClient } from '#src/connect/client';
 import type { Flow } from '#src/flow';
@@ -9,6 +9,7 @@ import { reachable } from '#src/probes/lag-probe';
 import { driftFindings } from './drift-findings';
 import { countBySeverity, type Finding, type Severity } from './finding';
 import { mm2SettingFindings } from './mm2-settings';
+import { fastestRoundTrip, placementFindings, type RoundTrips } from './placement';
 import { replicaTopicFindings } from './replica-topics';
 
 export interface FlowAudit {
@@ -45,6 +46,14 @@ export async function auditFlow(flow: Flow, flows: readonly Flow[], clients: Aud
       fix: 'the topic checks against the source were left out: run the audit again once it answers',
     });
   }
+  // One after another: round trips timed side by side would measure each other.
+  const metadata = (admin: Admin) => () => admin.metadata({ topics: [], forceUpdate: true });
+  const rtt: RoundTrips = {
+    sourceMs: sourceAdmin ? await fastestRoundTrip(metadata(sourceAdmin)) : null,
+    targetMs: await fastestRoundTrip(metadata(targetAdmin)),
+    connectMs: await fastestRoundTrip(() => clients.connect.serverInfo()),
+  };
+  findings.push(...placementFindings(flow, rtt));
   const fromSameSource = flows.filter((f) => f.source === flow.source);
   findings.push(...replicaTopicFindings(flow, sourceTopics, targetTopics, (topic) => fromSameSource.some((f) => f.replicates(topic))));
   if (sourceAdmin) findings.push(...(await driftFindings(flow, sourceAdmin, targetAdmin)));

@@ -73,8 +73,15 @@ export class ConnectClient {
     await this.request('PUT', connector, 'stop');
   }
 
-  private async request(method: 'GET' | 'PUT', connector: string, action: string): Promise<unknown> {
-    const target = `${this.url.replace(/\/$/, '')}/connectors/${encodeURIComponent(connector)}/${action}`;
+  /** The worker's version (GET /): one round trip to Connect, what the audit times. */
+  async serverInfo(): Promise<{ version: string; commit: string }> {
+    return (await this.request('GET', null, '')) as { version: string; commit: string };
+  }
+
+  /** `connector` null: the worker's root resource. */
+  private async request(method: 'GET' | 'PUT', connector: string | null, action: string): Promise<unknown> {
+    const target = `${this.url.replace(/\/$/, '')}/${connector === null ? '' : `connectors/${encodeURIComponent(connector)}/${action}`}`;
+    const what = connector === null ? `${method} /` : `${method} ${action} of connector ${connector}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.options.basicAuth) {
       const { username, password } = this.options.basicAuth;
@@ -84,7 +91,7 @@ export class ConnectClient {
     try {
       response = await fetch(target, { method, headers, signal: AbortSignal.timeout(this.options.timeoutMs ?? 10000) });
     } catch (err) {
-      throw new ConnectError(`Kafka Connect at ${this.url} unreachable for ${method} ${action} of connector ${connector}: ${(err as Error).message}`, undefined);
+      throw new ConnectError(`Kafka Connect at ${this.url} unreachable for ${what}: ${(err as Error).message}`, undefined);
     }
     const text = await response.text();
     if (!response.ok) {
@@ -95,7 +102,7 @@ export class ConnectClient {
         // Connect answered with something that is not JSON; report it as is.
       }
       const hint = response.status === 404 ? ' (check mm2.connectors in the estate file)' : '';
-      throw new ConnectError(`Kafka Connect at ${this.url}: ${method} ${action} of connector ${connector} failed with HTTP ${response.status}: ${detail}${hint}`, response.status);
+      throw new ConnectError(`Kafka Connect at ${this.url}: ${what} failed with HTTP ${response.status}: ${detail}${hint}`, response.status);
     }
     return text ? JSON.parse(text) : undefined;
   }

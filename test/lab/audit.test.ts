@@ -14,6 +14,8 @@ import { cli } from '../support/cli';
 import { latestMetric } from '../support/cloudwatch';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
 import { uniqueName } from '../support/lab';
+import { latencyProxy, type LatencyProxy } from '../../lab/latency-proxy';
+import { parseEstateConfig } from '#src/config/parse';
 
 const FLOW = 'dc1->dc2';
 let rig: FailoverRig;
@@ -65,6 +67,11 @@ it("the lab as it runs: MM2's producer uncompressed and the replicas on dc2's on
   expect(report.findings).toContainEqual(expect.objectContaining({ id: 'mm2-compression-off', severity: 'warning', subject: 'mm2-source-dc1-dc2' }));
   expect(report.findings).toContainEqual(expect.objectContaining({ id: 'target-replication-factor', severity: 'warning', subject: 'dc2', evidence: expect.stringMatching(/^\d+ replica topic\(s\) on dc2 with replication factor 1: /) }));
   expect(report.counts.critical).toBe(0);
+  // One site: the round trips tell nothing about where Connect runs; the stretched-cluster advisory names them.
+  expect(ids(report)).not.toContain('warning connect-placement');
+  expect(report.findings).toContainEqual(
+    expect.objectContaining({ id: 'stretched-vs-replicated', severity: 'info', evidence: expect.stringMatching(/^round trip from the control plane beside dc2: \d+\.\d ms to dc1, \d+\.\d ms to dc2; /) }),
+  );
 });
 
 it('the source read in plaintext across datacenters: critical, and kafka-dr audit exits 1; cleared once TLS is back', async () => {
@@ -121,4 +128,56 @@ it('a replica on dc2 whose source topic does not exist on dc1: reported, and no 
     await dc2.deleteTopics({ topics: [replica] });
   }
   expect(await orphans()).toBe(before);
+});
+
+describe('datacenters apart (dc1 and, in turn, Connect behind a proxy adding 10 ms each way)', () => {
+  let far: FailoverRig;
+  let dc1Proxy: LatencyProxy;
+  let connectProxy: LatencyProxy;
+
+  beforeAll(async () => {
+    const lab = rig.ctx.lab;
+    dc1Proxy = await latencyProxy(lab.clusters.dc1.bootstrapServers, 10);
+    connectProxy = await latencyProxy(new URL(lab.connect.url).host, 0);
+    const config = structuredClone(rig.config) as Record<string, any>;
+    config.clusters.find((c: { name: string }) => c.name === 'dc1').bootstrapServers = [dc1Proxy.address];
+    config.flows[0].mm2.connectUrl = `http://${connectProxy.address}`;
+    far = await failoverRig(parseEstateConfig(config, 'the lab estate, dc1 and Connect behind latency proxies'));
+  }, 300_000);
+
+  afterAll(async () => {
+    await dc1Proxy?.close();
+    await connectProxy?.close();
+  });
+
+  const farAudit = async () => (await far.invoke('audit', { flow: FLOW })) as FlowAudit;
+  const roundTrip = (audit: FlowAudit, cluster: string) => {
+    const evidence = audit.findings.find((f) => f.id === 'stretched-vs-replicated')!.evidence;
+    return Number(new RegExp(`(\\d+\\.\\d) ms to ${cluster}`).exec(evidence)![1]);
+  };
+
+  it('Connect beside dc2: no placement finding; a stretched cluster would cost every acks=all produce the 20 ms round trip to dc1', async () => {
+    const audit = await farAudit();
+    expect(ids(audit)).not.toContain('warning connect-placement');
+    expect(roundTrip(audit, 'dc1')).toBeGreaterThanOrEqual(20);
+    expect(roundTrip(audit, 'dc2')).toBeLessThan(5);
+    expect(audit.findings).toContainEqual(expect.objectContaining({ id: 'stretched-vs-replicated', fix: expect.stringMatching(/^at \d+\.\d ms replicating with MM2, as now, keeps produces local/) }));
+  });
+
+  it("Connect answering like dc1: a warning that MM2's workers seem to run in the source's datacenter", async () => {
+    connectProxy.delayMs = 10;
+    try {
+      const audit = await farAudit();
+      expect(audit.findings).toContainEqual(
+        expect.objectContaining({
+          id: 'connect-placement',
+          severity: 'warning',
+          subject: `http://${connectProxy.address}`,
+          evidence: expect.stringMatching(/^Connect answers in \d+\.\d ms, like source dc1 \(\d+\.\d ms\) rather than target dc2 \(\d+\.\d ms\)/),
+        }),
+      );
+    } finally {
+      connectProxy.delayMs = 0;
+    }
+  });
 });
