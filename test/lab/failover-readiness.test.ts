@@ -85,6 +85,8 @@ function statusPlane(): ControlPlane {
 async function alarmState(flow: string): Promise<string | undefined> {
   const [source, target] = flow.split('->') as [string, string];
   const name = flowAlarmName(rig.config.estate, { source, target }, 'failover-not-ready');
+  // The evaluation window ends at the last whole second: let the check's datapoint's second end.
+  await new Promise((r) => setTimeout(r, 1100));
   const evaluations = await rig.plane.alarms.evaluate(new CloudWatchClient({}));
   return evaluations.find((e) => e.name === name)?.state;
 }
