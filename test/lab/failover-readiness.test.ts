@@ -32,6 +32,8 @@ beforeAll(async () => {
   const ctx = await labContext();
   // Both flows: dc2 -> dc1 is the one a readiness check does not apply to while dc1 serves the clients.
   rig = await failoverRig(withReverseFlow(ctx.config, ctx.lab));
+  // Clients on dc1, as the bootstrap record says (a fresh lab has none yet): dc2->dc1 does not apply.
+  await rig.restore();
   state = new FailoverState(DynamoDBDocumentClient.from(new DynamoDBClient({})), rig.stateTable);
   const topicArn = labArn('sns', rig.plane.nameInLab(rig.plane.stack.failover.topic, 'outcome topic'));
   outcomes = await subscribers({ topicArn, eventBusName: 'default', detailTypes: ['Kafka DR Failover Succeeded', 'Kafka DR Failover Failed'] });
