@@ -8,6 +8,7 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     try {
       const value = await probe();
       if (value !== undefined) return value;
+      lastError = undefined; // the last word is "not yet", not an error from an earlier attempt
     } catch (err) {
       lastError = err;
     }

@@ -107,14 +107,19 @@ it('not ready: with the checkpoint connector gone, FailoverReady 0, the first re
   const { checkpoint } = rig.config.flows[0]!.mm2.connectors;
   const original = await connect.config(checkpoint);
   const recreate = async () => {
-    await fetch(`${connect.url}/connectors/${checkpoint}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(original) });
     // Without consumer groups to checkpoint, MM2's checkpoint connector runs no task.
     await eventually(`${checkpoint} and its tasks RUNNING`, async () => {
       const s = await connect.status(checkpoint).catch(() => undefined);
+      // PUT again while it is missing: Connect refuses it during a rebalance (409).
+      if (!s) await fetch(`${connect.url}/connectors/${checkpoint}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(original) });
       return s?.connector.state === 'RUNNING' && s.tasks.every((t) => t.state === 'RUNNING') ? true : undefined;
     }, 60_000, 500);
   };
-  await fetch(`${connect.url}/connectors/${checkpoint}`, { method: 'DELETE' });
+  // Connect refuses a DELETE during a rebalance (409): deleted means its status is gone.
+  await eventually(`${checkpoint} deleted`, async () => {
+    await fetch(`${connect.url}/connectors/${checkpoint}`, { method: 'DELETE' });
+    return (await fetch(`${connect.url}/connectors/${checkpoint}/status`)).status === 404 ? true : undefined;
+  }, 30_000, 500);
   try {
     const broken = await check(FORWARD);
     expect({ status: broken.execution.status, error: broken.execution.error }).toEqual({ status: 'FAILED', error: 'PreflightFailed' });

@@ -10,7 +10,7 @@ import { readCheckpoints } from '#src/mm2/internal-topics';
 import { decodeHeartbeat } from '#src/mm2/records';
 import { flowStatus } from '#src/replication-status';
 import { retireReverseTopics, reverseFlow, setMm2GroupOffsetSync, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
-import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
+import { distinctCopies, ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 
 interface Seen {
   partition: number;
@@ -34,12 +34,13 @@ async function topicsOf(kafka: Kafka): Promise<string[]> {
   return admin.listTopics().finally(() => admin.disconnect());
 }
 
-/** Every record of the topic (it must exist); `count` of them expected, else undefined (not there yet). */
+/** Every distinct record of the topic (it must exist); `count` of them expected, else undefined (not there yet). */
 async function records(cluster: string, topic: string, count: number): Promise<Seen[] | undefined> {
   const fetcher = await (await labContext()).clients.fetcher(cluster);
   const out: Seen[] = [];
   await readWholeTopic(fetcher, topic, (p, r) => out.push(seen(p, r)));
-  return out.length === count ? out : undefined;
+  const distinct = distinctCopies(out);
+  return distinct.length === count ? distinct : undefined;
 }
 
 function mirrored(cluster: string, topic: string, count: number): Promise<Seen[]> {

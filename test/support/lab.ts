@@ -62,3 +62,13 @@ export async function sendRecords(kafka: Kafka, topic: string, messages: Message
 export function spacedRecords(count: number, firstTimestamp: number, spacingMs: number, partitions = 2): Message[] {
   return Array.from({ length: count }, (_, i) => ({ partition: i % partitions, key: `k${i}`, value: `v${i}`, timestamp: String(firstTimestamp + i * spacingMs) }));
 }
+
+/**
+ * The distinct records of what MM2 copied. MM2 is at-least-once: a task restarted before its
+ * offsets were committed (a rebalance for a new topic is enough) copies a record again. A
+ * copy is the same partition, key, value, timestamp and headers; a record copied wrong is
+ * one more distinct record, so the count still tells.
+ */
+export function distinctCopies<T>(copies: readonly T[]): T[] {
+  return [...new Map(copies.map((c) => [JSON.stringify(c), c])).values()];
+}
