@@ -3,7 +3,7 @@
 // (in active-active, the other side's own clients) is not the flow's to judge. The writes
 // are read back: the sync succeeds only once the target shows no difference.
 import type { Admin } from '@platformatic/kafka';
-import { z } from 'zod';
+import * as z from 'zod';
 import { listed } from '#src/audit/finding';
 import type { Flow } from '#src/flow';
 import { inputProblems } from '#src/input-problems';
