@@ -6,11 +6,15 @@ import type { ConnectClient } from '#src/connect/client';
 import type { Flow } from '#src/flow';
 import { topicLayouts } from '#src/kafka/partition-state';
 import { reachable } from '#src/probes/lag-probe';
+import { medianRoundTripMs, metadataRttMs } from '#src/probes/link-transfer';
 import { driftFindings } from './drift-findings';
 import { countBySeverity, type Finding, type Severity } from './finding';
 import { mm2SettingFindings } from './mm2-settings';
-import { fastestRoundTrip, placementFindings, type RoundTrips } from './placement';
+import { placementFindings, type RoundTrips } from './placement';
 import { replicaTopicFindings } from './replica-topics';
+
+/** Round trips timed per endpoint, as the bandwidth probe times LinkRtt. */
+const RTT_SAMPLES = 5;
 
 export interface FlowAudit {
   flow: string;
@@ -47,11 +51,11 @@ export async function auditFlow(flow: Flow, flows: readonly Flow[], clients: Aud
     });
   }
   // One after another: round trips timed side by side would measure each other.
-  const metadata = (admin: Admin) => () => admin.metadata({ topics: [], forceUpdate: true });
+  const answered = (ms: Promise<number>) => ms.catch(() => null);
   const rtt: RoundTrips = {
-    sourceMs: sourceAdmin ? await fastestRoundTrip(metadata(sourceAdmin)) : null,
-    targetMs: await fastestRoundTrip(metadata(targetAdmin)),
-    connectMs: await fastestRoundTrip(() => clients.connect.serverInfo()),
+    sourceMs: sourceAdmin ? await answered(metadataRttMs(sourceAdmin, RTT_SAMPLES)) : null,
+    targetMs: await answered(metadataRttMs(targetAdmin, RTT_SAMPLES)),
+    connectMs: await answered(medianRoundTripMs(() => clients.connect.serverInfo(), RTT_SAMPLES)),
   };
   findings.push(...placementFindings(flow, rtt));
   const fromSameSource = flows.filter((f) => f.source === flow.source);

@@ -4,35 +4,17 @@
 import type { Flow } from '#src/flow';
 import type { Finding } from './finding';
 
-/** Fastest round trip of each, in milliseconds; null when it did not answer. */
+/** Median round trip of each (as the bandwidth probe's LinkRtt), in milliseconds; null when it did not answer. */
 export interface RoundTrips {
   sourceMs: number | null;
   targetMs: number | null;
   connectMs: number | null;
 }
 
-/** Round trips taken per endpoint: the fastest is the network's, the others carry connection setup or a GC pause. */
-const SAMPLES = 5;
 /** Below this difference the source and the target are one site as far as latency tells. */
 const SAME_SITE_MS = 5;
 /** Below this RTT a stretched cluster's synchronous replication is commonly affordable. */
 const STRETCH_AFFORDABLE_MS = 10;
-
-/** The fastest of SAMPLES calls of `call`, in ms; null when none succeeded. */
-export async function fastestRoundTrip(call: () => Promise<unknown>): Promise<number | null> {
-  let fastest: number | null = null;
-  for (let i = 0; i < SAMPLES; i++) {
-    const started = performance.now();
-    try {
-      await call();
-    } catch {
-      continue;
-    }
-    const took = performance.now() - started;
-    fastest = fastest === null ? took : Math.min(fastest, took);
-  }
-  return fastest;
-}
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 

@@ -46,7 +46,7 @@ export class FailoverState {
       const taken = await this.putUnless(
         { pk: LOCK, ...holder },
         'attribute_not_exists(pk) OR executionName = :name',
-        holder.executionName,
+        { ':name': holder.executionName },
       );
       if (taken) return { acquired: true, holder };
       const current = await this.lockHolder();
@@ -89,7 +89,7 @@ export class FailoverState {
 
   /** Idempotent: writing the same executionName again changes nothing (conditional on executionName <> :name OR not exists). */
   async recordActiveSide(side: ActiveSide): Promise<void> {
-    await this.putUnless({ pk: ACTIVE, ...side }, 'attribute_not_exists(pk) OR executionName <> :name', side.executionName);
+    await this.putUnless({ pk: ACTIVE, ...side }, 'attribute_not_exists(pk) OR executionName <> :name', { ':name': side.executionName });
   }
 
   /** The flow's last scheduled readiness check, if one ran. */
@@ -100,27 +100,13 @@ export class FailoverState {
 
   /** The newest check wins: a re-run of an older check's Finish does not overwrite a newer one. */
   async recordReadiness(readiness: Readiness): Promise<void> {
-    try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: readinessKey(readiness.flow), ...readiness },
-          ConditionExpression: 'attribute_not_exists(pk) OR #at <= :at',
-          ExpressionAttributeNames: { '#at': 'at' },
-          ExpressionAttributeValues: { ':at': readiness.at },
-        }),
-      );
-    } catch (err) {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    }
+    await this.putUnless({ pk: readinessKey(readiness.flow), ...readiness }, 'attribute_not_exists(pk) OR #at <= :at', { ':at': readiness.at }, { '#at': 'at' });
   }
 
   /** False when the condition refused the write. */
-  private async putUnless(item: Record<string, unknown>, condition: string, executionName: string): Promise<boolean> {
+  private async putUnless(item: Record<string, unknown>, condition: string, values: Record<string, string>, names?: Record<string, string>): Promise<boolean> {
     try {
-      await this.doc.send(
-        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: { ':name': executionName } }),
-      );
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition, ExpressionAttributeValues: values, ExpressionAttributeNames: names }));
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;

@@ -14,15 +14,20 @@ export const LINK_PROBE_CLIENT = 'kafka-dr-link-probe';
 /** Upper bound of one Fetch of the transfer: large enough for few round trips, small enough for a 256 MB Lambda. */
 const MAX_FETCH_BYTES = 16 * 1024 * 1024;
 
-/** Median time of a metadata request (the connection is already open). */
-export async function metadataRttMs(admin: Admin, samples: number): Promise<number> {
+/** Median time of `samples` calls of `call` one after another: the first carries connection setup, the median does not. */
+export async function medianRoundTripMs(call: () => Promise<unknown>, samples: number): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
     const started = performance.now();
-    await admin.metadata({ topics: [], forceUpdate: true });
+    await call();
     times.push(performance.now() - started);
   }
   return median(times);
+}
+
+/** Median time of a metadata request (the connection is already open). */
+export function metadataRttMs(admin: Admin, samples: number): Promise<number> {
+  return medianRoundTripMs(() => admin.metadata({ topics: [], forceUpdate: true }), samples);
 }
 
 /**

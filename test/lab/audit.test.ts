@@ -11,6 +11,7 @@ import { ConnectClient } from '#src/connect/client';
 import { ensureTopic } from '#src/kafka/topics';
 import { Metric } from '#src/metrics';
 import { cli } from '../support/cli';
+import { putConnectorConfig } from '../support/connectors';
 import { latestMetric } from '../support/cloudwatch';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
 import { uniqueName } from '../support/lab';
@@ -42,10 +43,7 @@ async function audited(): Promise<FlowAudit> {
 const ids = (audit: FlowAudit) => audit.findings.map((f) => `${f.severity} ${f.id}`);
 
 /** A connector's configuration replaced through Connect's REST API (PUT /connectors/<name>/config). */
-async function putConfig(connector: string, config: Record<string, string>): Promise<void> {
-  const response = await fetch(`${connect.url}/connectors/${encodeURIComponent(connector)}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(config) });
-  if (!response.ok) throw new Error(`PUT config of ${connector}: HTTP ${response.status} ${await response.text()}`);
-}
+const putConfig = (connector: string, config: Record<string, string>) => putConnectorConfig(connect.url, connector, config);
 
 /** Runs `check` with `connector` configured with `change`, then puts its configuration back. */
 async function withSettings(connector: string, change: Record<string, string>, check: () => Promise<void>): Promise<void> {

@@ -6,6 +6,7 @@
 // Also: failback is refused, saying what to set up, while the reverse flow's connectors are missing.
 import { retireReverseTopics, withReverseFlow, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
 import { ensureTopic, labContext, uniqueName } from '../support/lab';
+import { deleteConnector } from '../support/connectors';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
 import { consumeCommitting, produceContinuously } from '../../lab/traffic';
 
@@ -78,7 +79,7 @@ it('round trip dc1 -> dc2 -> dc1 with planned switchovers: every record read exa
 it('refuses to fail back while the reverse flow is not set up, and says what to do', async () => {
   // The reverse Connect cluster runs, but nobody has created the flow's MM2 connectors.
   const { url, connectors } = rig.ctx.lab.reverseConnect!;
-  for (const name of Object.values(connectors)) await fetch(`${url}/connectors/${name}`, { method: 'DELETE' });
+  for (const name of Object.values(connectors)) await deleteConnector(url, name);
   try {
     const result = await rig.run({ flow: 'dc2->dc1', mode: 'planned', dryRun: true, reason: 'test: no reverse flow' });
     expect(result.error).toBe('PreflightFailed');

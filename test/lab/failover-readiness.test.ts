@@ -21,6 +21,7 @@ import { labArn } from '../../lab/template-resources';
 import { latestMetric } from '../support/cloudwatch';
 import { failoverRig, failureReport, type FailoverRig } from '../support/failover';
 import { eventually, labContext, uniqueName } from '../support/lab';
+import { deleteConnector, putConnectorConfig } from '../support/connectors';
 import { subscribers, type Subscribers } from '../support/outcomes';
 
 const FORWARD = 'dc1->dc2';
@@ -102,29 +103,33 @@ it('ready: the scheduled unplanned dry run of dc1->dc2 succeeds, publishes Failo
   expect(ready.report.notification).toBeNull();
 });
 
+it('does not apply to dc2->dc1 while dc1 serves the clients: ended at preflight, nothing published, recorded as not applicable', async () => {
+  const reverse = await check('dc2->dc1');
+  expect({ status: reverse.execution.status, error: reverse.execution.error }).toEqual({ status: 'FAILED', error: 'PreflightFailed' });
+  expect(reverse.published).toBeUndefined();
+  expect(reverse.recorded).toMatchObject({ flow: 'dc2->dc1', ready: null, reason: expect.stringMatching(/^dc1 already serves the clients .*: a failover of dc2->dc1 has nothing to move/) });
+  expect(reverse.report.notification).toBeNull();
+});
+
 it('not ready: with the checkpoint connector gone, FailoverReady 0, the first reason recorded, one notification, the alarm in ALARM; once recreated, ready again and announced', async () => {
   const connect = new ConnectClient(rig.config.flows[0]!.mm2.connectUrl);
   const { checkpoint } = rig.config.flows[0]!.mm2.connectors;
   const original = await connect.config(checkpoint);
   const recreate = async () => {
+    await putConnectorConfig(connect.url, checkpoint, original);
     // Without consumer groups to checkpoint, MM2's checkpoint connector runs no task.
     await eventually(`${checkpoint} and its tasks RUNNING`, async () => {
       const s = await connect.status(checkpoint).catch(() => undefined);
-      // PUT again while it is missing: Connect refuses it during a rebalance (409).
-      if (!s) await fetch(`${connect.url}/connectors/${checkpoint}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(original) });
       return s?.connector.state === 'RUNNING' && s.tasks.every((t) => t.state === 'RUNNING') ? true : undefined;
     }, 60_000, 500);
   };
-  // Connect refuses a DELETE during a rebalance (409): deleted means its status is gone.
-  await eventually(`${checkpoint} deleted`, async () => {
-    await fetch(`${connect.url}/connectors/${checkpoint}`, { method: 'DELETE' });
-    return (await fetch(`${connect.url}/connectors/${checkpoint}/status`)).status === 404 ? true : undefined;
-  }, 30_000, 500);
+  await deleteConnector(connect.url, checkpoint);
   try {
     const broken = await check(FORWARD);
     expect({ status: broken.execution.status, error: broken.execution.error }).toEqual({ status: 'FAILED', error: 'PreflightFailed' });
     expect(broken.published).toBe(0);
     expect(broken.recorded).toMatchObject({ ready: false, reason: expect.stringMatching(new RegExp(`^PreflightFailed: .*replication ${FORWARD} is not set up: connector ${checkpoint} does not exist`)) });
+    // The first message the topic delivered: the checks before (ready, not applicable) sent none.
     const message = await outcomes.nextMessage();
     expect(message.Subject).toBe(`[kafka-dr] ${FORWARD} failover dry run FAILED`);
     expect(message.Message).toContain(`connector ${checkpoint} does not exist`);
@@ -144,14 +149,7 @@ it('not ready: with the checkpoint connector gone, FailoverReady 0, the first re
   expect(fixed.execution.status).toBe('SUCCEEDED');
   expect(fixed.published).toBe(1);
   expect(fixed.recorded).toMatchObject({ ready: true, reason: null });
+  // The next one: the repeated failure sent none.
   const recovered = await outcomes.nextMessage();
   expect(recovered.Subject).toBe(`[kafka-dr] ${FORWARD} failover dry run SUCCEEDED`);
-});
-
-it('does not apply to dc2->dc1 while dc1 serves the clients: ended at preflight, nothing published, recorded as not applicable', async () => {
-  const reverse = await check('dc2->dc1');
-  expect({ status: reverse.execution.status, error: reverse.execution.error }).toEqual({ status: 'FAILED', error: 'PreflightFailed' });
-  expect(reverse.published).toBeUndefined();
-  expect(reverse.recorded).toMatchObject({ flow: 'dc2->dc1', ready: null, reason: expect.stringMatching(/^dc1 already serves the clients .*: a failover of dc2->dc1 has nothing to move/) });
-  expect(reverse.report.notification).toBeNull();
 });
