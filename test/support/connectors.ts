@@ -22,7 +22,12 @@ export function putConnectorConfig(url: string, connector: string, config: Recor
   return change(url, `/connectors/${encodeURIComponent(connector)}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(config) }, (s) => s < 300);
 }
 
-/** Deletes the connector; one already gone is deleted too. */
-export function deleteConnector(url: string, connector: string): Promise<void> {
-  return change(url, `/connectors/${encodeURIComponent(connector)}`, { method: 'DELETE' }, (s) => s < 300 || s === 404);
+/** Deletes the connector and returns once Connect no longer knows it: a DELETE is applied through its config topic, after the answer. */
+export async function deleteConnector(url: string, connector: string): Promise<void> {
+  const path = `/connectors/${encodeURIComponent(connector)}`;
+  await change(url, path, { method: 'DELETE' }, (s) => s < 300 || s === 404);
+  await pRetry(async () => {
+    const status = (await fetch(`${url}${path}/status`)).status;
+    if (status !== 404) throw new Error(`${connector} still known to ${url} (status HTTP ${status})`);
+  }, REBALANCE_RETRY);
 }
