@@ -30,6 +30,8 @@ export interface LabInfo {
   connect: { url: string; logFile: string; connectors: { source: string; checkpoint: string; heartbeat: string; identitySource: string }; configTopic: { cluster: string; topic: string } };
   /** The on-demand reverse flow dc2 -> dc1 (lab/reverse-flow.ts); absent from a lab.json written before it existed. */
   reverseConnect?: { url: string; connectors: { source: string; checkpoint: string; heartbeat: string }; configTopic: { cluster: string; topic: string } };
+  /** The fan-in edge site dc3 and its flow dc3 -> dc2 (lab/fan-in.ts); absent from a lab.json written before it existed. */
+  edge?: { cluster: LabCluster; connectors: { source: string; checkpoint: string; heartbeat: string } };
   moto: { endpoint: string; logFile: string };
   libsDir: string;
   stateDir: string;

@@ -9,10 +9,14 @@
 #   lab.sh reverse-flow up|down|status
 #                          the MM2 flow dc2 -> dc1 that failback needs, on a second Connect
 #                          worker bound to dc1; off unless started (`down` stops it too)
+#   lab.sh fan-in up|down|status
+#                          the fan-in (aggregate) topology's edge site dc3, copied into dc2
+#                          beside dc1 by MM2 on the lab's Connect worker; off unless started
 #
 # Environment: KAFKA_VERSION (default below), LAB_CACHE (downloads), LAB_STATE (runtime
 # state, default lab/.state), LAB_DC1_PORT, LAB_DC1_CONTROLLER_PORT, LAB_DC2_PORT,
-# LAB_DC2_CONTROLLER_PORT, LAB_CONNECT_PORT, LAB_MOTO_PORT, LAB_REVERSE_CONNECT_PORT (else
+# LAB_DC2_CONTROLLER_PORT, LAB_CONNECT_PORT, LAB_MOTO_PORT, LAB_REVERSE_CONNECT_PORT, LAB_DC3_PORT,
+# LAB_DC3_CONTROLLER_PORT (else
 # free ports are picked at first `up` and kept until `down`), LAB_READY_TIMEOUT (seconds
 # per component, 90). See lab/README.md.
 set -euo pipefail
@@ -47,7 +51,7 @@ labctl() { "$PYTHON" -S "$LAB_DIR/labctl.py" "$@"; }
 # Pick the version and the ports once; they stay fixed until `down`.
 init_state() {
   local version=$1 free
-  read -r -a free <<<"$(labctl free-ports 7)"
+  read -r -a free <<<"$(labctl free-ports 9)"
   cat >"$STATE_ENV.tmp" <<EOF
 KAFKA_VERSION=$version
 DC1_PORT=${LAB_DC1_PORT:-${free[0]}}
@@ -57,17 +61,23 @@ DC2_CONTROLLER_PORT=${LAB_DC2_CONTROLLER_PORT:-${free[3]}}
 CONNECT_PORT=${LAB_CONNECT_PORT:-${free[4]}}
 MOTO_PORT=${LAB_MOTO_PORT:-${free[5]}}
 REVERSE_CONNECT_PORT=${LAB_REVERSE_CONNECT_PORT:-${free[6]}}
+DC3_PORT=${LAB_DC3_PORT:-${free[7]}}
+DC3_CONTROLLER_PORT=${LAB_DC3_CONTROLLER_PORT:-${free[8]}}
 EOF
   mv "$STATE_ENV.tmp" "$STATE_ENV"
 }
 
-# A lab created before the reverse flow existed has no port for its worker: add one, so
-# such a lab gains the reverse flow without a restart. Callers hold the lock.
-ensure_reverse_port() {
-  [[ -n ${REVERSE_CONNECT_PORT:-} ]] && return 0
-  REVERSE_CONNECT_PORT=${LAB_REVERSE_CONNECT_PORT:-$(labctl free-ports 1)}
-  echo "REVERSE_CONNECT_PORT=$REVERSE_CONNECT_PORT" >>"$STATE_ENV"
-  export REVERSE_CONNECT_PORT
+# A lab created before the reverse flow or the fan-in edge site existed has no ports for
+# them: add them, so such a lab gains both without a restart. Callers hold the lock.
+ensure_on_demand_ports() {
+  local var wanted
+  for var in REVERSE_CONNECT_PORT DC3_PORT DC3_CONTROLLER_PORT; do
+    [[ -n ${!var:-} ]] && continue
+    wanted="LAB_$var"
+    printf -v "$var" '%s' "${!wanted:-$(labctl free-ports 1)}"
+    echo "$var=${!var}" >>"$STATE_ENV"
+    export "${var?}"
+  done
 }
 
 # Export the recorded state for labctl.py and the templates.
@@ -84,7 +94,7 @@ load_state() {
 # Ports are fixed while the lab exists; say so when the environment asks for others.
 warn_port_overrides() {
   local var
-  for var in DC1_PORT DC1_CONTROLLER_PORT DC2_PORT DC2_CONTROLLER_PORT CONNECT_PORT MOTO_PORT REVERSE_CONNECT_PORT; do
+  for var in DC1_PORT DC1_CONTROLLER_PORT DC2_PORT DC2_CONTROLLER_PORT CONNECT_PORT MOTO_PORT REVERSE_CONNECT_PORT DC3_PORT DC3_CONTROLLER_PORT; do
     local wanted="LAB_$var"
     if [[ -n ${!wanted:-} && ${!wanted} != "${!var}" ]]; then
       note "ignoring $wanted=${!wanted}: this lab uses ${!var} until 'lab.sh down'"
@@ -198,9 +208,11 @@ write_configs() {
   mkdir -p "$CONFIG_DIR" "$LOGS_DIR" "$PIDS_DIR" "$DATA_DIR"
   { render dc1.properties; render kafka-common.properties; } >"$CONFIG_DIR/dc1.properties"
   { render dc2.properties; render kafka-common.properties; } >"$CONFIG_DIR/dc2.properties"
+  { render dc3.properties; render kafka-common.properties; } >"$CONFIG_DIR/dc3.properties"
   render connect.properties >"$CONFIG_DIR/connect.properties"
   render dc1-client.properties >"$LAB_STATE/dc1-client.properties"
   render dc2-client.properties >"$LAB_STATE/dc2-client.properties"
+  render dc3-client.properties >"$LAB_STATE/dc3-client.properties"
 }
 
 # ---------------------------------------------------------------- processes
@@ -245,7 +257,7 @@ start_component() {
   local name=$1
   if labctl alive "$name"; then return 0; fi
   case $name in
-    dc1 | dc2) start_java "$name" kafka.Kafka "$CONFIG_DIR/$name.properties" ;;
+    dc1 | dc2 | dc3) start_java "$name" kafka.Kafka "$CONFIG_DIR/$name.properties" ;;
     connect | reverse-connect) start_java "$name" org.apache.kafka.connect.cli.ConnectDistributed "$CONFIG_DIR/$name.properties" ;;
     moto) launch moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" ;;
   esac
@@ -283,10 +295,10 @@ wait_ready() {
 # Create/update a flow's MM2 connectors over the REST API of its worker (and resume or
 # restart them if a test left them paused or failed), then wait until they and their
 # tasks run. The worker answers 409 while it is still joining its group: retry.
-# $1: forward (dc1 -> dc2, worker `connect`) or reverse (dc2 -> dc1, `reverse-connect`).
+# $1: forward (dc1 -> dc2, worker `connect`), reverse (dc2 -> dc1, `reverse-connect`) or edge (dc3 -> dc2, `connect`).
 ensure_connectors() {
   local flow=$1 worker=connect deadline=$((SECONDS + READY_TIMEOUT)) rc failed_for=0
-  [[ $flow == forward ]] || worker=reverse-connect
+  [[ $flow == reverse ]] && worker=reverse-connect
   until labctl connectors-apply --flow "$flow"; do
     ((SECONDS < deadline)) || fail_component "$worker" "the Connect REST API kept refusing the MM2 connector configs"
     sleep 2
@@ -341,7 +353,7 @@ cmd_up() {
     init_state "$requested"
   fi
   load_state
-  ensure_reverse_port
+  ensure_on_demand_ports
   warn_port_overrides
   if labctl status --quiet; then  # already up and healthy: nothing to do
     labctl write-contract
@@ -391,7 +403,7 @@ cmd_down() {
   # --orphans: also ours by marker whose PID file was lost. The Connect workers go first,
   # so they do not spend their shutdown retrying brokers that are already gone.
   stop_processes --orphans connect reverse-connect
-  stop_processes --orphans moto dc1 dc2
+  stop_processes --orphans moto dc1 dc2 dc3
   stop_processes --orphans
   remove_runtime_state
   if $purge; then
@@ -417,7 +429,7 @@ cmd_reverse_flow() {
   case $action in
     up)
       local t0=$SECONDS
-      ensure_reverse_port
+      ensure_on_demand_ports
       { labctl probe dc1 && labctl probe dc2; } || die "dc1 or dc2 does not answer: check 'npm run lab:status', then 'npm run lab:up'"
       labctl reverse-worker-config >"$CONFIG_DIR/reverse-connect.properties"
       start_component reverse-connect
@@ -439,6 +451,48 @@ cmd_reverse_flow() {
       stop_processes --orphans reverse-connect
       ;;
     status) labctl reverse-status ;;
+  esac
+}
+
+# The fan-in edge site dc3, on demand: its broker (formatted fresh, so every `up` starts
+# from an empty dc3) and the connectors of lab/connectors/*-dc3-dc2.json on the lab's
+# Connect worker. `down` deletes the connectors, stops dc3 and deletes its data; the
+# replicas it left on dc2 ("dc3.*") are the caller's to delete.
+cmd_fan_in() {
+  local action=${1:-}
+  case $action in up | down | status) ;; *) die "usage: lab.sh fan-in up|down|status" ;; esac
+  if [[ ! -f $STATE_ENV ]]; then
+    [[ $action == down ]] && return 0
+    [[ $action == status ]] && { echo "fan-in dc3 -> dc2: off (the lab is down)"; exit 1; }
+    die "the lab is down: start it first with 'npm run lab:up'"
+  fi
+  load_state
+  case $action in
+    up)
+      local t0=$SECONDS
+      ensure_on_demand_ports
+      { labctl probe dc2 && labctl probe connect; } || die "dc2 or its Connect worker does not answer: check 'npm run lab:status', then 'npm run lab:up'"
+      write_configs
+      format_cluster dc3
+      start_component dc3
+      wait_ready dc3
+      ensure_connectors edge
+      labctl write-contract
+      note "fan-in edge site dc3 -> dc2 up in $((SECONDS - t0))s ($LAB_STATE/lab.json: edge)"
+      ;;
+    down)
+      if labctl alive connect; then
+        local deadline=$((SECONDS + READY_TIMEOUT))
+        # Deleted, not left behind: the worker's config topic would bring them back.
+        until labctl connectors-delete --flow edge; do
+          ((SECONDS < deadline)) || { note "could not delete the fan-in flow's connectors; stopping dc3 anyway"; break; }
+          sleep 2
+        done
+      fi
+      stop_processes --orphans dc3
+      rm -rf "${DATA_DIR:?}/dc3"
+      ;;
+    status) labctl edge-status ;;
   esac
 }
 
@@ -465,5 +519,9 @@ case ${1:-} in
     # status only reads; up and down change what runs: one at a time, like up and down.
     [[ ${1:-} == status ]] || lock
     cmd_reverse_flow "$@" ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  fan-in)
+    shift
+    [[ ${1:-} == status ]] || lock
+    cmd_fan_in "$@" ;;
+  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -39,10 +39,18 @@ REVERSE_CONNECTORS = {
     "checkpoint": ("mm2-checkpoint-dc2-dc1", 0),
     "heartbeat": ("mm2-heartbeat-dc2-dc1", 1),
 }
+# The fan-in (aggregate) topology's second source: the edge site dc3 copied into dc2 beside
+# dc1, on the lab's Connect worker (bound to dc2, the flow's target); started only on demand
+# (lab.sh fan-in up).
+EDGE_CONNECTORS = {
+    "source": ("mm2-source-dc3-dc2", 1),
+    "checkpoint": ("mm2-checkpoint-dc3-dc2", 0),
+    "heartbeat": ("mm2-heartbeat-dc3-dc2", 1),
+}
 # flow -> (the Connect worker that runs it, its connectors)
-FLOWS = {"forward": ("connect", CONNECTORS), "reverse": ("reverse-connect", REVERSE_CONNECTORS)}
+FLOWS = {"forward": ("connect", CONNECTORS), "reverse": ("reverse-connect", REVERSE_CONNECTORS), "edge": ("connect", EDGE_CONNECTORS)}
 COMPONENTS = ("dc1", "dc2", "connect", "moto")
-OPTIONAL_COMPONENTS = ("reverse-connect",)
+OPTIONAL_COMPONENTS = ("reverse-connect", "dc3")
 WORKER_PORTS = {"connect": "CONNECT_PORT", "reverse-connect": "REVERSE_CONNECT_PORT"}
 # The reverse worker is the lab's Connect worker (config/connect.properties) bound to dc1:
 # MM2 runs beside its target cluster (remote consume, local produce), so the worker running
@@ -316,7 +324,7 @@ def probe_moto():
         raise ConnectionError(f"GET /moto-api/ returned HTTP {status}")
 
 
-PROBES = {"dc1": lambda: probe_cluster("dc1"), "dc2": lambda: probe_cluster("dc2"),
+PROBES = {"dc1": lambda: probe_cluster("dc1"), "dc2": lambda: probe_cluster("dc2"), "dc3": lambda: probe_cluster("dc3"),
           "connect": lambda: probe_worker("connect"), "moto": probe_moto,
           "reverse-connect": lambda: probe_worker("reverse-connect")}
 
@@ -516,6 +524,28 @@ def cmd_status(args):
     sys.exit(0 if h["healthy"] else 1)
 
 
+def cmd_edge_status(_args):
+    """The fan-in edge site dc3 and its flow's connectors; exit 0 only if all of them run."""
+    pid = live_pid("dc3")
+    up, error = False, None if pid else "not running"
+    if pid:
+        try:
+            probe_cluster("dc3")
+            up = True
+        except Exception as e:
+            error = str(e) or type(e).__name__
+    if not pid:
+        print(f"  {'dc3':<16} off   fan-in edge site (dc3 -> dc2); start it with: lab.sh fan-in up")
+        print("fan-in dc3 -> dc2: off")
+        sys.exit(1)
+    print(f"  {'dc3':<16} {'up' if up else 'DOWN':<5} 127.0.0.1:{env('DC3_PORT'):<27} pid {pid}" + (f", {error}" if error else ""))
+    connectors = flow_connectors("edge", True)
+    print_connectors(connectors)
+    healthy = up and all(c["healthy"] for c in connectors.values())
+    print("fan-in dc3 -> dc2: " + ("healthy" if healthy else "NOT healthy"))
+    sys.exit(0 if healthy else 1)
+
+
 def cmd_reverse_status(_args):
     """The reverse flow's worker and connectors; exit 0 only if all of them run."""
     rf = reverse_flow_health()
@@ -566,6 +596,16 @@ def cmd_write_contract(_args):
             "connectors": {role: name for role, (name, _) in REVERSE_CONNECTORS.items()},
             "configTopic": {"cluster": "dc1", "topic": REVERSE_WORKER["config.storage.topic"]},
         },
+        # Present whether or not the fan-in edge site runs (lab.sh fan-in up|down).
+        "edge": {
+            "cluster": {
+                "bootstrapServers": f"127.0.0.1:{env('DC3_PORT')}",
+                "securityProtocol": "PLAINTEXT",
+                "logFile": os.path.join(logs, "dc3.log"),
+                "clientPropertiesFile": os.path.join(state, "dc3-client.properties"),
+            },
+            "connectors": {role: name for role, (name, _) in EDGE_CONNECTORS.items()},
+        },
         "moto": {"endpoint": moto_url(), "logFile": os.path.join(logs, "moto.log")},
         "libsDir": env("LIBS_DIR"),
         "stateDir": state,
@@ -589,6 +629,7 @@ def cmd_write_contract(_args):
         "LAB_DC2_CLIENT_PROPERTIES": lab["clusters"]["dc2"]["clientPropertiesFile"],
         "LAB_CONNECT_URL": lab["connect"]["url"],
         "LAB_REVERSE_CONNECT_URL": lab["reverseConnect"]["url"],
+        "LAB_DC3_BOOTSTRAP": lab["edge"]["cluster"]["bootstrapServers"],
         "LAB_MOTO_ENDPOINT": lab["moto"]["endpoint"],
         # The AWS SDK talks to moto; moto accepts any credentials but the SDK wants some.
         "AWS_ENDPOINT_URL": lab["moto"]["endpoint"],
@@ -617,12 +658,13 @@ def main():
     s = sub.add_parser("probe"); s.add_argument("component", choices=COMPONENTS + OPTIONAL_COMPONENTS)
     s.add_argument("-v", "--verbose", action="store_true"); s.set_defaults(fn=cmd_probe)
     s = sub.add_parser("reverse-worker-config"); s.set_defaults(fn=cmd_reverse_worker_config)
-    flow = {"choices": FLOWS, "default": "forward", "help": "forward: dc1 -> dc2 on connect; reverse: dc2 -> dc1 on reverse-connect"}
+    flow = {"choices": FLOWS, "default": "forward", "help": "forward: dc1 -> dc2 on connect; reverse: dc2 -> dc1 on reverse-connect; edge: dc3 -> dc2 on connect"}
     s = sub.add_parser("connectors-apply"); s.add_argument("--flow", **flow); s.set_defaults(fn=cmd_connectors_apply)
     s = sub.add_parser("connectors-check"); s.add_argument("--flow", **flow)
     s.add_argument("-v", "--verbose", action="store_true"); s.set_defaults(fn=cmd_connectors_check)
     s = sub.add_parser("connectors-delete"); s.add_argument("--flow", **flow); s.set_defaults(fn=cmd_connectors_delete)
     s = sub.add_parser("reverse-status"); s.set_defaults(fn=cmd_reverse_status)
+    s = sub.add_parser("edge-status"); s.set_defaults(fn=cmd_edge_status)
     s = sub.add_parser("status"); s.add_argument("--json", action="store_true")
     s.add_argument("--quiet", action="store_true"); s.set_defaults(fn=cmd_status)
     s = sub.add_parser("write-contract"); s.set_defaults(fn=cmd_write_contract)

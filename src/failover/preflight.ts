@@ -121,6 +121,16 @@ export async function preflight(request: FailoverRequest, flow: Flow, config: Es
   if (activeBefore.cluster === flow.target && request.scheduled) {
     throw new FailoverNotApplicable(`${flow.target} already serves the clients (${state ? `since ${state.since}` : clients.seen}): a failover of ${flow.name} has nothing to move, so its readiness is not judged until clients are back on ${flow.source}`);
   }
+  // Fan-in: several flows share a target, and the record sends clients to one cluster only.
+  const elsewhere = activeBefore.cluster !== null && activeBefore.cluster !== flow.source && activeBefore.cluster !== flow.target;
+  if (elsewhere && request.scheduled) {
+    throw new FailoverNotApplicable(`clients are on ${activeBefore.cluster}, neither end of ${flow.name}: a failover of ${flow.name} has no clients to move, so its readiness is not judged`);
+  }
+  if (elsewhere && !resuming) {
+    problems.push(
+      `clients are on ${activeBefore.cluster}${state ? ` (since ${state.since}, execution ${state.executionName})` : ` (${clients.seen})`}, not on ${flow.source}: a failover of ${flow.name} would move them off ${activeBefore.cluster}, whose data ${flow.name} does not carry; fail over the flow whose source is ${activeBefore.cluster}`,
+    );
+  }
   if (activeBefore.cluster === flow.target && !resuming) {
     problems.push(`${flow.target} is already the active side${state ? ` (since ${state.since}, execution ${state.executionName})` : ` (${clients.seen})`}: nothing to fail over; to move clients back run the reverse flow ${flow.target}->${flow.source}`);
   }

@@ -19,7 +19,7 @@ import { estateStatus } from '../../bin/cli/status';
 import { withReverseFlow } from '../../lab/reverse-flow';
 import { labArn } from '../../lab/template-resources';
 import { latestMetric } from '../support/cloudwatch';
-import { failoverRig, failureReport, type FailoverRig } from '../support/failover';
+import { failoverRig, failureReport, scheduledInput, type FailoverRig } from '../support/failover';
 import { eventually, labContext, uniqueName } from '../support/lab';
 import { deleteConnector, putConnectorConfig } from '../support/connectors';
 import { subscribers, type Subscribers } from '../support/outcomes';
@@ -40,24 +40,13 @@ beforeAll(async () => {
   outcomes = await subscribers({ topicArn, eventBusName: 'default', detailTypes: ['Kafka DR Failover Succeeded', 'Kafka DR Failover Failed'] });
 }, 300_000);
 
-/** The execution input the synthesized schedule of `flow` starts the state machine with. */
-function scheduledInput(flow: string): Record<string, unknown> {
-  const machine = rig.plane.stack.getLogicalId(rig.plane.stack.failover.stateMachine.node.defaultChild as never);
-  const inputs = Object.values(rig.plane.template.Resources)
-    .filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties?.ScheduleExpression)
-    .flatMap((r) => (r.Properties!.Targets as { Arn: { Ref?: string }; Input: string }[]).filter((t) => t.Arn.Ref === machine).map((t) => JSON.parse(t.Input) as Record<string, unknown>));
-  const input = inputs.find((i) => i.flow === flow);
-  if (!input) throw new Error(`no readiness schedule for ${flow} in the template`);
-  return input;
-}
-
 /** Runs the flow's scheduled check; what it published and recorded, read back. */
 async function check(flow: string) {
   // One check per second at most: CloudWatch keeps one datapoint per second.
   await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000)));
   const since = new Date();
   const name = uniqueName('readiness');
-  const execution = await rig.run(scheduledInput(flow), name);
+  const execution = await rig.run(scheduledInput(rig, flow), name);
   const report = execution.status === 'SUCCEEDED' ? (execution.output as Record<string, unknown>) : failureReport(execution);
   return {
     name,

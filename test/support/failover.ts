@@ -86,6 +86,17 @@ export async function failoverRig(config?: EstateConfig, options: Parameters<typ
   };
 }
 
+/** The execution input the synthesized readiness schedule of `flow` starts the failover state machine with. */
+export function scheduledInput(rig: Pick<FailoverRig, 'plane'>, flow: string): Record<string, unknown> {
+  const machine = rig.plane.stack.getLogicalId(rig.plane.stack.failover.stateMachine.node.defaultChild as never);
+  const inputs = Object.values(rig.plane.template.Resources)
+    .filter((r) => r.Type === 'AWS::Events::Rule' && r.Properties?.ScheduleExpression)
+    .flatMap((r) => (r.Properties!.Targets as { Arn: { Ref?: string }; Input: string }[]).filter((t) => t.Arn.Ref === machine).map((t) => JSON.parse(t.Input) as Record<string, unknown>));
+  const input = inputs.find((i) => i.flow === flow);
+  if (!input) throw new Error(`no readiness schedule for ${flow} in the template`);
+  return input;
+}
+
 /** The report ReportFailure published for a failed execution (a failed execution has no output). */
 export function failureReport(execution: LocalExecution): any {
   const exited = execution.events.find((e) => e.type === 'StateExited' && e.state.name === 'ReportFailure');
