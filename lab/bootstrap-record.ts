@@ -2,12 +2,12 @@
 // emulator serves no DNS: the record is read through the Route 53 API, as a resolver would.
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import { ConnectClient } from '#src/connect/client';
-import { clusterOf, readBootstrapRecord, repointBootstrapRecord } from '#src/dns/bootstrap-record';
+import { bootstrapRecords, clusterOf, readBootstrapRecord, recordDns, repointBootstrapRecord } from '#src/dns/bootstrap-record';
 import type { EstateConfig } from '#src/config/schema';
 
-/** The cluster the bootstrap record points at; null when it points at none of the estate's. */
-export async function recordCluster(route53: Route53Client, config: EstateConfig): Promise<string | null> {
-  return clusterOf(config.dns, await readBootstrapRecord(route53, config.dns));
+/** The cluster the bootstrap record of `home`'s clients (null: the one record) points at; null when it points at none of the estate's. */
+export async function recordCluster(route53: Route53Client, config: EstateConfig, home: string | null = null): Promise<string | null> {
+  return clusterOf(config.dns, await readBootstrapRecord(route53, recordDns(config.dns, home)));
 }
 
 /** Every flow's MM2 connectors resumed (a failover paused or stopped them). */
@@ -18,8 +18,8 @@ export async function resumeReplication(config: EstateConfig): Promise<void> {
   }
 }
 
-/** Replication resumed and the record back on `cluster`. */
+/** Replication resumed and the record back on `cluster`; per-datacenter records each back on their own datacenter. */
 export async function resetReplication(route53: Route53Client, config: EstateConfig, cluster: string, comment: string): Promise<void> {
   await resumeReplication(config);
-  await repointBootstrapRecord(route53, config.dns, cluster, comment);
+  for (const { home } of bootstrapRecords(config.dns)) await repointBootstrapRecord(route53, recordDns(config.dns, home), home ?? cluster, comment);
 }

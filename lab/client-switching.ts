@@ -9,7 +9,7 @@ import { parseEstateConfig } from '#src/config/parse';
 import type { EstateConfig } from '#src/config/schema';
 import { activeAlarmStates, latestPublished, readActiveSideAlarms, sameAlarmStates, type ActiveSideTarget } from '#src/dns/active-side-metric';
 import { activeSideSwitch } from '#src/dns/active-side-switch';
-import { repointBootstrapRecord } from '#src/dns/bootstrap-record';
+import { recordDns, repointBootstrapRecord } from '#src/dns/bootstrap-record';
 import { upsertSwitch, type ClientSwitch, type DnsMode } from '#src/dns/client-switch';
 import type { HealthCheckIds } from '#src/dns/health-check-status';
 import { arcClientFactory, routingControlSwitch, switchRoutingControls, type RoutingControlSet } from '#src/dns/routing-controls';
@@ -146,9 +146,9 @@ export async function labClientSwitching(base: EstateConfig, mode: DnsMode): Pro
       const route53 = new Route53Client({});
       return {
         config: base,
-        clients: upsertSwitch(base.dns, route53),
+        clients: upsertSwitch(recordDns(base.dns, null), route53),
         attach: nothingToAttach,
-        reset: async (cluster, comment) => void (await repointBootstrapRecord(route53, base.dns, cluster, comment)),
+        reset: async (cluster, comment) => void (await repointBootstrapRecord(route53, recordDns(base.dns, null), cluster, comment)),
         close: async () => undefined,
       };
     }

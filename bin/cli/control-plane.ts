@@ -39,8 +39,8 @@ export interface ControlPlane {
   /** For messages: "stack payments-kafka-dr-control-plane in eu-west-1", "the local lab". */
   where: string;
   cloudwatch: CloudWatchClient;
-  /** How a failover moves clients (dns.mode), read by status. */
-  clients: ClientSwitch;
+  /** How a failover moves the clients of `home` (dns.mode; null: the estate's one record), read by status. */
+  clients: (home: string | null) => ClientSwitch;
   failoverState: FailoverState;
   /** Every kafka-dr alarm of the estate and its state. */
   alarms(): Promise<AlarmState[]>;

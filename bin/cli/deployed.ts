@@ -65,13 +65,18 @@ export async function deployedControlPlane(configFile: string): Promise<ControlP
     config,
     where: `stack ${stackName} in ${region}`,
     cloudwatch,
-    clients: clientSwitchOf(config, {
-      route53: new Route53Client({ region }),
-      cloudwatch,
-      routingControlSet: () => parseRoutingControlSet(output('ArcRoutingControls')),
-      arcClientFor: arcClientFactory(),
-      healthCheckIds: () => parseHealthCheckIds(output('ActiveSideHealthChecks')),
-    }),
+    clients: (home) =>
+      clientSwitchOf(
+        config,
+        {
+          route53: new Route53Client({ region }),
+          cloudwatch,
+          routingControlSet: () => parseRoutingControlSet(output('ArcRoutingControls')),
+          arcClientFor: arcClientFactory(),
+          healthCheckIds: () => parseHealthCheckIds(output('ActiveSideHealthChecks')),
+        },
+        home,
+      ),
     failoverState: new FailoverState(DynamoDBDocumentClient.from(new DynamoDBClient({ region })), output('FailoverStateTableName')),
     async alarms() {
       // dns.mode health-check's not-active alarms are the clients' switch, not alerts (the

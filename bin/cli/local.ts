@@ -16,7 +16,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FlowAudit } from '#src/audit/audit';
 import type { SyncResult } from '#src/drift/sync-target';
-import { readBootstrapRecord, repointBootstrapRecord } from '#src/dns/bootstrap-record';
+import { readBootstrapRecord, recordDns, repointBootstrapRecord } from '#src/dns/bootstrap-record';
 import { upsertSwitch } from '#src/dns/client-switch';
 import { FailoverState } from '#src/failover/failover-state';
 import { flowsOf } from '#src/flow';
@@ -71,13 +71,14 @@ export async function localControlPlaneAccess(): Promise<ControlPlane> {
   const route53 = new Route53Client({});
   // A fresh lab has no bootstrap record yet: its clients start on the primary.
   const primary = config.flows[0]?.source ?? 'dc1';
-  if (!(await readBootstrapRecord(route53, config.dns))) await repointBootstrapRecord(route53, config.dns, primary, 'kafka-dr lab: clients start on the primary');
+  const record = recordDns(config.dns, null);
+  if (!(await readBootstrapRecord(route53, record))) await repointBootstrapRecord(route53, record, primary, 'kafka-dr lab: clients start on the primary');
   const workflows = { failover: plane.failover, backup: plane.backup, restore: plane.restore };
   return {
     config,
     where: 'the local lab',
     cloudwatch,
-    clients: upsertSwitch(config.dns, route53),
+    clients: (home) => upsertSwitch(recordDns(config.dns, home), route53),
     failoverState: new FailoverState(DynamoDBDocumentClient.from(new DynamoDBClient({})), plane.nameInLab(plane.stack.failover.stateTable, 'failover state table')),
     alarms: () => plane.alarms.evaluate(cloudwatch),
     async probe() {

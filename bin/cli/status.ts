@@ -2,6 +2,7 @@
 // last published (RPO, lag, heartbeat, headroom), its last failover readiness check, and the
 // alarms in ALARM.
 import { latestPublishedEach, type PublishedMetric } from '#src/cloudwatch/latest';
+import { bootstrapRecords } from '#src/dns/bootstrap-record';
 import type { ClientSide } from '#src/dns/client-switch';
 import type { ActiveSide, LockHolder } from '#src/failover/failover-state';
 import type { Readiness } from '#src/failover/readiness';
@@ -31,14 +32,28 @@ export interface FlowStatus {
   readiness: Readiness | null;
 }
 
-export interface EstateStatus {
-  estate: string;
-  where: string;
-  /** The cluster DNS sends clients to now; null when it names none of the estate's. */
-  activeCluster: string | null;
+/** Where the clients of one bootstrap record are sent. */
+export interface RecordStatus {
+  /** Whose clients: a datacenter's own (dns.records), or null for every client (dns.recordName). */
+  home: string | null;
+  record: string;
+  /** The cluster DNS sends them to now; null when it names none of the estate's. */
+  cluster: string | null;
   /** What dns.mode reads to say so: the bootstrap record, or each side's routing control. */
   clients: ClientSide;
   lastFailover: ActiveSide | null;
+}
+
+export interface EstateStatus {
+  estate: string;
+  where: string;
+  /** With one record (dns.recordName): the cluster DNS sends clients to now (null when none of the estate's); with dns.records, null: see records. */
+  activeCluster: string | null;
+  /** The estate's one record's clients, or the first datacenter's with dns.records. */
+  clients: ClientSide;
+  lastFailover: ActiveSide | null;
+  /** Every bootstrap record: one, or one per datacenter. */
+  records: RecordStatus[];
   failoverRunning: LockHolder | null;
   flows: FlowStatus[];
   alarmsInAlarm: AlarmState[];
@@ -57,10 +72,14 @@ export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
     { metric: Metric.ClusterReachable, dimensions: { Cluster: f.source } },
     { metric: Metric.ClusterReachable, dimensions: { Cluster: f.target } },
   ]);
-  const [values, clients, lastFailover, failoverRunning, alarms, readiness] = await Promise.all([
+  const [values, records, failoverRunning, alarms, readiness] = await Promise.all([
     latestPublishedEach(plane.cloudwatch, wanted, since),
-    plane.clients.side(),
-    plane.failoverState.activeSide(),
+    Promise.all(
+      bootstrapRecords(config.dns).map(async ({ home, name }): Promise<RecordStatus> => {
+        const [clients, lastFailover] = await Promise.all([plane.clients(home).side(), plane.failoverState.activeSide(home)]);
+        return { home, record: name, cluster: clients.cluster, clients, lastFailover };
+      }),
+    ),
     plane.failoverState.lockHolder(),
     plane.alarms(),
     Promise.all(flowsOf(config).map((f) => plane.failoverState.readiness(f.name))),
@@ -80,8 +99,8 @@ export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
       readiness: readiness[i] ?? null,
     };
   });
-  const activeCluster = clients.cluster;
-  if (!activeCluster) problems.push(`DNS sends clients to no cluster of the estate: ${clients.seen}`);
+  for (const r of records) if (!r.cluster) problems.push(`DNS sends ${r.home ? `${r.home}'s clients` : 'clients'} to no cluster of the estate: ${r.clients.seen}`);
+  const [first] = records as [RecordStatus, ...RecordStatus[]];
   for (const f of flows) {
     if (!f.publishedAt) problems.push(`flow ${f.flow}: the probes published nothing since ${since.toISOString()}: are they running?`);
     else if (f.metrics.rpoSeconds === null) problems.push(`flow ${f.flow}: no RPO published since ${since.toISOString()}: the lag probe could not measure replication (its errors are in its logs)`);
@@ -93,9 +112,10 @@ export async function estateStatus(plane: ControlPlane): Promise<EstateStatus> {
   return {
     estate: config.estate,
     where: plane.where,
-    activeCluster,
-    clients,
-    lastFailover,
+    activeCluster: config.dns.records ? null : first.cluster,
+    clients: first.clients,
+    lastFailover: first.lastFailover,
+    records,
     failoverRunning,
     flows,
     alarmsInAlarm,
@@ -111,9 +131,16 @@ const readinessLine = (r: Readiness | null) =>
 const reach = (side: FlowStatus['source']) => `${side.cluster} ${side.reachable === null ? '(no data)' : side.reachable ? 'up' : 'UNREACHABLE'}`;
 
 export function printStatus(s: EstateStatus): void {
-  console.log(`estate ${s.estate} (${s.where}): clients on ${s.activeCluster ?? 'NO CLUSTER OF THE ESTATE'} (${s.clients.mode}: ${s.clients.seen})`);
-  const last = s.lastFailover;
-  console.log(`last failover: ${last ? `${last.flow} ${last.mode}, execution ${last.executionName}, since ${last.since}` : 'none recorded'}`);
+  const where = (r: RecordStatus) => `${r.cluster ?? 'NO CLUSTER OF THE ESTATE'} (${r.clients.mode}: ${r.clients.seen})`;
+  const lastOf = ({ lastFailover: l }: RecordStatus) => (l ? `${l.flow} ${l.mode}, execution ${l.executionName}, since ${l.since}` : 'none recorded');
+  const [one] = s.records;
+  if (one && one.home === null) {
+    console.log(`estate ${s.estate} (${s.where}): clients on ${where(one)}`);
+    console.log(`last failover: ${lastOf(one)}`);
+  } else {
+    console.log(`estate ${s.estate} (${s.where}): active-active, one bootstrap record per datacenter`);
+    for (const r of s.records) console.log(`  ${r.home}'s clients on ${where(r)}; last failover: ${lastOf(r)}`);
+  }
   if (s.failoverRunning) console.log(`failover RUNNING: ${s.failoverRunning.flow}, execution ${s.failoverRunning.executionName}, since ${s.failoverRunning.acquiredAt}`);
   for (const f of s.flows) {
     const m = f.metrics;

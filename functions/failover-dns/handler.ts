@@ -5,6 +5,7 @@
 // back ("status"). Clients resolve the new answer once their cached one's TTL runs out.
 import type { ClientSwitchResult } from '#src/dns/client-switch';
 import type { ExecutionState } from '#src/failover/execution-state';
+import { movedHome } from '#src/failover/execution-state';
 import { clientSwitch } from '../runtime/failover-aws';
 import { failoverStep, logger } from '../runtime/failover-step';
 import { withoutKafka } from '../runtime/workflow-step';
@@ -38,7 +39,7 @@ interface DnsEvent extends ExecutionState {
 }
 
 export const handler = failoverStep(withoutKafka, async ({ action, request, steps }: DnsEvent, kit) => {
-  const clients = clientSwitch(kit.config);
+  const clients = clientSwitch(kit.config, movedHome(steps));
   if (action === 'repoint') {
     if (request.dryRun) return { dryRun: true, mode: clients.mode, changeId: null, ...(await clients.preview(request.target)) };
     const switched = await clients.switchTo(request.target, `kafka-dr ${request.flow} ${request.mode} failover, execution ${request.executionName}: ${request.reason}`.slice(0, 256));

@@ -6,7 +6,7 @@ import { publishMetrics } from '#src/cloudwatch/publish';
 import { publishOutcome } from '#src/failover/notify';
 import { announced, readinessOf, readinessSamples } from '#src/failover/readiness';
 import { failoverReport } from '#src/failover/report';
-import type { ExecutionState } from '#src/failover/execution-state';
+import { movedHome, type ExecutionState } from '#src/failover/execution-state';
 import { failoverStep, logger } from '../runtime/failover-step';
 import { withoutKafka } from '../runtime/workflow-step';
 
@@ -28,7 +28,7 @@ export const handler = failoverStep(withoutKafka, async (event: FinishEvent, kit
   const failure = event.failure && { state: event.failure.state, error: event.failure.error?.Error ?? 'unknown', cause: causeOf(event.failure.error) };
   const state = kit.state();
   if (!failure && !request.dryRun) {
-    await state.recordActiveSide({ cluster: request.target, flow: request.flow, executionName: request.executionName, mode: request.mode, since: new Date().toISOString() });
+    await state.recordActiveSide({ cluster: request.target, home: movedHome(event.steps), flow: request.flow, executionName: request.executionName, mode: request.mode, since: new Date().toISOString() });
   }
   // The lock goes before the notification: an SNS or EventBridge outage must not keep the
   // estate locked. On a retry the release finds nothing to release, and publishing repeats.

@@ -17,8 +17,8 @@ export const handler = failoverStep(withKafka, async ({ request }: ExecutionStat
     admin: kit.admin,
     fetcher: kit.fetcher,
     connect: await kit.connect(flow),
-    activeSide: () => state.activeSide(),
-    clientSide: () => clientSwitch(kit.config).side(),
+    activeSide: (home) => state.activeSide(home),
+    clientSide: (home) => clientSwitch(kit.config, home).side(),
     publishedRpo: () => publishedRpo(kit.aws.cloudwatch, request.flow, new Date(Date.now() - PUBLISHED_RPO_WINDOW_MS)),
   });
   logger.info('preflight passed', { flow: request.flow, rpo: report.rpo, activeBefore: report.activeBefore, warnings: report.warnings });

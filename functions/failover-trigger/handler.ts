@@ -2,6 +2,7 @@
 // Change"): starts the unplanned failover execution the alarm calls for, or tells the
 // on-call why it did not (notify-only mode, cooldown, already failed over, ...).
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { bootstrapRecords } from '#src/dns/bootstrap-record';
 import { FAILOVER_STATE_MACHINE_ARN } from '#src/environment';
 import { publishOutcome } from '#src/failover/notify';
 import { decideOnAlarm } from '#src/failover/trigger';
@@ -15,7 +16,8 @@ const sfn = tracer.captureAWSv3Client(new SFNClient({}));
 async function failoverTrigger(event: unknown) {
   const config = estateConfig();
   const state = failoverState();
-  const decision = decideOnAlarm(event, config, await state.activeSide(), new Date());
+  const actives = await Promise.all(bootstrapRecords(config.dns).map((r) => state.activeSide(r.home)));
+  const decision = decideOnAlarm(event, config, actives.filter((a) => a !== null), new Date());
   if (decision.action === 'start') {
     const { executionName, input } = decision;
     try {

@@ -32,12 +32,16 @@ export const outcomeTarget = () => ({ eventBusName: requiredEnv(FAILOVER_EVENT_B
 
 const arcClientFor = arcClientFactory((client) => tracer.captureAWSv3Client(client));
 
-/** How this estate's failover moves clients (dns.mode); CloudWatch is the function's own region's, the control plane's. */
-export const clientSwitch = (config: EstateConfig): ClientSwitch =>
-  clientSwitchOf(config, {
+/** How this estate's failover moves the clients of `home` (dns.mode); CloudWatch is the function's own region's, the control plane's. */
+export const clientSwitch = (config: EstateConfig, home: string | null = null): ClientSwitch =>
+  clientSwitchOf(
+    config,
+    {
     route53: failoverAws.route53,
     cloudwatch: failoverAws.cloudwatch,
     routingControlSet: () => parseRoutingControlSet(requiredEnv(ARC_ROUTING_CONTROLS)),
     arcClientFor,
     healthCheckIds: () => parseHealthCheckIds(requiredEnv(ACTIVE_SIDE_HEALTH_CHECKS)),
-  });
+    },
+    home,
+  );

@@ -6,6 +6,7 @@
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import type { EstateConfig } from '#src/config/schema';
+import { singleRecordName } from '#src/dns/bootstrap-record';
 
 export interface ClusterHealthCheck {
   /** The health check's construct id: a change of it replaces the health check. */
@@ -33,7 +34,7 @@ export function failoverRecords(scope: Construct, config: EstateConfig, healthCh
     out.healthCheckIds[cluster] = healthCheck.attrHealthCheckId;
     out.records[cluster] = new route53.CfnRecordSet(scope, `Record-${cluster}`, {
       hostedZoneId: dns.hostedZoneId,
-      name: dns.recordName,
+      name: singleRecordName(dns),
       type: dns.type,
       ttl: String(dns.ttl),
       resourceRecords: [...values],

@@ -149,6 +149,10 @@ const DNS_RECORD_VALUES: Record<'CNAME' | 'A' | 'AAAA', { takes: string; problem
   AAAA: { takes: 'an AAAA record takes IPv6 addresses', problems: ipv6Problems },
 };
 
+const recordName = parsedString(/^([A-Za-z0-9_*-]+\.)+[A-Za-z0-9-]+\.?$/, 'a fully qualified DNS name such as kafka.payments.example.internal', (name) =>
+  dnsNameProblems(name, { wildcard: true }),
+);
+
 const recoveryControlArn = (kind: 'cluster' | 'controlpanel' | 'routingcontrol') =>
   parsedString(/^arn:[^:]+:[^:]*:[^:]*:[^:]*:.+$/, `a ${kind} ARN`, recoveryControlArnProblems(kind));
 
@@ -196,9 +200,13 @@ export const dnsSchema = z
       .describe(`how a failover switches clients: ${Object.entries(DNS_MODES).map(([mode, what]) => `${mode}: ${what}`).join('; ')}`),
     arc: arcSchema.optional().describe('with mode arc-routing-control: the ARC cluster, control panel and routing controls'),
     hostedZoneId: parsedString(/^[A-Z0-9]{1,32}$/, `a Route 53 hosted zone id such as ${HOSTED_ZONE_ID_EXAMPLE} (without /hostedzone/)`, hostedZoneIdProblems),
-    recordName: parsedString(/^([A-Za-z0-9_*-]+\.)+[A-Za-z0-9-]+\.?$/, 'a fully qualified DNS name such as kafka.payments.example.internal', (name) =>
-      dnsNameProblems(name, { wildcard: true }),
-    ),
+    recordName: recordName.optional().describe("the bootstrap record all clients use (active-passive, fan-in); or give dns.records instead"),
+    records: z
+      .record(clusterName, recordName)
+      .optional()
+      .describe(
+        "active-active: each datacenter's own bootstrap record, which its local clients use (dc1: kafka-dc1.example.internal). A failover of a flow moves one datacenter's clients: the source's, or the target's own coming home. dns.mode upsert only",
+      ),
     type: z.enum(['CNAME', 'A', 'AAAA']),
     ttl: z.number().int().min(1).max(86400).describe('seconds; keep it short (30-60) so clients follow a failover quickly'),
     values: z
@@ -303,6 +311,40 @@ export const networkSchema = z
     securityGroupIds: z.array(z.string().regex(ec2IdPattern('sg'), { error: expecting('a security group id: sg- and 8 or 17 hexadecimal digits, such as sg-0123456789abcdef0') })).min(1),
   })
   .strict();
+
+/** One bootstrap record for all clients, or one per datacenter (active-active) that a failover moves one at a time. */
+function recordProblems(config: Pick<z.infer<typeof dnsSchema>, 'mode' | 'recordName' | 'records' | 'values'> & { flows: Pick<FlowConfig, 'source'>[] }, ctx: z.RefinementCtx) {
+  const { recordName: single, records, mode } = config;
+  if (single !== undefined && records !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['dns', 'records'], message: 'give dns.recordName (one bootstrap record for all clients) or dns.records (one per datacenter), not both' });
+    return;
+  }
+  if (single === undefined && records === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['dns', 'recordName'], message: 'missing the bootstrap record: dns.recordName (one for all clients) or dns.records (one per datacenter, active-active)' });
+    return;
+  }
+  if (!records) return;
+  if (mode !== 'upsert') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dns', 'records'],
+      message: `per-datacenter records are switched by UPSERT: dns.mode ${mode} switches one record's PRIMARY/SECONDARY pair; use dns.mode upsert, or one dns.recordName`,
+    });
+  }
+  const byName = new Map<string, string>();
+  for (const [home, name] of Object.entries(records)) {
+    const key = name.toLowerCase().replace(/\.$/, '');
+    const other = byName.get(key);
+    if (other) ctx.addIssue({ code: 'custom', path: ['dns', 'records', home], message: `${name} is also the record of ${other}: each datacenter's clients need a record of their own` });
+    byName.set(key, home);
+    if (!config.values[home]) ctx.addIssue({ code: 'custom', path: ['dns', 'records', home], message: `"${home}" has no value in dns.values: expected records for clusters of dns.values (${Object.keys(config.values).join(', ')})` });
+  }
+  for (const source of new Set(config.flows.map((f) => f.source))) {
+    if (!records[source]) {
+      ctx.addIssue({ code: 'custom', path: ['dns', 'records', source], message: `missing the record of ${source}'s clients: a failover of a flow from ${source} moves them` });
+    }
+  }
+}
 
 /** What each client switching mode needs besides the record. */
 function dnsModeProblems(dns: z.infer<typeof dnsSchema>, ctx: z.RefinementCtx) {
@@ -426,6 +468,7 @@ export const estateConfigSchema = z
         }
       }
     }
+    recordProblems({ ...config.dns, flows: config.flows }, ctx);
     dnsModeProblems(config.dns, ctx);
     const recordValue = DNS_RECORD_VALUES[config.dns.type];
     for (const [cluster, values] of Object.entries(config.dns.values)) {

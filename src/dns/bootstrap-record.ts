@@ -13,6 +13,34 @@ import type { EstateConfig } from '#src/config/schema';
 
 type Dns = EstateConfig['dns'];
 
+/** Whose clients a bootstrap record serves: one datacenter's own (dns.records), or all clients (dns.recordName, home null). */
+export interface ClientsRecord {
+  home: string | null;
+  name: string;
+}
+
+/** The estate's bootstrap records: its one record, or one per datacenter. */
+export function bootstrapRecords(dns: Dns): ClientsRecord[] {
+  if (dns.records) return Object.entries(dns.records).map(([home, name]) => ({ home, name }));
+  return [{ home: null, name: singleRecordName(dns) }];
+}
+
+/** The one record of an estate without dns.records (the schema requires one or the other). */
+export function singleRecordName(dns: Pick<Dns, 'recordName'>): string {
+  if (dns.recordName === undefined) throw new Error('the estate has per-datacenter records (dns.records), not one dns.recordName');
+  return dns.recordName;
+}
+
+/** The DNS settings of one record: what reading and repointing it take. */
+export type RecordDns = Pick<Dns, 'hostedZoneId' | 'type' | 'ttl' | 'values'> & { recordName: string };
+
+/** The settings of the record of `home`'s clients (null: the one record). */
+export function recordDns(dns: Dns, home: string | null): RecordDns {
+  const name = home === null ? singleRecordName(dns) : dns.records?.[home];
+  if (name === undefined) throw new Error(`no bootstrap record for ${home}'s clients: add dns.records.${home} to the estate file`);
+  return { hostedZoneId: dns.hostedZoneId, type: dns.type, ttl: dns.ttl, values: dns.values, recordName: name };
+}
+
 export interface BootstrapRecord {
   name: string;
   type: string;
@@ -31,7 +59,7 @@ export interface Repoint {
 const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`);
 
 /** The record as it must read when `cluster` is the active side. */
-export function desiredRecord(dns: Dns, cluster: string): BootstrapRecord {
+export function desiredRecord(dns: RecordDns, cluster: string): BootstrapRecord {
   const values = dns.values[cluster];
   if (!values) throw new Error(`no DNS value for cluster ${cluster}: add dns.values.${cluster} to the estate file`);
   return { name: fqdn(dns.recordName), type: dns.type, ttl: dns.ttl, values: [...values] };
@@ -42,11 +70,11 @@ export const holdsValues = (record: BootstrapRecord | null, values: string[]) =>
   record !== null && JSON.stringify([...record.values].sort()) === JSON.stringify([...values].sort());
 
 /** The cluster whose configured value the record holds, or null (absent, or pointing elsewhere). */
-export function clusterOf(dns: Dns, record: BootstrapRecord | null): string | null {
+export function clusterOf(dns: Pick<Dns, 'values'>, record: BootstrapRecord | null): string | null {
   return Object.entries(dns.values).find(([, values]) => holdsValues(record, values))?.[0] ?? null;
 }
 
-export async function readBootstrapRecord(route53: Route53Client, dns: Dns): Promise<BootstrapRecord | null> {
+export async function readBootstrapRecord(route53: Route53Client, dns: RecordDns): Promise<BootstrapRecord | null> {
   const out = await route53.send(
     new ListResourceRecordSetsCommand({ HostedZoneId: dns.hostedZoneId, StartRecordName: dns.recordName, StartRecordType: dns.type, MaxItems: 1 }),
   );
@@ -58,7 +86,7 @@ export async function readBootstrapRecord(route53: Route53Client, dns: Dns): Pro
 const samePointing = (a: BootstrapRecord | null, b: BootstrapRecord) =>
   a !== null && a.ttl === b.ttl && holdsValues(a, b.values);
 
-export async function repointBootstrapRecord(route53: Route53Client, dns: Dns, cluster: string, comment: string): Promise<Repoint> {
+export async function repointBootstrapRecord(route53: Route53Client, dns: RecordDns, cluster: string, comment: string): Promise<Repoint> {
   const after = desiredRecord(dns, cluster);
   const before = await readBootstrapRecord(route53, dns);
   if (samePointing(before, after)) return { cluster, before, after, changeId: null };

@@ -7,7 +7,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { EstateConfig } from '#src/config/schema';
 import { activeSideSwitch } from './active-side-switch';
-import { changeInSync, clusterOf, desiredRecord, holdsValues, readBootstrapRecord, repointBootstrapRecord, type BootstrapRecord } from './bootstrap-record';
+import { changeInSync, clusterOf, desiredRecord, holdsValues, readBootstrapRecord, recordDns, repointBootstrapRecord, type BootstrapRecord, type RecordDns } from './bootstrap-record';
 import type { HealthCheckIds } from './health-check-status';
 import { routingControlSwitch, type ArcClientFor, type RoutingControlSet } from './routing-controls';
 
@@ -57,7 +57,7 @@ export interface ClientSwitch {
   settled(cluster: string, switched: Pick<ClientSwitchResult, 'changeId'>): Promise<Settled>;
 }
 
-export function upsertSwitch(dns: Dns, route53: Route53Client): ClientSwitch {
+export function upsertSwitch(dns: RecordDns, route53: Route53Client): ClientSwitch {
   const describe = (record: BootstrapRecord | null) => `bootstrap record ${dns.recordName} ${record ? `-> ${record.values.join(', ')}` : 'absent'}`;
   return {
     mode: 'upsert',
@@ -95,12 +95,12 @@ export interface ClientSwitchApis {
   healthCheckIds: () => HealthCheckIds;
 }
 
-/** The switch dns.mode names. */
-export function clientSwitchOf(config: Pick<EstateConfig, 'estate' | 'dns'>, apis: ClientSwitchApis): ClientSwitch {
+/** The switch dns.mode names, of the record of `home`'s clients (null: the estate's one record). */
+export function clientSwitchOf(config: Pick<EstateConfig, 'estate' | 'dns'>, apis: ClientSwitchApis, home: string | null = null): ClientSwitch {
   const { dns } = config;
   switch (dns.mode) {
     case 'upsert':
-      return upsertSwitch(dns, apis.route53);
+      return upsertSwitch(recordDns(dns, home), apis.route53);
     case 'arc-routing-control':
       return routingControlSwitch(dns, apis.routingControlSet(), apis.arcClientFor);
     case 'health-check':

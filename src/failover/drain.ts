@@ -1,6 +1,9 @@
 // Planned switchover: producers on the source have been stopped by the operator; the
 // workflow waits (a Step Functions Wait loop around this check) until MM2 has copied every
 // record. Groups whose newest checkpoint lags their final position are reported.
+// Active-active, clients that stay on the source keep writing there: the drain then waits
+// only for the records written before it began (the ends of the partitions behind at its
+// first look), so that it ends while they work on.
 import type { Consumer } from '@platformatic/kafka';
 import type { EstateClients } from '#src/kafka/connection';
 import type { Flow } from '#src/flow';
@@ -17,6 +20,8 @@ export interface DrainStatus {
   /** Group partitions whose checkpoint is not at the group's committed offset on the source (the first 20): reported, not waited for. */
   uncoveredCheckpoints: string[];
   deadline: string;
+  /** Clients stay on the source: per partition behind at the first look ("topic-partition"), the source end to reach. */
+  until?: Record<string, string>;
 }
 
 export class DrainTimedOut extends Error {
@@ -32,10 +37,18 @@ export class DrainTimedOut extends Error {
 
 const FIRST = 20;
 
+export interface DrainOptions {
+  /** Clients stay on the source (active-active): drain to a snapshot of its ends, not to a standstill. */
+  sourceStaysInUse?: boolean;
+  /** The snapshot an earlier look took (its `until`). */
+  until?: Record<string, string>;
+}
+
 export async function drainStatus(
   flow: Flow,
   clients: Pick<EstateClients, 'admin' | 'fetcher'>,
   deadline: Date,
+  options: DrainOptions = {},
 ): Promise<DrainStatus> {
   const { policy } = flow;
   const [sourceAdmin, targetAdmin, sourceFetcher, targetFetcher] = await Promise.all([clients.admin(flow.source), clients.admin(flow.target), clients.fetcher(flow.source), clients.fetcher(flow.target)]);
@@ -45,7 +58,14 @@ export async function drainStatus(
   ]);
   // MM2 copies records, not transaction markers: a partition whose only offsets left are
   // markers (a transactional producer's last commit) is drained.
-  const lagging = lag.partitions.filter((p) => p.lagRecords > 0n);
+  const until = options.sourceStaysInUse ? (options.until ?? Object.fromEntries(lag.partitions.filter((p) => p.lagRecords > 0n).map((p) => [positionKey(p.topic, p.partition), String(p.sourceEnd)]))) : undefined;
+  const lagging = lag.partitions
+    .map((p) => {
+      if (!until) return p;
+      const end = until[positionKey(p.topic, p.partition)];
+      return end === undefined ? { ...p, lagRecords: 0n } : { ...p, sourceEnd: BigInt(end), lagRecords: BigInt(end) > p.replicatedTo ? BigInt(end) - p.replicatedTo : 0n };
+    })
+    .filter((p) => p.lagRecords > 0n);
   const markersOnly = lagging.length ? await holdNoRecords(sourceFetcher, lagging) : new Set<string>();
   const behind = lagging.filter((p) => !markersOnly.has(positionKey(p.topic, p.partition)));
   // Reported, not waited for: planned translation does not need a checkpoint, and MM2 never
@@ -65,6 +85,7 @@ export async function drainStatus(
     behind: behind.slice(0, FIRST).map((p) => `${p.topic}-${p.partition}: ${p.lagRecords}`),
     uncoveredCheckpoints: uncovered.slice(0, FIRST),
     deadline: deadline.toISOString(),
+    ...(until ? { until } : {}),
   };
 }
 

@@ -4,7 +4,8 @@
 // Functions (retry, redrive) or a duplicate trigger cannot take over another execution's
 // lock or roll the active side back.
 //
-// Items: pk="lock" {executionName, flow, acquiredAt}; pk="active" {cluster, flow, executionName, mode, since};
+// Items: pk="lock" {executionName, flow, acquiredAt}; pk="active" {cluster, flow, executionName, mode, since}
+// (with per-datacenter records, pk="active#<home>" per record, with its home);
 // pk="readiness#<flow>" {flow, ready, reason, mode, executionName, at}: the last scheduled readiness check.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -20,6 +21,8 @@ export interface LockHolder {
 export interface ActiveSide {
   /** The cluster clients are pointed at. */
   cluster: string;
+  /** Whose clients: a datacenter with a record of its own (dns.records), or null for the estate's one record. */
+  home: string | null;
   flow: string;
   executionName: string;
   mode: 'planned' | 'unplanned';
@@ -30,7 +33,7 @@ export interface ActiveSide {
 export type LockResult = { acquired: true; holder: LockHolder } | { acquired: false; holder: LockHolder };
 
 const LOCK = 'lock';
-const ACTIVE = 'active';
+const activeKey = (home: string | null) => (home === null ? 'active' : `active#${home}`);
 const readinessKey = (flow: string) => `readiness#${flow}`;
 
 export class FailoverState {
@@ -81,15 +84,16 @@ export class FailoverState {
     }
   }
 
-  async activeSide(): Promise<ActiveSide | null> {
-    const item = await this.read<ActiveSide>(ACTIVE);
+  /** Where the last failover sent the clients of `home` (null: the estate's one record). */
+  async activeSide(home: string | null = null): Promise<ActiveSide | null> {
+    const item = await this.read<ActiveSide>(activeKey(home));
     if (!item) return null;
-    return { cluster: item.cluster, flow: item.flow, executionName: item.executionName, mode: item.mode, since: item.since };
+    return { cluster: item.cluster, home, flow: item.flow, executionName: item.executionName, mode: item.mode, since: item.since };
   }
 
   /** Idempotent: writing the same executionName again changes nothing (conditional on executionName <> :name OR not exists). */
   async recordActiveSide(side: ActiveSide): Promise<void> {
-    await this.putUnless({ pk: ACTIVE, ...side }, 'attribute_not_exists(pk) OR executionName <> :name', { ':name': side.executionName });
+    await this.putUnless({ pk: activeKey(side.home), ...side }, 'attribute_not_exists(pk) OR executionName <> :name', { ':name': side.executionName });
   }
 
   /** The flow's last scheduled readiness check, if one ran. */

@@ -8,6 +8,7 @@ import type { Flow } from '#src/flow';
 import { Metric } from '#src/metrics';
 import { latestPublishedEach } from '#src/cloudwatch/latest';
 import { ConnectError, type ConnectClient } from '#src/connect/client';
+import { recordDns, singleRecordName } from '#src/dns/bootstrap-record';
 import type { ClientSide } from '#src/dns/client-switch';
 import { partitionCounts } from '#src/kafka/partition-state';
 import { listed } from '#src/audit/finding';
@@ -32,6 +33,14 @@ export class FailoverNotApplicable extends Error {
   }
 }
 
+/** Whose clients a failover moves: a datacenter's own (dns.records), or every client (home null), and their bootstrap record. */
+export interface MovedClients {
+  home: string | null;
+  record: string;
+  /** Datacenters whose clients are on the source and stay there (active-active failback): their producers keep writing. */
+  stayingOnSource: string[];
+}
+
 export interface RpoEstimate {
   /** measured: both clusters read now; published: the probes' newest metrics; unknown: neither was available. */
   method: 'measured' | 'published' | 'unknown';
@@ -44,9 +53,11 @@ export interface RpoEstimate {
 
 export interface PreflightReport {
   reachable: { source: boolean; target: boolean };
-  /** The side clients use now: the state table's record, else where DNS sends them. */
+  /** Whose clients this failover moves, and through which bootstrap record. */
+  moves: MovedClients;
+  /** The side those clients use now: the state table's record, else where DNS sends them. */
   activeBefore: { cluster: string | null; from: 'state' | 'dns' | 'unknown'; since?: string };
-  /** Where DNS sends clients, as dns.mode sees it: read through the same API the switch will write. */
+  /** Where DNS sends those clients, as dns.mode sees it: read through the same API the switch will write. */
   clients: ClientSide;
   topicsChecked: number;
   heartbeatAgeMs: number | null;
@@ -57,9 +68,10 @@ export interface PreflightReport {
 
 export interface PreflightDeps extends Pick<EstateClients, 'admin' | 'fetcher'> {
   connect: ConnectClient;
-  activeSide: () => Promise<ActiveSide | null>;
-  /** Where clients are sent now (dns.mode's view); reading it proves the switch's API answers. */
-  clientSide: () => Promise<ClientSide>;
+  /** The state table's record of where the clients of `home` were last sent (null: the estate's one record). */
+  activeSide: (home: string | null) => Promise<ActiveSide | null>;
+  /** Where the clients of `home` are sent now (dns.mode's view); reading it proves the switch's API answers. */
+  clientSide: (home: string | null) => Promise<ClientSide>;
   /** The probes' newest published RPO and unreplicated records for the flow. */
   publishedRpo: () => Promise<RpoEstimate>;
   now?: () => number;
@@ -70,15 +82,35 @@ export interface PreflightDeps extends Pick<EstateClients, 'admin' | 'fetcher'> 
  * for it; an unplanned failover goes on to halt replication and sync offsets, so that only
  * the switch is left to do (by hand, per the runbook) if the API stays away.
  */
-async function clientSideOrWhyNot(request: FailoverRequest, config: EstateConfig, deps: PreflightDeps, problems: string[], warnings: string[]): Promise<ClientSide> {
+async function clientSideOrWhyNot(request: FailoverRequest, config: EstateConfig, read: () => Promise<ClientSide>, problems: string[], warnings: string[]): Promise<ClientSide> {
   try {
-    return await deps.clientSide();
+    return await read();
   } catch (err) {
     const why = `cannot read where clients are sent (dns.mode ${config.dns.mode}): ${(err as Error).message}`;
     if (request.mode === 'planned') problems.push(`${why}; the switch would fail the same way: fix it before a planned switchover`);
     else warnings.push(`${why}; the failover goes on, and its switch of clients may fail: then switch them by hand (runbook (e))`);
     return { cluster: null, mode: config.dns.mode, seen: `unreadable: ${(err as Error).message}` };
   }
+}
+
+/**
+ * Whose clients the failover moves, and where they are sent now: with one record, every
+ * client; with a record per datacenter, the target's own clients when they are away on the
+ * source (a failback brings them home), else the source's own.
+ */
+async function movedClients(request: FailoverRequest, flow: Flow, config: EstateConfig, deps: PreflightDeps, problems: string[], warnings: string[]): Promise<{ moves: MovedClients; clients: ClientSide }> {
+  const sideOf = (home: string | null) => clientSideOrWhyNot(request, config, () => deps.clientSide(home), problems, warnings);
+  const { records } = config.dns;
+  if (!records) return { moves: { home: null, record: singleRecordName(config.dns), stayingOnSource: [] }, clients: await sideOf(null) };
+  const [targetOwn, sourceOwn] = await Promise.all([records[flow.target] ? sideOf(flow.target) : Promise.resolve(undefined), sideOf(flow.source)]);
+  if (targetOwn?.cluster === flow.source) {
+    if (sourceOwn.cluster === flow.source && request.mode === 'unplanned') {
+      warnings.push(`${flow.source}'s own clients are on ${flow.source} too (${sourceOwn.seen}): this failover brings ${flow.target}'s clients home; run it again to move ${flow.source}'s`);
+    }
+    const staying = sourceOwn.cluster === flow.source && request.mode === 'planned' ? [flow.source] : [];
+    return { moves: { home: flow.target, record: recordDns(config.dns, flow.target).recordName, stayingOnSource: staying }, clients: targetOwn };
+  }
+  return { moves: { home: flow.source, record: recordDns(config.dns, flow.source).recordName, stayingOnSource: [] }, clients: sourceOwn };
 }
 
 /**
@@ -110,7 +142,8 @@ export async function preflight(request: FailoverRequest, flow: Flow, config: Es
     problems.push(`source cluster ${flow.source} is unreachable: a planned switchover needs it to drain and translate offsets exactly; run an unplanned failover if ${flow.source} is gone`);
   }
 
-  const [state, clients] = await Promise.all([deps.activeSide(), clientSideOrWhyNot(request, config, deps, problems, warnings)]);
+  const { moves, clients } = await movedClients(request, flow, config, deps, problems, warnings);
+  const state = await deps.activeSide(moves.home);
   const dnsSide = clients.cluster;
   const activeBefore: PreflightReport['activeBefore'] = state
     ? { cluster: state.cluster, from: 'state', since: state.since }
@@ -196,7 +229,7 @@ export async function preflight(request: FailoverRequest, flow: Flow, config: Es
     rpo = await deps.publishedRpo();
   }
   if (problems.length > 0) throw new PreflightFailed(problems);
-  return { reachable: { source: source !== undefined, target: true }, activeBefore, clients, topicsChecked, heartbeatAgeMs, connectors, rpo, warnings };
+  return { reachable: { source: source !== undefined, target: true }, moves, activeBefore, clients, topicsChecked, heartbeatAgeMs, connectors, rpo, warnings };
 }
 
 /** The probes' newest Rpo and UnreplicatedRecords of the flow published since `since`. */

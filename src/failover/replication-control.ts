@@ -133,3 +133,28 @@ export async function haltReplication(flow: FlowConfig, clients: ReplicationCont
   if (!dryRun && pending.length > 0) throw new ReplicationNotHaltedYet(pending);
   return results;
 }
+
+export interface ConnectorResume {
+  connector: string;
+  role: ConnectorHalt['role'];
+  stateBefore: string;
+  /** Whether a resume was sent: the connector was PAUSED or STOPPED, and this is no dry run. */
+  resumed: boolean;
+}
+
+/**
+ * Active-active, clients coming home: the flow back to where they came from was halted when
+ * they left, and they now write at home what the other datacenter's clients read through it.
+ * Resumes its connectors (idempotent: a running one is left alone); `dryRun` only reads.
+ */
+export async function resumeReplication(flow: FlowConfig, connect: ConnectClient, dryRun: boolean): Promise<ConnectorResume[]> {
+  const roles = Object.entries(flow.mm2.connectors) as [ConnectorHalt['role'], string][];
+  return Promise.all(
+    roles.map(async ([role, name]) => {
+      const before = (await connect.status(name)).connector.state;
+      const halted = before === 'PAUSED' || before === 'STOPPED';
+      if (halted && !dryRun) await connect.resume(name);
+      return { connector: name, role, stateBefore: before, resumed: halted && !dryRun };
+    }),
+  );
+}

@@ -98,12 +98,13 @@ export function failoverReport(state: ExecutionState, failure: FailoverReport['f
   const notDone = STEP_ORDER.filter((s) => !steps[s] && !(s === 'drain' && request.mode === 'unplanned'));
   const offsets = steps.syncOffsets as unknown as OffsetSyncSummary | undefined;
 
+  const home = (steps.preflight as { moves?: { home: string | null } } | undefined)?.moves?.home;
   const rpo = (steps.preflight as { rpo?: { rpoMs: number | null; unreplicatedRecords: number | null; method: string } } | undefined)?.rpo;
   const verb = request.dryRun ? 'dry run' : 'failover';
   const syncFailed = state.forcedPast !== null || (offsets !== undefined && !offsets.synced && !request.dryRun);
   const parts = [
     !failure && request.force && syncFailed ? `FORCED: the bootstrap record was repointed although the offset sync failed (${state.forcedPast?.Error ?? 'incomplete, see steps.syncOffsets'})` : undefined,
-    failure ? `${request.flow} ${verb} FAILED in ${failure.state}: ${failure.cause}` : `${request.flow} ${verb} succeeded${request.dryRun ? ' (nothing changed)' : `: clients now on ${request.target}`}`,
+    failure ? `${request.flow} ${verb} FAILED in ${failure.state}: ${failure.cause}` : `${request.flow} ${verb} succeeded${request.dryRun ? ' (nothing changed)' : `: ${home ? `${home}'s clients` : 'clients'} now on ${request.target}`}`,
     rpo ? `RPO estimate ${rpo.rpoMs === null ? 'unknown' : `${(rpo.rpoMs / 1000).toFixed(1)} s`}, ${rpo.unreplicatedRecords ?? 'unknown'} records unreplicated (${rpo.method})` : undefined,
     offsets && request.dryRun
       ? `${offsets.groups - offsets.skippedActiveGroups} groups would be synced (partitions: ${offsets.partitions.exact} exact, ${offsets.partitions.checkpoint} from checkpoints; ${offsets.partitions.commit} offsets to change), ${offsets.skippedActiveGroups} would be skipped (active on ${request.target}), ${offsets.duplicateRecords} records in duplicate windows`

@@ -39,7 +39,8 @@ const alarmStateChangeSchema = z.object({
 /** Step Functions execution names: 1-80 characters of [A-Za-z0-9-_]. */
 const EXECUTION_NAME_MAX = 80;
 
-export function decideOnAlarm(event: unknown, config: EstateConfig, active: ActiveSide | null, now: Date): TriggerDecision {
+/** `actives`: the state table's record of each bootstrap record (FailoverState.activeSide), those it has. */
+export function decideOnAlarm(event: unknown, config: EstateConfig, actives: readonly ActiveSide[], now: Date): TriggerDecision {
   const parsed = alarmStateChangeSchema.safeParse(event);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((i) => i.path.join('.') || '(event)').join(', ');
@@ -55,6 +56,8 @@ export function decideOnAlarm(event: unknown, config: EstateConfig, active: Acti
     return { action: 'notify', executionName, why: `unknown alarm ${alarmName}: the primary-down alarms of estate ${config.estate} are ${known}; check the EventBridge rule's pattern` };
   }
   const { name } = flow;
+  // With a record per datacenter, losing the source concerns its own clients' record.
+  const active = actives.find((a) => a.home === (config.dns.records ? flow.source : null)) ?? null;
   const notify = (why: string): TriggerDecision => ({ action: 'notify', flow: name, executionName, why });
   if (state.value !== 'ALARM') {
     return notify(`${alarmName} changed to ${state.value} at ${state.timestamp}: only ALARM starts a failover`);

@@ -3,13 +3,12 @@
 // leads), keeping each record as the backup stores it, and accounting for every offset
 // that holds no record: a backup must say why an offset is missing, never skip it silently.
 import { FetchIsolationLevels, IS_CONTROL, IS_TRANSACTIONAL, type Consumer, type KafkaRecord, type RecordsBatch } from '@platformatic/kafka';
-import { TransientStepError } from '#src/transient-error';
+import { fetchPositions, OFFSET_OUT_OF_RANGE } from './fetch-positions';
 import type { Gap } from '#src/backup/manifest';
 import type { BackupRecord } from '#src/backup/segment';
 
 /** Batch attribute bit 3: the broker stamped the batch's records with its log append time. */
 const LOG_APPEND_TIME = 0x08;
-const OFFSET_OUT_OF_RANGE = 1;
 /** ListOffsets' special timestamp for the log start offset. */
 const EARLIEST = -2n;
 /**
@@ -134,8 +133,7 @@ export class PartitionReader {
 
   private async fetch(node: number, list: readonly PartitionPosition[]): Promise<Map<string, FetchedPartition>> {
     const topics = [...new Set(list.map((p) => p.topic))];
-    const response = await this.fetcher
-      .fetch({
+    const response = await fetchPositions(this.fetcher, {
       node,
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       topics: topics.map((topic) => ({
@@ -147,16 +145,7 @@ export class PartitionReader {
       maxBytes: REQUEST_MAX_BYTES,
       minBytes: 1,
       maxWaitTime: 200,
-    })
-      .catch((err: unknown) => {
-        // A partition whose log start passed its offset fails the whole response; its partitions still say which.
-        const partial = (err as { response?: Awaited<ReturnType<Consumer['fetch']>> }).response;
-        if (partial?.responses.every((t) => t.partitions.every((p) => p.errorCode === 0 || p.errorCode === OFFSET_OUT_OF_RANGE))) return partial;
-        // Still failing after the client's own retries (a broker restarting, leadership moving): the state machine retries the step.
-        const { canRetry, errors } = err as { canRetry?: boolean; errors?: { canRetry?: boolean }[] };
-        if (canRetry === true || (errors?.length && errors.every((e) => e.canRetry === true))) throw new TransientStepError(err as Error);
-        throw err;
-      });
+    });
     const names = new Map([...this.topicIds].map(([name, id]) => [id, name]));
     const out = new Map<string, FetchedPartition>();
     for (const t of response.responses) {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Consumer } from '@platformatic/kafka';
 import { partitionKey } from './partition-state';
+import { fetchPositions, OFFSET_OUT_OF_RANGE } from './fetch-positions';
 
 export interface RecordPosition {
   topic: string;
@@ -64,7 +65,7 @@ export async function fingerprintsAt(fetcher: Consumer, positions: readonly Reco
     }
     await Promise.all(
       [...byLeader].map(async ([node, list]) => {
-        const response = await fetcher.fetch({
+        const response = await fetchPositions(fetcher, {
           node,
           topics: [...new Set(list.map((p) => p.topic))].map((topic) => ({
             topicId: topicId(topic),
@@ -83,8 +84,8 @@ export async function fingerprintsAt(fetcher: Consumer, positions: readonly Reco
           for (const part of t.partitions) {
             const target = list.find((p) => p.topic === topic && p.partition === part.partitionIndex);
             if (!target) continue;
-            // OFFSET_OUT_OF_RANGE (1): the offset is before the log start or after the end, so there is no record there.
-            if (part.errorCode !== 0 && part.errorCode !== 1) throw new Error(`reading ${topic}-${part.partitionIndex} at offset ${target.offset}: Kafka error code ${part.errorCode}`);
+            // Out of range: the offset is before the log start or after the end, so there is no record there.
+            if (part.errorCode !== 0 && part.errorCode !== OFFSET_OUT_OF_RANGE) throw new Error(`reading ${topic}-${part.partitionIndex} at offset ${target.offset}: Kafka error code ${part.errorCode}`);
             for (const batch of part.records ?? []) {
               if (batch.attributes & CONTROL_BATCH) continue;
               for (const record of batch.records) {

@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { flowAlarmName } from '#src/alarm-names';
+import { recordDns } from '#src/dns/bootstrap-record';
 import { upsertSwitch } from '#src/dns/client-switch';
 import { ConnectClient } from '#src/connect/client';
 import { FailoverState } from '#src/failover/failover-state';
@@ -64,7 +65,7 @@ function statusPlane(): ControlPlane {
     config: rig.config,
     where: 'the readiness test',
     cloudwatch: new CloudWatchClient({}),
-    clients: upsertSwitch(rig.config.dns, new Route53Client({})),
+    clients: (home) => upsertSwitch(recordDns(rig.config.dns, home), new Route53Client({})),
     failoverState: state,
     alarms: async () => [],
     audit: unused,

@@ -72,7 +72,7 @@ describe('the active side', () => {
   it('is null before any failover, then the recorded side; re-recording by the same execution changes nothing', async () => {
     expect(await state().activeSide()).toBeNull();
 
-    const toDc2: ActiveSide = { cluster: 'dc2', flow: 'dc1->dc2', executionName: 'exec-1', mode: 'unplanned', since: '2026-01-01T10:00:00.000Z' };
+    const toDc2: ActiveSide = { cluster: 'dc2', home: null, flow: 'dc1->dc2', executionName: 'exec-1', mode: 'unplanned', since: '2026-01-01T10:00:00.000Z' };
     await state().recordActiveSide(toDc2);
     expect(await state().activeSide()).toEqual(toDc2);
 
@@ -80,7 +80,7 @@ describe('the active side', () => {
     await state().recordActiveSide({ ...toDc2, since: '2026-01-01T10:05:00.000Z' });
     expect(await storedItem('active')).toEqual({ pk: 'active', ...toDc2 });
 
-    const failback: ActiveSide = { cluster: 'dc1', flow: 'dc2->dc1', executionName: 'exec-2', mode: 'planned', since: '2026-01-02T09:00:00.000Z' };
+    const failback: ActiveSide = { cluster: 'dc1', home: null, flow: 'dc2->dc1', executionName: 'exec-2', mode: 'planned', since: '2026-01-02T09:00:00.000Z' };
     await state().recordActiveSide(failback);
     expect(await state().activeSide()).toEqual(failback);
   });

@@ -148,6 +148,7 @@ describe('the failover trigger function, run from its bundle', () => {
   it('tells the on-call why it did not fail over, by SNS and as a Refused event', async () => {
     await new FailoverState(DynamoDBDocumentClient.from(dynamodb), table).recordActiveSide({
       cluster: 'dc2',
+      home: null,
       flow: 'dc1->dc2',
       executionName: 'manual-failover-1',
       mode: 'planned',

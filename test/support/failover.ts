@@ -36,10 +36,10 @@ export interface FailoverRig {
   run(input: Record<string, unknown>, name?: string, options?: Pick<RunOptions, 'abortAfter'>): Promise<LocalExecution>;
   /** Invokes one of the control plane's functions (by handler directory) as Lambda would. */
   invoke(handlerDir: string, event: unknown): Promise<unknown>;
-  /** The cluster the bootstrap record points at, read through the Route 53 API (the emulator serves no DNS). */
-  recordCluster(): Promise<string | null>;
+  /** The cluster the bootstrap record (of `home`'s clients, with dns.records) points at, read through the Route 53 API (the emulator serves no DNS). */
+  recordCluster(home?: string | null): Promise<string | null>;
   /** A client of that cluster: what a consumer bootstrapping from the record reaches. */
-  kafkaBehindRecord(): Promise<Kafka>;
+  kafkaBehindRecord(home?: string | null): Promise<Kafka>;
   connectorStates(): Promise<Record<string, string>>;
   restore(): Promise<void>;
 }
@@ -52,7 +52,7 @@ export async function failoverRig(config?: EstateConfig, options: Parameters<typ
   const stateTable = plane.nameInLab(plane.stack.failover.stateTable, 'failover state table');
   const route53 = new Route53Client({});
   const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
-  const recordCluster = () => recordClusterOf(route53, estate);
+  const recordCluster = (home: string | null = null) => recordClusterOf(route53, estate, home);
   const connects = estate.flows.map((f) => ({ client: new ConnectClient(f.mm2.connectUrl), names: Object.values(f.mm2.connectors) }));
   return {
     ctx,
@@ -64,8 +64,8 @@ export async function failoverRig(config?: EstateConfig, options: Parameters<typ
     run: (input, name, options) => workflow.run(input, { ...options, name, waitTimeMs: 200, retryIntervalMs: { HaltReplication: 2000 } }),
     invoke: (handlerDir, event) => plane.invoke(handlerDir, event),
     recordCluster,
-    async kafkaBehindRecord() {
-      const cluster = await recordCluster();
+    async kafkaBehindRecord(home = null) {
+      const cluster = await recordCluster(home);
       if (!cluster) throw new Error('the bootstrap record points at no configured cluster');
       return ctx.kafkaFor(cluster);
     },
@@ -81,7 +81,7 @@ export async function failoverRig(config?: EstateConfig, options: Parameters<typ
     },
     async restore() {
       await resetReplication(route53, estate, 'dc1', 'kafka-dr lab test: back to dc1');
-      for (const pk of ['active', 'lock']) await documents.send(new DeleteCommand({ TableName: stateTable, Key: { pk } }));
+      for (const pk of ['active', 'lock', ...Object.keys(estate.dns.records ?? {}).map((home) => `active#${home}`)]) await documents.send(new DeleteCommand({ TableName: stateTable, Key: { pk } }));
     },
   };
 }

@@ -24,6 +24,13 @@ function problemsOf(mutate: (c: Record<string, any>) => void): { path: string; m
 }
 
 describe('estate configuration', () => {
+  it('accepts a bootstrap record per datacenter (active-active) in place of the one record', () => {
+    const config = example();
+    delete config.dns.recordName;
+    config.dns.records = { dc1: 'kafka-dc1.example.internal', dc2: 'kafka-dc2.example.internal' };
+    expect(parseEstateConfig(config, 'test.yaml').dns).toMatchObject({ records: { dc1: 'kafka-dc1.example.internal', dc2: 'kafka-dc2.example.internal' } });
+  });
+
   it('accepts the annotated example and fills defaults', () => {
     const config = parseEstateConfigText(exampleText, 'example');
     expect(config.flows.map(flowName)).toEqual(['dc1->dc2', 'dc2->dc1']);
@@ -66,6 +73,41 @@ describe('estate configuration', () => {
       },
       '$.flows[0].replicationPolicy.type',
       /^dc1->dc2 and dc3->dc2 all copy into dc2 under the identity policy: a topic both sources hold \(at least the probes' canary\) would land in one topic on dc2/,
+    ],
+    [
+      'both one record and per-datacenter records',
+      (c: any) => (c.dns.records = { dc1: 'kafka-dc1.example.internal', dc2: 'kafka-dc2.example.internal' }),
+      '$.dns.records',
+      /^give dns.recordName \(one bootstrap record for all clients\) or dns.records \(one per datacenter\), not both$/,
+    ],
+    ['no bootstrap record at all', (c: any) => delete c.dns.recordName, '$.dns.recordName', /^missing the bootstrap record: dns.recordName .* or dns.records/],
+    [
+      'per-datacenter records missing a flow source\'s',
+      (c: any) => {
+        delete c.dns.recordName;
+        c.dns.records = { dc1: 'kafka-dc1.example.internal' };
+      },
+      '$.dns.records.dc2',
+      /^missing the record of dc2's clients: a failover of a flow from dc2 moves them$/,
+    ],
+    [
+      'two datacenters sharing one record',
+      (c: any) => {
+        delete c.dns.recordName;
+        c.dns.records = { dc1: 'kafka.example.internal', dc2: 'KAFKA.example.internal.' };
+      },
+      '$.dns.records.dc2',
+      /^KAFKA.example.internal. is also the record of dc1: each datacenter's clients need a record of their own$/,
+    ],
+    [
+      'per-datacenter records with a failover-record mode',
+      (c: any) => {
+        delete c.dns.recordName;
+        c.dns.records = { dc1: 'kafka-dc1.example.internal', dc2: 'kafka-dc2.example.internal' };
+        c.dns.mode = 'health-check';
+      },
+      '$.dns.records',
+      /^per-datacenter records are switched by UPSERT: dns.mode health-check switches one record's PRIMARY\/SECONDARY pair/,
     ],
   ])('rejects %s with the path of the field', (_name, mutate, path, message) => {
     const problems = problemsOf(mutate);

@@ -35,7 +35,7 @@ function alarmEvent(alarmName = DC1_DOWN, value = 'ALARM', timestamp = CHANGED_A
   };
 }
 
-const side = (cluster: string, since: string): ActiveSide => ({ cluster, flow: 'dc2->dc1', executionName: 'earlier-exec', mode: 'planned', since });
+const side = (cluster: string, since: string): ActiveSide => ({ cluster, home: null, flow: 'dc2->dc1', executionName: 'earlier-exec', mode: 'planned', since });
 const why = (decision: TriggerDecision) => (decision.action === 'notify' ? decision.why : `started ${decision.executionName}`);
 function startedName(decision: TriggerDecision): string {
   if (decision.action !== 'start') throw new Error(`expected a start, got a notification: ${decision.why}`);
@@ -44,7 +44,7 @@ function startedName(decision: TriggerDecision): string {
 
 describe('the failover trigger decides on a primary-down alarm', () => {
   it('starts an unplanned failover of the alarm\'s flow, named from the state change', () => {
-    const decision = decideOnAlarm(alarmEvent(), estate(), null, NOW);
+    const decision = decideOnAlarm(alarmEvent(), estate(), [], NOW);
     expect(decision).toEqual({
       action: 'start',
       executionName: 'payments-kafka-dr-dc1-to-dc2-primary-down-20260301T081530123Z',
@@ -60,26 +60,26 @@ describe('the failover trigger decides on a primary-down alarm', () => {
   });
 
   it('picks the flow by alarm: the reverse flow\'s alarm fails over to dc1', () => {
-    const decision = decideOnAlarm(alarmEvent(primaryDownAlarmName('payments', { source: 'dc2', target: 'dc1' })), estate(), side('dc2', '2026-01-01T00:00:00Z'), NOW);
+    const decision = decideOnAlarm(alarmEvent(primaryDownAlarmName('payments', { source: 'dc2', target: 'dc1' })), estate(), [side('dc2', '2026-01-01T00:00:00Z')], NOW);
     expect(decision).toMatchObject({ action: 'start', input: { flow: 'dc2->dc1' } });
   });
 
   it('gives a duplicate delivery of the same state change the same execution name, and another state change another', () => {
-    const first = startedName(decideOnAlarm(alarmEvent(), estate(), null, NOW));
-    const redelivered = startedName(decideOnAlarm({ ...alarmEvent(), id: 'another-delivery-id' }, estate(), null, new Date(NOW.getTime() + 5000)));
-    const later = startedName(decideOnAlarm(alarmEvent(DC1_DOWN, 'ALARM', '2026-03-01T09:00:00.000+0000'), estate(), null, NOW));
+    const first = startedName(decideOnAlarm(alarmEvent(), estate(), [], NOW));
+    const redelivered = startedName(decideOnAlarm({ ...alarmEvent(), id: 'another-delivery-id' }, estate(), [], new Date(NOW.getTime() + 5000)));
+    const later = startedName(decideOnAlarm(alarmEvent(DC1_DOWN, 'ALARM', '2026-03-01T09:00:00.000+0000'), estate(), [], NOW));
     expect(redelivered).toBe(first);
     expect(later).not.toBe(first);
   });
 
   it.each(['OK', 'INSUFFICIENT_DATA'])('only notifies when the alarm changes to %s', (value) => {
-    const decision = decideOnAlarm(alarmEvent(DC1_DOWN, value), estate(), null, NOW);
+    const decision = decideOnAlarm(alarmEvent(DC1_DOWN, value), estate(), [], NOW);
     expect(decision).toMatchObject({ action: 'notify', flow: 'dc1->dc2', why: `${DC1_DOWN} changed to ${value} at ${CHANGED_AT}: only ALARM starts a failover` });
   });
 
   it('only notifies, naming the alarms it knows, for an alarm that is not a primary-down alarm of this estate', () => {
     for (const name of ['payments-kafka-dr-dc1-to-dc2-rpo', 'other-estate-kafka-dr-dc1-to-dc2-primary-down']) {
-      const decision = decideOnAlarm(alarmEvent(name), estate(), null, NOW);
+      const decision = decideOnAlarm(alarmEvent(name), estate(), [], NOW);
       expect(decision).toMatchObject({ action: 'notify', why: expect.stringContaining(`unknown alarm ${name}: the primary-down alarms of estate payments are ${DC1_DOWN}, payments-kafka-dr-dc2-to-dc1-primary-down`) });
       expect(decision).not.toHaveProperty('flow');
     }
@@ -92,12 +92,12 @@ describe('the failover trigger decides on a primary-down alarm', () => {
     ['an event without detail', { id: 'x', 'detail-type': 'Scheduled Event', detail: {} }],
     ['an alarm event without a state timestamp', { id: 'x', detail: { alarmName: DC1_DOWN, state: { value: 'ALARM' } } }],
   ])('never throws on odd input (%s): it notifies with what was wrong', (_name, event) => {
-    const decision = decideOnAlarm(event, estate(), null, NOW);
+    const decision = decideOnAlarm(event, estate(), [], NOW);
     expect(decision).toMatchObject({ action: 'notify', why: expect.stringMatching(/^ignored an event that is not a CloudWatch Alarm State Change \(missing or bad: .+\)/) });
   });
 
   it('only notifies in notify-only mode, saying what to do by hand', () => {
-    const decision = decideOnAlarm(alarmEvent(), estate({ mode: 'notify-only' }), null, NOW);
+    const decision = decideOnAlarm(alarmEvent(), estate({ mode: 'notify-only' }), [], NOW);
     expect(decision).toMatchObject({
       action: 'notify',
       flow: 'dc1->dc2',
@@ -106,17 +106,17 @@ describe('the failover trigger decides on a primary-down alarm', () => {
   });
 
   it('only notifies when the flow\'s target is already the active side', () => {
-    const decision = decideOnAlarm(alarmEvent(), estate(), side('dc2', '2026-02-01T00:00:00.000Z'), NOW);
+    const decision = decideOnAlarm(alarmEvent(), estate(), [side('dc2', '2026-02-01T00:00:00.000Z')], NOW);
     expect(why(decision)).toContain('dc2 is already the active side (since 2026-02-01T00:00:00.000Z, execution earlier-exec): nothing to fail over');
   });
 
   it('suppresses a failover within the cooldown of the last one, and starts it once the cooldown is over', () => {
     const failedBackAt = '2026-03-01T08:00:00.000Z'; // 16 minutes before NOW, cooldown 30
-    const within = decideOnAlarm(alarmEvent(), estate(), side('dc1', failedBackAt), NOW);
+    const within = decideOnAlarm(alarmEvent(), estate(), [side('dc1', failedBackAt)], NOW);
     expect(why(within)).toContain('automatic failover suppressed by cooldown until 2026-03-01T08:30:00.000Z');
     expect(why(within)).toContain('execution earlier-exec made dc1 active at 2026-03-01T08:00:00.000Z');
-    expect(decideOnAlarm(alarmEvent(), estate(), side('dc1', failedBackAt), new Date('2026-03-01T08:30:00.001Z')).action).toBe('start');
-    expect(decideOnAlarm(alarmEvent(), estate({ cooldownMinutes: 0 }), side('dc1', failedBackAt), NOW).action).toBe('start');
+    expect(decideOnAlarm(alarmEvent(), estate(), [side('dc1', failedBackAt)], new Date('2026-03-01T08:30:00.001Z')).action).toBe('start');
+    expect(decideOnAlarm(alarmEvent(), estate({ cooldownMinutes: 0 }), [side('dc1', failedBackAt)], NOW).action).toBe('start');
   });
 });
 

@@ -1,0 +1,131 @@
+// The active-active topology on the lab: both datacenters produce and consume, MM2 copies
+// both ways, and each datacenter's clients bootstrap through a record of their own
+// (lab/active-active.ts). Failing dc1 over moves dc1's clients only: their record, and
+// their group's offsets on both kinds of topic they read (dc1's own, now a replica on dc2,
+// and dc2's, which they read through a replica on dc1). dc2's clients keep producing and
+// consuming throughout, their record never written. Failing back brings dc1's clients home
+// and leaves dc2's where they are. Every record of both applications is read exactly once.
+import { activeActiveEstate, LAB_LOCAL_RECORDS } from '../../lab/active-active';
+import { retireReverseTopics, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
+import { consumeCommitting, produceContinuously, type Consumed } from '../../lab/traffic';
+import { readBootstrapRecord, recordDns } from '#src/dns/bootstrap-record';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { FailoverState } from '#src/failover/failover-state';
+import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
+import { ensureTopic, labContext, uniqueName } from '../support/lab';
+
+let rig: FailoverRig;
+let state: FailoverState;
+
+beforeAll(async () => {
+  const ctx = await labContext();
+  await retireReverseTopics(ctx.config, ctx.lab); // no backlog from earlier runs on this lab
+  await startReverseFlow();
+  rig = await failoverRig(activeActiveEstate(ctx.config, ctx.lab));
+  await rig.restore(); // each record on its own datacenter, nothing recorded
+  state = new FailoverState(DynamoDBDocumentClient.from(new DynamoDBClient({})), rig.stateTable);
+}, 300_000);
+
+afterAll(async () => {
+  await stopReverseFlow();
+  await retireReverseTopics(rig.ctx.config, rig.ctx.lab);
+  await rig.restore();
+}, 300_000);
+
+const outcome = (r: { status: string; error?: string; cause?: string }) => ({ status: r.status, error: r.error, cause: r.cause });
+const values = (consumed: Consumed[]) => consumed.map((c) => c.value);
+const dc2Record = () => readBootstrapRecord(new Route53Client({}), recordDns(rig.config.dns, 'dc2'));
+
+it("fails dc1 over and back under two-way traffic: only dc1's clients move, on both kinds of topic; dc2's never stop; every record read once", async () => {
+  const orders = uniqueName('aa-orders'); // dc1's application writes it
+  const payments = uniqueName('aa-payments'); // dc2's application writes it
+  const dc1Group = uniqueName('aa-dc1-app');
+  const dc2Group = uniqueName('aa-dc2-app');
+  await ensureTopic(await rig.ctx.adminFor('dc1'), orders, 2);
+  await ensureTopic(await rig.ctx.adminFor('dc2'), payments, 2);
+  expect(await rig.recordCluster('dc1')).toBe('dc1');
+  expect(await rig.recordCluster('dc2')).toBe('dc2');
+
+  // dc2's application runs throughout: it writes payments and reads them with dc1's orders.
+  const dc2Writes = await produceContinuously(await rig.kafkaBehindRecord('dc2'), payments, 'dc2');
+  await dc2Writes.atLeast(200);
+  await replicaCreated(rig.ctx, payments, 2, { source: 'dc2', target: 'dc1' });
+  await replicaCreated(rig.ctx, orders, 2, { source: 'dc1', target: 'dc2' });
+  const dc2Reads = await consumeCommitting(await rig.kafkaBehindRecord('dc2'), dc2Group, [payments, `dc1.${orders}`]);
+  await dc2Reads.joined;
+  const dc2RecordBefore = await dc2Record();
+  try {
+
+    // dc1's application: writes orders, reads part of them and part of dc2's payments (through their replica on dc1), then stops.
+    const dc1Writes = await produceContinuously(await rig.kafkaBehindRecord('dc1'), orders, 'dc1');
+    await dc1Writes.atLeast(200);
+    await dc1Writes.stop();
+    const onDc1 = await consumeCommitting(await rig.kafkaBehindRecord('dc1'), dc1Group, [orders, `dc2.${payments}`]);
+    await onDc1.until(250);
+    await onDc1.stop();
+
+    const over = await rig.run({ flow: 'dc1->dc2', mode: 'planned', reason: 'test: active-active, dc1 out' }, uniqueName('aa-out'));
+    expect(outcome(over)).toEqual({ status: 'SUCCEEDED' });
+    const out = over.output as any;
+    expect(out.steps.preflight.moves).toEqual({ home: 'dc1', record: LAB_LOCAL_RECORDS.dc1, stayingOnSource: [] });
+    // Both kinds of topic translated exactly, none by checkpoint; dc2's group, active, untouched.
+    expect(out.steps.syncOffsets).toMatchObject({ synced: true });
+    expect(out.steps.syncOffsets.partitions.checkpoint).toBe(0);
+    expect(out.steps.syncOffsets.untranslated.filter((u: any) => u.group === dc1Group)).toEqual([]);
+    expect(await rig.recordCluster('dc1')).toBe('dc2');
+    expect(await dc2Record()).toEqual(dc2RecordBefore);
+    expect(await state.activeSide('dc1')).toMatchObject({ cluster: 'dc2', home: 'dc1', flow: 'dc1->dc2' });
+    expect(await state.activeSide('dc2')).toBeNull();
+
+    // dc1's application on dc2: it resumes dc1's orders (their replica) and dc2's payments (the topic itself), and writes and reads new orders there.
+    await ensureTopic(await rig.ctx.adminFor('dc2'), orders, 2); // the application's topic exists in both datacenters
+    const awayWrites = await produceContinuously(await rig.kafkaBehindRecord('dc1'), orders, 'dc1-away');
+    await awayWrites.atLeast(100);
+    await awayWrites.stop();
+    const away = await consumeCommitting(await rig.kafkaBehindRecord('dc1'), dc1Group, [`dc1.${orders}`, payments, orders]);
+    await away.until(dc1Writes.ledger.length + awayWrites.ledger.length + 300 - onDc1.consumed.length);
+    await away.stop();
+    // The orders written on dc2 reach dc1 before the failback (the reverse flow copies them).
+    await replicaCreated(rig.ctx, orders, 2, { source: 'dc2', target: 'dc1' });
+
+    const back = await rig.run({ flow: 'dc2->dc1', mode: 'planned', reason: 'test: active-active, dc1 home' }, uniqueName('aa-home'));
+    expect(outcome(back)).toEqual({ status: 'SUCCEEDED' });
+    // dc2's clients stay on dc2 and keep writing payments: the drain waited for what was written before it began.
+    expect((back.output as any).steps.preflight.moves).toEqual({ home: 'dc1', record: LAB_LOCAL_RECORDS.dc1, stayingOnSource: ['dc2'] });
+    expect((back.output as any).steps.syncOffsets.partitions.checkpoint).toBe(0);
+    expect((back.output as any).summary).toContain("dc2->dc1 failover succeeded: dc1's clients now on dc1");
+    // The flow dc2's clients feed keeps running; the one dc1's clients feed again is resumed.
+    expect((back.output as any).steps.haltReplication).toMatchObject({ connectors: [], keptRunning: expect.stringMatching(/^dc2->dc1 keeps running: the clients of dc2 stay on dc2/) });
+    const forward = Object.values(rig.config.flows[0]!.mm2.connectors);
+    expect((back.output as any).steps.haltReplication.resumed.map((r: any) => [r.connector, r.resumed])).toEqual(forward.map((c) => [c, true]));
+    const running = await rig.connectorStates();
+    for (const c of Object.values(rig.config.flows[1]!.mm2.connectors)) expect(running[c]).toMatch(/^RUNNING/);
+    expect(await rig.recordCluster('dc1')).toBe('dc1');
+    expect(await dc2Record()).toEqual(dc2RecordBefore);
+
+    // Home: the rest of everything dc1's clients owe, read once: dc1's orders, their orders written on dc2, dc2's payments.
+    await dc2Writes.stop();
+    const home = await consumeCommitting(await rig.kafkaBehindRecord('dc1'), dc1Group, [orders, `dc2.${orders}`, `dc2.${payments}`]);
+    const owed = [...dc1Writes.ledger, ...awayWrites.ledger, ...dc2Writes.ledger];
+    await home.until(owed.length - onDc1.consumed.length - away.consumed.length, 90_000);
+    await new Promise((r) => setTimeout(r, 1000)); // a duplicate would show up now
+    await home.stop();
+    const dc1Read = values([...onDc1.consumed, ...away.consumed, ...home.consumed]);
+    expect(dc1Read.length).toBe(owed.length);
+    expect(new Set(dc1Read)).toEqual(new Set(owed));
+
+    // dc2's application never moved: it read its payments and dc1's first orders exactly once, without a pause to speak of.
+    await dc2Reads.until(dc2Writes.ledger.length + dc1Writes.ledger.length, 90_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    await dc2Reads.stop();
+    const dc2Read = values(dc2Reads.consumed);
+    expect(dc2Read.length).toBe(dc2Writes.ledger.length + dc1Writes.ledger.length);
+    expect(new Set(dc2Read)).toEqual(new Set([...dc2Writes.ledger, ...dc1Writes.ledger]));
+  } finally {
+    // On failure too: a producer left running would write after the file's environment is gone.
+    await dc2Writes.stop();
+    await dc2Reads.stop();
+  }
+}, 400_000);
