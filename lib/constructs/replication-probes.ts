@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 import { estateSecretArns } from '#src/config/estate';
 import { PROBE_STATE_TABLE } from '#src/environment';
 import type { EstateConfig } from '#src/config/schema';
-import { flowsOf } from '#src/flow';
+import { flowsOf, type Flow } from '#src/flow';
 import { METRICS_NAMESPACE } from '#src/metrics';
 import { LIVENESS_SCHEDULE_SECONDS, livenessRunSeconds } from '#src/probes/liveness-cadence';
 import { kafkaDrTable } from './kafka-dr-table';
@@ -44,6 +44,8 @@ export class ReplicationProbes extends Construct {
   readonly bandwidthProbe: KafkaDrFunction;
   /** The production checklist audit of each flow: MM2's settings and the topics, judged; nothing changed. */
   readonly audit: KafkaDrFunction;
+  /** Writes the checkpoints MM2 does not (groups on replicas of the target's own topics), for flows with a flow back; absent without one. */
+  readonly returnCheckpoints?: KafkaDrFunction;
   readonly stateTable: dynamodb.Table;
   /** Each flow's alarms, keyed by flow name ("dc1->dc2"). */
   readonly flowAlarms: Record<string, FlowAlarms>;
@@ -101,6 +103,19 @@ export class ReplicationProbes extends Construct {
       memorySize: 256,
     });
 
+    const hasFlowBack = (flow: Flow) => flowsOf(config).some((f) => f.source === flow.target && f.target === flow.source);
+    if (flowsOf(config).some(hasFlowBack)) {
+      this.returnCheckpoints = new KafkaDrFunction(this, 'ReturnCheckpoints', {
+        handlerDir: 'return-checkpoints',
+        description: "Writes the checkpoints MM2 does not: a flow source's groups on replicas of the target's own topics, translated through the flow back, for an unplanned failover",
+        config,
+        network,
+        secretArns,
+        timeout: Duration.seconds(60),
+        memorySize: 256,
+      });
+    }
+
     const publish = new iam.Policy(this, 'PublishMetricsPolicy', {
       roles: [this.livenessProbe.role, this.lagProbe.role, this.bandwidthProbe.role, this.audit.role],
       statements: [
@@ -129,8 +144,8 @@ export class ReplicationProbes extends Construct {
     const period = Duration.minutes(rateMinutes);
     const livenessPeriod = Duration.seconds(LIVENESS_SCHEDULE_SECONDS);
     const auditPeriod = Duration.seconds(AUDIT_PERIOD_SECONDS);
-    for (const [probe, every] of [[this.livenessProbe, livenessPeriod], [this.lagProbe, period], [this.bandwidthProbe, period], [this.audit, auditPeriod]] as const) {
-      probe.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: every });
+    for (const [probe, every] of [[this.livenessProbe, livenessPeriod], [this.lagProbe, period], [this.bandwidthProbe, period], [this.audit, auditPeriod], [this.returnCheckpoints, period]] as const) {
+      probe?.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: every });
     }
 
     this.flowAlarms = {};
@@ -142,6 +157,7 @@ export class ReplicationProbes extends Construct {
         ['LagProbe', this.lagProbe, period],
         ['BandwidthProbe', this.bandwidthProbe, period],
         ['Audit', this.audit, auditPeriod],
+        ...(this.returnCheckpoints && hasFlowBack(flow) ? ([['ReturnCheckpoints', this.returnCheckpoints, period]] as const) : []),
       ] as const;
       for (const [probeId, probe, every] of schedules) {
         new events.Rule(this, `${probeId}Schedule-${safeName}`, {

@@ -13,9 +13,11 @@ import type { Flow } from '#src/flow';
 import { applicationGroups, committedOffsets, groupPartitionKey } from '#src/kafka/group-offsets';
 import { partitionKey } from '#src/kafka/partition-state';
 import { fingerprintsAt } from '#src/kafka/record-fingerprints';
-import { readCheckpoints, readOffsetSyncHistory } from '#src/mm2/internal-topics';
+import { readCheckpoints } from '#src/mm2/internal-topics';
 import type { Checkpoint } from '#src/mm2/records';
-import { anchorOf, checkpointFallback, duplicateWindow, fingerprintMismatch, offsetAction, routeTopic, translatePosition, type Anchor, type ExactTranslation, type OffsetAction } from './offset-translation';
+import { readAnchors } from './offset-anchors';
+import { checkpointFallback, duplicateWindow, fingerprintMismatch, offsetAction, routeTopic, translatePosition, type Anchor, type ExactTranslation, type OffsetAction } from './offset-translation';
+import { returnCheckpointsTopic } from './return-checkpoints';
 
 export type FailoverMode = 'planned' | 'unplanned';
 
@@ -87,7 +89,11 @@ export async function planConsumerOffsets(flow: Flow, mode: FailoverMode, client
       `${flow.target} has no ${checkpointsTopic}: MM2's checkpoint connector ${flow.mm2.connectors.checkpoint} has never emitted checkpoints for ${flow.name} (check emit.checkpoints.enabled and its groups filter)`,
     );
   }
-  const checkpoints = await readCheckpoints(await clients.fetcher(flow.target), checkpointsTopic);
+  // MM2's checkpoints, and kafka-dr's of the groups on replicas of the target's own topics (return-checkpoints.ts).
+  const returnTopic = returnCheckpointsTopic(flow.source);
+  const targetFetcher = await clients.fetcher(flow.target);
+  const [mm2, returned] = await Promise.all([readCheckpoints(targetFetcher, checkpointsTopic), targetTopics.has(returnTopic) ? readCheckpoints(targetFetcher, returnTopic) : Promise.resolve(new Map<string, StoredCheckpoint>())]);
+  const checkpoints = new Map([...mm2, ...returned]);
   // A checkpoint outlives its topic: one deleted on the target has nothing left to resume.
   const gone: ConsumerOffsetsPlan['untranslated'] = [];
   const byGroup = new Map<string, Map<string, StoredCheckpoint>>();
@@ -155,16 +161,6 @@ export async function targetMembers(admin: Admin, groups: string[]): Promise<Map
   if (groups.length === 0) return new Map();
   const described = await admin.describeGroups({ groups });
   return new Map([...described.values()].map((g) => [g.id, g.members.size]));
-}
-
-async function readAnchors(clients: ConsumerOffsetClients, flow: Flow, direction: 'forward' | 'return'): Promise<Map<string, Anchor[]>> {
-  const syncsCluster = flow.mm2.offsetSyncsTopicLocation === 'source' ? flow.source : flow.target;
-  const history = await readOffsetSyncHistory(await clients.fetcher(syncsCluster), flow.policy.offsetSyncsTopic(flow.target));
-  const anchors = new Map<string, Anchor[]>();
-  for (const [key, syncs] of history) {
-    anchors.set(key, syncs.map((s) => anchorOf(s, direction)));
-  }
-  return anchors;
 }
 
 /**

@@ -5,6 +5,10 @@
 // and dc2's, which they read through a replica on dc1). dc2's clients keep producing and
 // consuming throughout, their record never written. Failing back brings dc1's clients home
 // and leaves dc2's where they are. Every record of both applications is read exactly once.
+// Then dc1 is lost: its clients resume on dc2 from MM2's checkpoints (dc1's own topics) and
+// from kafka-dr's return checkpoints (dc2's topics they read through replicas on dc1, which
+// no MM2 checkpoint covers), read nothing twice beyond the windows reported and lose nothing
+// that had reached dc2.
 import { activeActiveEstate, LAB_LOCAL_RECORDS } from '../../lab/active-active';
 import { retireReverseTopics, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
 import { consumeCommitting, produceContinuously, type Consumed } from '../../lab/traffic';
@@ -14,7 +18,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FailoverState } from '#src/failover/failover-state';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
-import { ensureTopic, labContext, uniqueName } from '../support/lab';
+import { killLabComponent, labSh } from '../../lab/estate';
+import { readCheckpoints } from '#src/mm2/internal-topics';
+import { returnCheckpointsTopic } from '#src/failover/return-checkpoints';
+import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab';
 
 let rig: FailoverRig;
 let state: FailoverState;
@@ -127,5 +134,85 @@ it("fails dc1 over and back under two-way traffic: only dc1's clients move, on b
     // On failure too: a producer left running would write after the file's environment is gone.
     await dc2Writes.stop();
     await dc2Reads.stop();
+  }
+}, 400_000);
+
+it("unplanned, dc1 lost: dc1's clients resume on dc2 at MM2's checkpoints and kafka-dr's return checkpoints; nothing that reached dc2 lost, replay within the windows reported", async () => {
+  await rig.restore();
+  const orders = uniqueName('aa-lost-orders');
+  const payments = uniqueName('aa-lost-payments');
+  const dc1Group = uniqueName('aa-lost-dc1-app');
+  const dc2Group = uniqueName('aa-lost-dc2-app');
+  await ensureTopic(await rig.ctx.adminFor('dc1'), orders, 2);
+  await ensureTopic(await rig.ctx.adminFor('dc2'), payments, 2);
+  const dc2 = await rig.ctx.clients.fetcher('dc2');
+
+  const dc2Writes = await produceContinuously(await rig.kafkaBehindRecord('dc2'), payments, 'dc2-lost');
+  await dc2Writes.atLeast(200);
+  await replicaCreated(rig.ctx, payments, 2, { source: 'dc2', target: 'dc1' });
+  const dc2Reads = await consumeCommitting(await rig.kafkaBehindRecord('dc2'), dc2Group, [payments]);
+  try {
+    const dc1Writes = await produceContinuously(await rig.kafkaBehindRecord('dc1'), orders, 'dc1-lost');
+    await dc1Writes.atLeast(200);
+    await dc1Writes.stop();
+    await replicaCreated(rig.ctx, orders, 2, { source: 'dc1', target: 'dc2' });
+    const onDc1 = await consumeCommitting(await rig.kafkaBehindRecord('dc1'), dc1Group, [orders, `dc2.${payments}`]);
+    // Part of both kinds of topic read and committed: dc1's own orders and dc2's payments through their replica.
+    const readOf = (topic: string) => onDc1.consumed.filter((c) => c.topic === topic).length;
+    await eventually('the group reading both topics', async () => (readOf(orders) >= 50 && readOf(`dc2.${payments}`) >= 50 ? true : undefined), 60_000, 50);
+    await onDc1.stop();
+
+    // Steady state: MM2 checkpoints the group on dc1's orders, kafka-dr (the scheduled function's bundle) on dc2's payments.
+    await eventually(`MM2 checkpoints of ${dc1Group}`, async () => {
+      const mine = [...(await readCheckpoints(dc2, 'dc1.checkpoints.internal')).values()].filter((c) => c.group === dc1Group);
+      return mine.length === 2 ? true : undefined;
+    }, 90_000, 1000);
+    const [onSource] = await (await rig.ctx.adminFor('dc1')).listConsumerGroupOffsets({ groups: [dc1Group] });
+    const positions = onSource!.topics.find((t) => t.name === `dc2.${payments}`)!.partitions.map((p): [string, number, bigint] => [payments, p.partitionIndex, p.committedOffset]).sort();
+    const run = (await rig.invoke('return-checkpoints', { flow: 'dc1->dc2' })) as any;
+    expect(run).toMatchObject({ flow: 'dc1->dc2', back: 'dc2->dc1', topic: returnCheckpointsTopic('dc1'), written: positions.length });
+    expect(run.untranslated.filter((u: any) => u.group === dc1Group)).toEqual([]);
+    // One checkpoint per partition of the replica the group committed on, keyed by dc2's own topic, from its position on dc1.
+    const returned = [...(await readCheckpoints(dc2, returnCheckpointsTopic('dc1'))).values()].filter((c) => c.group === dc1Group);
+    expect(returned.map((c) => [c.topic, c.partition, c.upstreamOffset]).sort()).toEqual(positions);
+    // A second run finds them written: nothing to write again.
+    expect(((await rig.invoke('return-checkpoints', { flow: 'dc1->dc2' })) as any).written).toBe(0);
+
+    killLabComponent('dc1');
+    const result = await rig.run({ flow: 'dc1->dc2', mode: 'unplanned', reason: 'test: active-active, dc1 lost' }, uniqueName('aa-lost'));
+    expect(outcome(result)).toEqual({ status: 'SUCCEEDED' });
+    const report = result.output as any;
+    expect(report.steps.preflight.moves).toEqual({ home: 'dc1', record: LAB_LOCAL_RECORDS.dc1, stayingOnSource: [] });
+    expect(report.steps.syncOffsets).toMatchObject({ synced: true, mode: 'unplanned' });
+    expect(report.steps.syncOffsets.untranslated.filter((u: any) => u.group === dc1Group)).toEqual([]);
+    expect(await rig.recordCluster('dc1')).toBe('dc2');
+    expect(await rig.recordCluster('dc2')).toBe('dc2');
+
+    // On dc2, the group resumes both: everything from its committed offsets to the ends.
+    await dc2Writes.stop();
+    const admin = await rig.ctx.adminFor('dc2');
+    const topics = [`dc1.${orders}`, payments];
+    const ends = await admin.listOffsets({ topics: topics.map((name) => ({ name, partitions: [0, 1].map((partitionIndex) => ({ partitionIndex, timestamp: -1n })) })) });
+    const [committed] = await admin.listConsumerGroupOffsets({ groups: [dc1Group] });
+    const at = (topic: string, partition: number) => committed!.topics.find((t) => t.name === topic)!.partitions.find((p) => p.partitionIndex === partition)!.committedOffset;
+    const toRead = ends.flatMap((t) => t.partitions.map((p) => Number(p.offset - at(t.name, p.partitionIndex)))).reduce((a, b) => a + b, 0);
+    const after = await consumeCommitting(await rig.kafkaBehindRecord('dc1'), dc1Group, topics);
+    await after.until(toRead, 90_000);
+    await after.stop();
+
+    // Nothing lost: dc1's orders had all reached dc2 (written before the loss, replicated), dc2's payments never left it.
+    const read = new Set(values([...onDc1.consumed, ...after.consumed]));
+    expect([...dc1Writes.ledger, ...dc2Writes.ledger].filter((v) => !read.has(v))).toEqual([]);
+    // Read again: only records inside the duplicate windows the report gave for the group.
+    const readBefore = new Set(values(onDc1.consumed));
+    const windows = (report.steps.syncOffsets.duplicateWindows as any[]).filter((w) => w.group === dc1Group);
+    for (const d of after.consumed.filter((c) => readBefore.has(c.value))) {
+      expect(windows.some((w) => w.topic === d.topic && w.partition === d.partition && BigInt(w.from) <= d.offset && d.offset < BigInt(w.to))).toBe(true);
+    }
+    console.log(`active-active, dc1 lost: ${after.consumed.filter((c) => readBefore.has(c.value)).length} records read again by ${dc1Group}, windows ${JSON.stringify(windows)}`);
+  } finally {
+    await dc2Writes.stop();
+    await dc2Reads.stop();
+    await labSh('up'); // dc1 comes back with its data
   }
 }, 400_000);
