@@ -414,18 +414,25 @@ cmd_down() {
   fi
 }
 
+# An on-demand part's command (up|down|status) on this lab: with the lab down there is
+# nothing to stop and nothing running (exits), and nothing can start.
+on_demand_state() {
+  local action=$1 usage=$2 what=$3
+  case $action in up | down | status) ;; *) die "usage: $usage" ;; esac
+  if [[ ! -f $STATE_ENV ]]; then
+    [[ $action == down ]] && exit 0
+    [[ $action == status ]] && { echo "$what: off (the lab is down)"; exit 1; }
+    die "the lab is down: start it first with 'npm run lab:up'"
+  fi
+  load_state
+}
+
 # The reverse flow dc2 -> dc1 (failback), on demand: a Connect worker of its own, bound to
 # dc1 because MM2 runs beside its target cluster, with the connectors of
 # lab/connectors/*-dc2-dc1.json. `down` deletes the connectors, then stops the worker.
 cmd_reverse_flow() {
   local action=${1:-}
-  case $action in up | down | status) ;; *) die "usage: lab.sh reverse-flow up|down|status" ;; esac
-  if [[ ! -f $STATE_ENV ]]; then
-    [[ $action == down ]] && return 0
-    [[ $action == status ]] && { echo "reverse flow dc2 -> dc1: off (the lab is down)"; exit 1; }
-    die "the lab is down: start it first with 'npm run lab:up'"
-  fi
-  load_state
+  on_demand_state "$action" "lab.sh reverse-flow up|down|status" "reverse flow dc2 -> dc1"
   case $action in
     up)
       local t0=$SECONDS
@@ -460,13 +467,7 @@ cmd_reverse_flow() {
 # replicas it left on dc2 ("dc3.*") are the caller's to delete.
 cmd_fan_in() {
   local action=${1:-}
-  case $action in up | down | status) ;; *) die "usage: lab.sh fan-in up|down|status" ;; esac
-  if [[ ! -f $STATE_ENV ]]; then
-    [[ $action == down ]] && return 0
-    [[ $action == status ]] && { echo "fan-in dc3 -> dc2: off (the lab is down)"; exit 1; }
-    die "the lab is down: start it first with 'npm run lab:up'"
-  fi
-  load_state
+  on_demand_state "$action" "lab.sh fan-in up|down|status" "fan-in dc3 -> dc2"
   case $action in
     up)
       local t0=$SECONDS

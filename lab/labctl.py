@@ -458,17 +458,22 @@ def flow_connectors(flow, worker_up):
     return out
 
 
+def probed(component):
+    """-> (pid, up, error) of an optional component: one PID check while it is off."""
+    pid = live_pid(component)
+    if not pid:
+        return None, False, "not running"
+    try:
+        PROBES[component]()
+        return pid, True, None
+    except Exception as e:
+        return pid, False, str(e) or type(e).__name__
+
+
 def reverse_flow_health():
     """The on-demand reverse flow: "running" once its worker was started, "healthy" when the
     worker answers and every connector and task runs. Costs one PID check while it is off."""
-    pid = live_pid("reverse-connect")
-    up, error = False, None if pid else "not running"
-    if pid:
-        try:
-            probe_worker("reverse-connect")
-            up = True
-        except Exception as e:
-            error = str(e) or type(e).__name__
+    pid, up, error = probed("reverse-connect")
     connectors = flow_connectors("reverse", up) if pid else {}
     healthy = up and all(c["healthy"] for c in connectors.values())
     return {"running": bool(pid), "healthy": healthy, "pid": pid, "error": error, "connectors": connectors}
@@ -526,14 +531,7 @@ def cmd_status(args):
 
 def cmd_edge_status(_args):
     """The fan-in edge site dc3 and its flow's connectors; exit 0 only if all of them run."""
-    pid = live_pid("dc3")
-    up, error = False, None if pid else "not running"
-    if pid:
-        try:
-            probe_cluster("dc3")
-            up = True
-        except Exception as e:
-            error = str(e) or type(e).__name__
+    pid, up, error = probed("dc3")
     if not pid:
         print(f"  {'dc3':<16} off   fan-in edge site (dc3 -> dc2); start it with: lab.sh fan-in up")
         print("fan-in dc3 -> dc2: off")

@@ -46,3 +46,14 @@ export function display(stream: NodeJS.WriteStream = process.stdout, started = D
     done: () => undefined,
   };
 }
+
+/** The drill's timeline: when it started, and each milestone marked (recorded and shown as an event). */
+export function drillTimeline(show: Display): { startedAt: Date; timeline: Record<string, string>; mark: (what: string, line: string) => void } {
+  const startedAt = new Date();
+  const timeline: Record<string, string> = { started: startedAt.toISOString() };
+  const mark = (what: string, line: string) => {
+    timeline[what] = new Date().toISOString();
+    show.event(line);
+  };
+  return { startedAt, timeline, mark };
+}

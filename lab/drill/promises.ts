@@ -5,6 +5,8 @@
 
 export interface ConsumedRecord {
   group: string;
+  /** Needed when the group reads several topics on the target. */
+  topic?: string;
   partition: number;
   offset: number;
   value: string;
@@ -12,6 +14,7 @@ export interface ConsumedRecord {
 
 export interface DuplicateWindow {
   group: string;
+  topic?: string;
   partition: number;
   from: number;
   to: number;
@@ -53,7 +56,8 @@ export interface DataOutcome {
 export function checkPromises(o: DrillObservations): { outcome: DataOutcome; checks: PromiseCheck[] } {
   const lost = o.acknowledged.filter((v) => !o.onTarget.has(v)).length;
   const announcedLoss = o.reportedUnreplicated + o.acknowledgedAfterLastProbe;
-  const inWindow = (r: ConsumedRecord) => o.windows.some((w) => w.group === r.group && w.partition === r.partition && w.from <= r.offset && r.offset < w.to);
+  const sameTopic = (w: DuplicateWindow, r: ConsumedRecord) => w.topic === undefined || r.topic === undefined || w.topic === r.topic;
+  const inWindow = (r: ConsumedRecord) => o.windows.some((w) => w.group === r.group && sameTopic(w, r) && w.partition === r.partition && w.from <= r.offset && r.offset < w.to);
   const before = new Map(o.groups.map((g) => [g, new Set(o.readBefore.filter((r) => r.group === g).map((r) => r.value))]));
   const duplicates = o.readAfter.filter((r) => before.get(r.group)?.has(r.value));
   const outside = duplicates.filter((r) => !inWindow(r));

@@ -27,7 +27,7 @@ import { withReverseFlow } from '../reverse-flow';
 import { localControlPlane, type LocalControlPlane } from '../local-control-plane';
 import { eventually } from '../sample-estate';
 import { consumeCommitting, produceContinuously, topicRecords, type Consumed, type Consuming } from '../traffic';
-import type { Display } from './display';
+import { drillTimeline, type Display } from './display';
 import { checkPromises, type DataOutcome, type PromiseCheck } from './promises';
 import { backupBeforeDisaster, verifyRestore, type BackupCheck } from './backup-check';
 import { failBack, type FailbackReport } from './failback';
@@ -102,12 +102,7 @@ interface ProbeReading {
 
 /** Runs the drill; the lab must be up. Returns the report; `ok` is false when a promise was broken. */
 export async function runDrill(options: DrillOptions, show: Display): Promise<DrillReport> {
-  const startedAt = new Date();
-  const timeline: Record<string, string> = { started: startedAt.toISOString() };
-  const mark = (what: string, line: string) => {
-    timeline[what] = new Date().toISOString();
-    show.event(line);
-  };
+  const { startedAt, timeline, mark } = drillTimeline(show);
   const lab = readLabInfo();
   const base = await labEstate(lab);
   // Failback needs the reverse flow in the estate (its connectors start with the failback leg).

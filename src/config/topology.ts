@@ -1,7 +1,7 @@
 // The naming discipline of the cross-datacenter patterns, checked on the estate's flows:
 // replication in both directions between two clusters (active-active, or a failback flow)
-// and several sources into one target (fan-in) are only safe when every replica's name says
-// where it came from. Pure: the schema reports these with the other problems.
+// and several sources into one target (fan-in) are only safe when every replica's name says,
+// unambiguously, where it came from. Pure: the schema reports these with the other problems.
 import type { FlowConfig } from './schema';
 
 /** A flow as the checks need it: its ends, its policy and its name ("dc1->dc2"). */
@@ -17,6 +17,18 @@ export interface TopologyProblem {
 export function topologyProblems(flows: readonly NamedFlow[]): TopologyProblem[] {
   const problems: TopologyProblem[] = [];
   flows.forEach((flow, i) => {
+    const { separator } = flow.replicationPolicy;
+    // MM2 reads a replica's source as what precedes the first separator (DefaultReplicationPolicy.topicSource).
+    const ambiguous = flow.replicationPolicy.type === 'default' ? [flow.source, flow.target].filter((c) => c.includes(separator)) : [];
+    if (ambiguous.length) {
+      problems.push({
+        flow: i,
+        field: 'replicationPolicy',
+        message:
+          `cluster name ${ambiguous.map((c) => `"${c}"`).join(' and ')} contains ${flow.name}'s separator "${separator}": MM2 takes a replica's source to be what precedes the first separator, ` +
+          `so it would read "${ambiguous[0]}${separator}orders" as a topic of "${ambiguous[0]!.split(separator)[0]}", and neither cycle detection nor failover would find its source; use a separator the cluster names do not contain`,
+      });
+    }
     if (flow.replicationPolicy.type !== 'identity') return;
     const back = flows.find((f) => f.source === flow.target && f.target === flow.source);
     if (back) {

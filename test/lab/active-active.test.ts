@@ -10,36 +10,27 @@
 // no MM2 checkpoint covers), read nothing twice beyond the windows reported and lose nothing
 // that had reached dc2.
 import { activeActiveEstate, LAB_LOCAL_RECORDS } from '../../lab/active-active';
-import { retireReverseTopics, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
 import { consumeCommitting, produceContinuously, type Consumed } from '../../lab/traffic';
 import { readBootstrapRecord, recordDns } from '#src/dns/bootstrap-record';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FailoverState } from '#src/failover/failover-state';
-import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
+import { replicaCreated, twoWayRig } from '../support/failover';
 import { killLabComponent, labSh } from '../../lab/estate';
 import { readCheckpoints } from '#src/mm2/internal-topics';
 import { returnCheckpointsTopic } from '#src/failover/return-checkpoints';
-import { ensureTopic, eventually, labContext, uniqueName } from '../support/lab';
+import { ensureTopic, eventually, uniqueName } from '../support/lab';
 
-let rig: FailoverRig;
+let rig: Awaited<ReturnType<typeof twoWayRig>>;
 let state: FailoverState;
 
 beforeAll(async () => {
-  const ctx = await labContext();
-  await retireReverseTopics(ctx.config, ctx.lab); // no backlog from earlier runs on this lab
-  await startReverseFlow();
-  rig = await failoverRig(activeActiveEstate(ctx.config, ctx.lab));
-  await rig.restore(); // each record on its own datacenter, nothing recorded
+  rig = await twoWayRig(activeActiveEstate); // each record on its own datacenter, nothing recorded
   state = new FailoverState(DynamoDBDocumentClient.from(new DynamoDBClient({})), rig.stateTable);
 }, 300_000);
 
-afterAll(async () => {
-  await stopReverseFlow();
-  await retireReverseTopics(rig.ctx.config, rig.ctx.lab);
-  await rig.restore();
-}, 300_000);
+afterAll(() => rig.retire(), 300_000);
 
 const outcome = (r: { status: string; error?: string; cause?: string }) => ({ status: r.status, error: r.error, cause: r.cause });
 const values = (consumed: Consumed[]) => consumed.map((c) => c.value);

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import type { ActiveActiveDrillReport } from '../../lab/drill/active-active';
 import type { DrillReport } from '../../lab/drill/run';
 import { labSh, labStateDir } from '../../lab/estate';
 import { retireReverseTopics, stopReverseFlow } from '../../lab/reverse-flow';
@@ -60,3 +61,31 @@ it('the short drill with a backup and a failback, clients switched by ARC routin
   expect(output).toContain('time to detect');
   expect(output).toContain('FAILBACK SUCCEEDED');
 }, 660_000);
+
+it("the short active-active drill: dc1 lost while dc2's application goes on, exits 0 with every promise kept", async () => {
+  await labSh('up'); // dc1 back, if the drill above left it down
+  const report = path.join(mkdtempSync(path.join(tmpdir(), 'kafka-dr-drill-')), 'report.json');
+  const run = await promisify(execFile)('npx', ['tsx', 'bin/drill.ts', '--topology', 'active-active', '--short', '--keep-lab', '--report', report], {
+    env: { ...process.env, LAB_STATE: labStateDir() },
+    timeout: 600_000,
+  }).catch((err: { code?: number; stdout?: string; stderr?: string }) => ({ ...err, failed: true }));
+  if ('failed' in run) throw new Error(`the drill exited ${run.code}:\n${(run.stdout ?? '').slice(-3000)}\n${(run.stderr ?? '').slice(-2000)}`);
+  expect(run.stdout).toContain('every promise kept.');
+  const r = JSON.parse(readFileSync(report, 'utf8')) as ActiveActiveDrillReport;
+  expect(r).toMatchObject({ topology: 'active-active', mode: 'unplanned', ok: true, failover: { status: 'SUCCEEDED' } });
+  expect(r.promises.map((p) => [p.promise, p.kept])).toEqual([
+    ["dc1's clients: no loss beyond what the probes reported", true],
+    ["dc1's clients: duplicates only inside the announced windows", true],
+    ["dc1's clients: every consumer resumed on the target", true],
+    ["dc1's clients moved to dc2 through their own record", true],
+    ["dc2's clients untouched: their record never written, their group never committed by the failover", true],
+    ["dc2's clients read every record once, through the failover", true],
+  ]);
+  expect(r.dc2Clients.readDuringFailover).toBeGreaterThan(0);
+  expect(r.failover.summary).toContain("dc1's clients now on dc2");
+}, 660_000);
+
+it('refuses options the active-active drill does not take, with exit code 2 and nothing run', async () => {
+  const run = await promisify(execFile)('npx', ['tsx', 'bin/drill.ts', '--topology', 'active-active', '--failback'], { env: { ...process.env, LAB_STATE: labStateDir() } }).catch((err: { code?: number; stderr?: string }) => err);
+  expect(run).toMatchObject({ code: 2, stderr: expect.stringContaining('drill: --topology active-active does not take --failback') });
+});

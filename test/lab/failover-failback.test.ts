@@ -4,28 +4,19 @@
 // dc1 it resumes both dc1's own topic (through the forward flow's offset syncs, read
 // backwards) and the replica of dc2's writes. Every record is read exactly once overall.
 // Also: failback is refused, saying what to set up, while the reverse flow's connectors are missing.
-import { retireReverseTopics, withReverseFlow, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
-import { ensureTopic, labContext, uniqueName } from '../support/lab';
+import { withReverseFlow, startReverseFlow } from '../../lab/reverse-flow';
+import { ensureTopic, uniqueName } from '../support/lab';
 import { deleteConnector } from '../support/connectors';
-import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
+import { replicaCreated, twoWayRig } from '../support/failover';
 import { consumeCommitting, produceContinuously } from '../../lab/traffic';
 
-let rig: FailoverRig;
+let rig: Awaited<ReturnType<typeof twoWayRig>>;
 
 beforeAll(async () => {
-  const ctx = await labContext();
-  await retireReverseTopics(ctx.config, ctx.lab); // no backlog from earlier runs on this lab
-  await startReverseFlow();
-  const config = withReverseFlow(ctx.config, ctx.lab);
-  rig = await failoverRig(config);
-  await rig.restore();
+  rig = await twoWayRig(withReverseFlow);
 }, 300_000);
 
-afterAll(async () => {
-  await stopReverseFlow();
-  await retireReverseTopics(rig.ctx.config, rig.ctx.lab);
-  await rig.restore();
-}, 300_000);
+afterAll(() => rig.retire(), 300_000);
 
 const outcome = (r: { status: string; error?: string; cause?: string }) => ({ status: r.status, error: r.error, cause: r.cause });
 

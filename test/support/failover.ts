@@ -15,7 +15,9 @@ import { committedOffsetList } from '#src/kafka/group-offsets';
 import { partitionCounts } from '#src/kafka/partition-state';
 import { consumeCommitting, produceContinuously } from '../../lab/traffic';
 import { ensureTopic, eventually, labContext, uniqueName, type LabContext } from './lab';
+import type { LabInfo } from '../../lab/estate';
 import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
+import { retireReverseTopics, startReverseFlow, stopReverseFlow } from '../../lab/reverse-flow';
 import type { LocalExecution, LocalWorkflow, RunOptions } from '../../lab/local-state-machine';
 
 /** Waits until MM2 has created the topic's replica (default policy) on the target with all its partitions. */
@@ -82,6 +84,27 @@ export async function failoverRig(config?: EstateConfig, options: Parameters<typ
     async restore() {
       await resetReplication(route53, estate, 'dc1', 'kafka-dr lab test: back to dc1');
       for (const pk of ['active', 'lock', ...Object.keys(estate.dns.records ?? {}).map((home) => `active#${home}`)]) await documents.send(new DeleteCommand({ TableName: stateTable, Key: { pk } }));
+    },
+  };
+}
+
+/**
+ * A rig over both flows of the lab, dc2 -> dc1 started with no backlog from earlier runs on
+ * this lab, clients back home; `retire` stops that flow, deletes what it copied and puts the
+ * lab back. `estate`: the two-way estate (withReverseFlow, activeActiveEstate).
+ */
+export async function twoWayRig(estate: (config: EstateConfig, lab: LabInfo) => EstateConfig): Promise<FailoverRig & { retire(): Promise<void> }> {
+  const ctx = await labContext();
+  await retireReverseTopics(ctx.config, ctx.lab);
+  await startReverseFlow();
+  const rig = await failoverRig(estate(ctx.config, ctx.lab));
+  await rig.restore();
+  return {
+    ...rig,
+    async retire() {
+      await stopReverseFlow();
+      await retireReverseTopics(ctx.config, ctx.lab);
+      await rig.restore();
     },
   };
 }

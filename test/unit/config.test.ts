@@ -75,6 +75,15 @@ describe('estate configuration', () => {
       /^dc1->dc2 and dc3->dc2 all copy into dc2 under the identity policy: a topic both sources hold \(at least the probes' canary\) would land in one topic on dc2/,
     ],
     [
+      "a cluster name holding the flow's separator (MM2 would misread replicas' sources)",
+      (c: any) => {
+        Object.assign(c, JSON.parse(JSON.stringify(c).replaceAll('dc2', 'us-east')));
+        c.flows[0].replicationPolicy = { type: 'default', separator: '-' };
+      },
+      '$.flows[0].replicationPolicy.type',
+      /^cluster name "us-east" contains dc1->us-east's separator "-": MM2 takes a replica's source to be what precedes the first separator, so it would read "us-east-orders" as a topic of "us"/,
+    ],
+    [
       'both one record and per-datacenter records',
       (c: any) => (c.dns.records = { dc1: 'kafka-dc1.example.internal', dc2: 'kafka-dc2.example.internal' }),
       '$.dns.records',

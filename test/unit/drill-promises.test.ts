@@ -38,3 +38,9 @@ it('holds a planned switchover to no loss and no re-read', () => {
   expect(kept(planned)).toEqual([false, false, true]);
   expect(kept({ ...planned, acknowledged: ['a', 'b', 'c'], readAfter: [{ group: 'g', partition: 0, offset: 2, value: 'c' }] })).toEqual([true, true, true]);
 });
+
+it('matches a re-read to a window of its own topic when a group reads several (active-active: a replica and the target\'s own topic)', () => {
+  const twoTopics = { ...base(), readAfter: [{ group: 'g', topic: 'dc1.orders', partition: 0, offset: 1, value: 'b' }, { group: 'g', topic: 'dc1.orders', partition: 0, offset: 2, value: 'c' }] };
+  expect(kept({ ...twoTopics, windows: [{ group: 'g', topic: 'dc1.orders', partition: 0, from: 1, to: 2 }] })).toEqual([true, true, true]);
+  expect(kept({ ...twoTopics, windows: [{ group: 'g', topic: 'payments', partition: 0, from: 1, to: 2 }] })).toEqual([true, false, true]);
+});
