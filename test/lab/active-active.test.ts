@@ -161,7 +161,8 @@ it("unplanned, dc1 lost: dc1's clients resume on dc2 at MM2's checkpoints and ka
     const [onSource] = await (await rig.ctx.adminFor('dc1')).listConsumerGroupOffsets({ groups: [dc1Group] });
     const positions = onSource!.topics.find((t) => t.name === `dc2.${payments}`)!.partitions.map((p): [string, number, bigint] => [payments, p.partitionIndex, p.committedOffset]).sort();
     const run = (await rig.invoke('return-checkpoints', { flow: 'dc1->dc2' })) as any;
-    expect(run).toMatchObject({ flow: 'dc1->dc2', back: 'dc2->dc1', topic: returnCheckpointsTopic('dc1'), written: positions.length });
+    expect(run).toMatchObject({ flow: 'dc1->dc2', back: 'dc2->dc1', topic: returnCheckpointsTopic('dc1') });
+    expect(run.written).toBeGreaterThanOrEqual(positions.length); // and those of groups earlier tests left on dc1
     expect(run.untranslated.filter((u: any) => u.group === dc1Group)).toEqual([]);
     // One checkpoint per partition of the replica the group committed on, keyed by dc2's own topic, from its position on dc1.
     const returned = [...(await readCheckpoints(dc2, returnCheckpointsTopic('dc1'))).values()].filter((c) => c.group === dc1Group);
