@@ -4,7 +4,7 @@
 // application keeps writing and reading; the synthesized failover moves dc1's clients to dc2
 // on both kinds of topic they read. Checked record by record: dc1's clients lose nothing that
 // reached dc2 and re-read only inside the announced windows (nothing, planned); dc2's record
-// is never written, its group never touched, and it reads every record once throughout.
+// is never written, and its application reads every record once throughout.
 import { randomUUID } from 'node:crypto';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { Kafka } from 'kafkajs';
@@ -170,14 +170,14 @@ export async function runActiveActiveDrill(options: ActiveActiveDrillOptions, sh
     readTwice: dc2Values.length - dc2Read.size,
     unread: dc2Owed.filter((v) => !dc2Read.has(v)).length,
   };
-  const [dc2RecordAfter, dc1Now, groupsTouched] = [await dc2Record(), after.cluster, ((report.steps?.syncOffsets?.committed ?? []) as { group: string }[]).map((g) => g.group)];
+  const [dc2RecordAfter, dc1Now] = [await dc2Record(), after.cluster];
   const promises: PromiseCheck[] = [
     ...checks.map((c) => ({ ...c, promise: `dc1's clients: ${c.promise}` })),
     { promise: "dc1's clients moved to dc2 through their own record", kept: dc1Now === 'dc2', detail: `${apps.dc1.record} points at ${dc1Now}` },
     {
-      promise: "dc2's clients untouched: their record never written, their group never committed by the failover",
-      kept: JSON.stringify(dc2RecordAfter) === JSON.stringify(dc2RecordBefore) && !groupsTouched.includes(apps.dc2.group),
-      detail: `${apps.dc2.record} ${JSON.stringify(dc2RecordAfter?.values)}; groups the failover committed: ${groupsTouched.join(', ') || 'none'}`,
+      promise: "dc2's clients stay: their record never written",
+      kept: JSON.stringify(dc2RecordAfter) === JSON.stringify(dc2RecordBefore),
+      detail: `${apps.dc2.record} -> ${dc2RecordAfter?.values.join(', ') ?? 'absent'} before and after`,
     },
     {
       promise: "dc2's clients read every record once, through the failover",
