@@ -20,13 +20,14 @@ export function topologyProblems(flows: readonly NamedFlow[]): TopologyProblem[]
     const { separator } = flow.replicationPolicy;
     // MM2 reads a replica's source as what precedes the first separator (DefaultReplicationPolicy.topicSource).
     const ambiguous = flow.replicationPolicy.type === 'default' ? [flow.source, flow.target].filter((c) => c.includes(separator)) : [];
-    if (ambiguous.length) {
+    const [first] = ambiguous;
+    if (first !== undefined) {
       problems.push({
         flow: i,
         field: 'replicationPolicy',
         message:
           `cluster name ${ambiguous.map((c) => `"${c}"`).join(' and ')} contains ${flow.name}'s separator "${separator}": MM2 takes a replica's source to be what precedes the first separator, ` +
-          `so it would read "${ambiguous[0]}${separator}orders" as a topic of "${ambiguous[0]!.split(separator)[0]}", and neither cycle detection nor failover would find its source; use a separator the cluster names do not contain`,
+          `so it would read "${first}${separator}orders" as a topic of "${first.split(separator)[0]}", and neither cycle detection nor failover would find its source; use a separator the cluster names do not contain`,
       });
     }
     if (flow.replicationPolicy.type !== 'identity') return;
