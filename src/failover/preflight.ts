@@ -98,7 +98,7 @@ async function clientSideOrWhyNot(request: FailoverRequest, config: EstateConfig
  * client; with a record per datacenter, the target's own clients when they are away on the
  * source (a failback brings them home), else the source's own.
  */
-async function movedClients(request: FailoverRequest, flow: Flow, config: EstateConfig, deps: PreflightDeps, problems: string[], warnings: string[]): Promise<{ moves: MovedClients; clients: ClientSide }> {
+async function clientsToMove(request: FailoverRequest, flow: Flow, config: EstateConfig, deps: PreflightDeps, problems: string[], warnings: string[]): Promise<{ moves: MovedClients; clients: ClientSide }> {
   const sideOf = (home: string | null) => clientSideOrWhyNot(request, config, () => deps.clientSide(home), problems, warnings);
   const { records } = config.dns;
   if (!records) return { moves: { home: null, record: singleRecordName(config.dns), stayingOnSource: [] }, clients: await sideOf(null) };
@@ -142,7 +142,7 @@ export async function preflight(request: FailoverRequest, flow: Flow, config: Es
     problems.push(`source cluster ${flow.source} is unreachable: a planned switchover needs it to drain and translate offsets exactly; run an unplanned failover if ${flow.source} is gone`);
   }
 
-  const { moves, clients } = await movedClients(request, flow, config, deps, problems, warnings);
+  const { moves, clients } = await clientsToMove(request, flow, config, deps, problems, warnings);
   const state = await deps.activeSide(moves.home);
   const dnsSide = clients.cluster;
   const activeBefore: PreflightReport['activeBefore'] = state
