@@ -55,7 +55,7 @@ export function reverseFlow(config: EstateConfig, lab: LabInfo): Flow {
   return flowsOf(withReverseFlow(config, lab))[1]!;
 }
 
-/** Connect REST calls the shared ConnectClient has no use for: a connector's config and its tasks' configs. */
+/** Connect REST calls the shared ConnectClient has no use for: a config PUT and its tasks' configs. */
 async function connectRest<T>(method: 'GET' | 'PUT', url: string, body?: unknown): Promise<T> {
   const response = await fetch(url, {
     method,
@@ -77,7 +77,9 @@ async function connectRest<T>(method: 'GET' | 'PUT', url: string, body?: unknown
 export async function setMm2GroupOffsetSync(lab: LabInfo, enabled: boolean): Promise<void> {
   const name = lab.connect.connectors.checkpoint;
   const base = `${lab.connect.url.replace(/\/$/, '')}/connectors/${encodeURIComponent(name)}`;
-  const current = await connectRest<Record<string, string>>('GET', `${base}/config`);
+  const connect = new ConnectClient(lab.connect.url);
+  // Through the shared client: its reads wait out the second or so a rebalancing worker refuses them.
+  const current = await connect.config(name);
   const wanted: Record<string, string> = {
     ...Object.fromEntries(Object.entries(current).filter(([key]) => key !== SYNC_INTERVAL)),
     [SYNC_ENABLED]: String(enabled),
@@ -86,7 +88,6 @@ export async function setMm2GroupOffsetSync(lab: LabInfo, enabled: boolean): Pro
   const changed = Object.keys({ ...current, ...wanted }).some((k) => current[k] !== wanted[k]);
   // Only when it differs: Connect restarts a connector on every PUT, even an identical one.
   if (changed) await eventually(`Kafka Connect at ${lab.connect.url} to accept the new config of ${name}`, async () => (await connectRest('PUT', `${base}/config`, wanted), true), 60_000, 1000);
-  const connect = new ConnectClient(lab.connect.url);
   await eventually(`${name} and its tasks RUNNING with ${SYNC_ENABLED}=${enabled}`, async () => {
     const [status, tasks] = await Promise.all([connect.status(name), connectRest<{ config: Record<string, string> }[]>('GET', `${base}/tasks`)]);
     const running = status.connector.state === 'RUNNING' && status.tasks.length === tasks.length && status.tasks.every((t) => t.state === 'RUNNING');
