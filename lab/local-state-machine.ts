@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { CfnElement, type Stack } from 'aws-cdk-lib';
 import { StateMachine, type RunOptions as LibraryRunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { isDistributedMap, runDistributedMap, standIn, unsupportedMapFields, type MapRun } from './distributed-map';
 import { LAB_REGION, labStateDir, readLabInfo, useLabAws } from './estate';
 import { synthesized } from './lab-app';
 import { LambdaInvocationError, LocalFunction, type FunctionDefinition } from './lambda/local-function';
@@ -24,9 +25,11 @@ export interface LocalExecution {
   /** The failure's Error and Cause, as Step Functions reports them (for a Lambda error: its errorType, and its error as JSON). */
   error?: string;
   cause?: string;
-  /** Names of the states entered, in order (states in Parallel branches and Map iterations included). */
+  /** Names of the states entered, in order (states in Parallel branches and inline Map iterations included; a Distributed Map's children have their own, in mapRuns). */
   states: string[];
   events: ExecutionEvent[];
+  /** The Distributed Map runs the execution started, each with its child executions. */
+  mapRuns: MapRun[];
 }
 
 export interface RunOptions {
@@ -85,12 +88,13 @@ function* allStates(machine: { States: Record<string, AslState> }): Generator<[s
 /** What aws-local-stepfunctions would silently ignore, so a test would pass on a workflow that does not run in AWS as tested. */
 function refuseUnsupported(definition: AslState, states: [string, AslState][], where: string): void {
   const problems = definition.QueryLanguage === 'JSONata' ? ['the state machine uses JSONata'] : [];
+  const topLevel = new Set(Object.values(definition.States as Record<string, AslState>));
   for (const [name, state] of states) {
     if (state.QueryLanguage === 'JSONata') problems.push(`state "${name}" uses JSONata`);
     if ([state, ...(state.Choices ?? []), ...(state.Catch ?? [])].some((s: AslState) => 'Assign' in s)) problems.push(`state "${name}" assigns variables`);
-    if (state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED') problems.push(`state "${name}" is a Distributed Map`);
+    if (isDistributedMap(state)) problems.push(...(topLevel.has(state) ? unsupportedMapFields(name, state) : [`Distributed Map "${name}" is nested; the local runner runs Distributed Maps at the top level only`]));
   }
-  if (problems.length) throw new Error(`${where}: the local runner supports JSONPath states only, without variables or Distributed Map: ${problems.join('; ')}`);
+  if (problems.length) throw new Error(`${where}: the local runner supports JSONPath states only, without variables, and the Distributed Maps it implements: ${problems.join('; ')}`);
 }
 
 function stateMachineLogicalId(stack: Stack, template: CfnTemplate, stateMachine: sfn.StateMachine | string): string {
@@ -273,24 +277,34 @@ async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateR
     return Object.fromEntries([...taskFunctions].map(([state, { handlerDir, fn }]) => [state, taskHandler(fn, timeouts[handlerDir])]));
   };
 
-  const machine = new StateMachine(definition);
+  // Each Distributed Map runs through a stand-in Task whose local handler runs the map (lab/distributed-map.ts).
+  const distributedMaps = Object.entries(definition.States as Record<string, AslState>).filter(([, state]) => isDistributedMap(state));
+  const runnable = {
+    ...definition,
+    States: { ...definition.States, ...Object.fromEntries(distributedMaps.map(([name, state]) => [name, standIn(state, labArn('lambda', `function:kafka-dr-lab-distributed-map`))])) },
+  } as StateMachineDefinition;
+  const machine = new StateMachine(runnable);
   const waitStates = states.filter(([, s]) => s.Type === 'Wait').map(([name]) => name);
   const retryIntervalOverrides = Object.fromEntries(states.filter(([, s]) => s.Retry).map(([name]) => [name, RETRY_INTERVAL_MS]));
   const { name: machineName, arn: machineArn } = resources.inLab[machineId]!;
+  if (!machineName || !machineArn) throw new Error(`state machine ${machineId} has no name or ARN in the lab`);
 
   return {
     resources: resources.inLab,
     async run(input, runOptions = {}) {
       const name = runOptions.name ?? randomUUID();
-      const execution = machine.run(input as RunInput, {
-        overrides: {
-          taskResourceLocalHandlers: localHandlers(runOptions.functionTimeoutSeconds),
-          waitTimeOverrides: runOptions.asDefined && runOptions.waitTimeMs === undefined ? {} : Object.fromEntries(waitStates.map((s) => [s, runOptions.waitTimeMs ?? DEFAULT_WAIT_MS])),
-          retryIntervalOverrides: { ...(runOptions.asDefined ? {} : retryIntervalOverrides), ...runOptions.retryIntervalMs },
-        },
-        // The library sets Execution.Input and StartTime itself.
-        context: { Execution: { Id: labArn('states', `execution:${machineName}:${name}`), Name: name }, StateMachine: { Id: machineArn, Name: machineName } },
-      });
+      const overrides = {
+        taskResourceLocalHandlers: localHandlers(runOptions.functionTimeoutSeconds),
+        waitTimeOverrides: runOptions.asDefined && runOptions.waitTimeMs === undefined ? {} : Object.fromEntries(waitStates.map((s) => [s, runOptions.waitTimeMs ?? DEFAULT_WAIT_MS])),
+        retryIntervalOverrides: { ...(runOptions.asDefined ? {} : retryIntervalOverrides), ...runOptions.retryIntervalMs },
+      };
+      // The library sets Execution.Input and StartTime itself.
+      const context = { Execution: { Id: labArn('states', `execution:${machineName}:${name}`), Name: name }, StateMachine: { Id: machineArn, Name: machineName } };
+      const mapRuns: MapRun[] = [];
+      for (const [mapName, state] of distributedMaps) {
+        overrides.taskResourceLocalHandlers[mapName] = (mapInput) => runDistributedMap(mapName, state, mapInput, { context, overrides }, mapRuns);
+      }
+      const execution = machine.run(input as RunInput, { overrides, context });
       const events: ExecutionEvent[] = [];
       const logged = (async () => {
         for await (const event of execution.eventLogs) {
@@ -305,11 +319,11 @@ async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateR
       );
       await logged;
       const states = events.flatMap((e) => (e.type === 'StateEntered' ? [e.state.name] : []));
-      if ('output' in outcome) return { status: 'SUCCEEDED', output: outcome.output, states, events };
+      if ('output' in outcome) return { status: 'SUCCEEDED', output: outcome.output, states, events, mapRuns };
       const failed = events.find((e) => e.type === 'ExecutionFailed');
-      if (failed) return { status: 'FAILED', error: failed.Error, cause: causeText(failed.Cause), states, events };
-      if (events.some((e) => e.type === 'ExecutionTimeout')) return { status: 'TIMED_OUT', error: 'States.Timeout', states, events };
-      if (events.some((e) => e.type === 'ExecutionAborted')) return { status: 'ABORTED', states, events };
+      if (failed) return { status: 'FAILED', error: failed.Error, cause: causeText(failed.Cause), states, events, mapRuns };
+      if (events.some((e) => e.type === 'ExecutionTimeout')) return { status: 'TIMED_OUT', error: 'States.Timeout', states, events, mapRuns };
+      if (events.some((e) => e.type === 'ExecutionAborted')) return { status: 'ABORTED', states, events, mapRuns };
       throw outcome.error;
     },
   };

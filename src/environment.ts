@@ -19,6 +19,7 @@ export const FAILOVER_EVENT_BUS = { name: 'FAILOVER_EVENT_BUS', what: 'the event
 export const FAILOVER_STATE_MACHINE_ARN = { name: 'FAILOVER_STATE_MACHINE_ARN', what: 'the failover state machine to start' } as const satisfies LambdaSetting;
 
 export const BACKUP_BUCKET = { name: 'BACKUP_BUCKET', what: 'the backup bucket' } as const satisfies LambdaSetting;
+export const BATCH_BUCKET = { name: 'BATCH_BUCKET', what: "the bucket of the backup and restore workflows' batch lists and map run results" } as const satisfies LambdaSetting;
 export const BACKUP_STATE_TABLE = { name: 'BACKUP_STATE_TABLE', what: 'the backup state table (runs, progress, heads, restores)' } as const satisfies LambdaSetting;
 
 export const PROBE_STATE_TABLE = { name: 'PROBE_STATE_TABLE', what: "the bandwidth probe's state table (its snapshots between runs)" } as const satisfies LambdaSetting;

@@ -8,6 +8,7 @@ import type { RestoreReport } from '#src/backup/restore-finish';
 import type { DryRunReport } from '#src/backup/restore-plan';
 import type { FailoverReport } from '#src/failover/report';
 import { flowsOf } from '#src/flow';
+import { lambdaErrorMessage } from '#src/lambda-error';
 
 import { controlPlaneOf, controlPlaneOptions, UsageError, type ControlPlane, type ControlPlaneOptions, type ExecutionOutcome, type WorkflowName } from './control-plane';
 import { stepPrinter } from './progress';
@@ -20,15 +21,6 @@ interface RunOptions extends ControlPlaneOptions {
 /** Step Functions execution names: up to 80 of letters, digits, "-" and "_". */
 const executionName = (what: string) => `cli-${what}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`.slice(0, 80);
 
-/** A Lambda's error reaches the execution as JSON; the person wants its message. */
-function causeText(cause: string | undefined): string {
-  try {
-    return (JSON.parse(cause ?? '') as { errorMessage?: string }).errorMessage ?? cause ?? '';
-  } catch {
-    return cause ?? '';
-  }
-}
-
 async function runWorkflow<Output>(opts: RunOptions, workflow: WorkflowName, input: (plane: ControlPlane) => Promise<unknown> | unknown, defaultName: string, print: (output: Output) => void): Promise<ExecutionOutcome> {
   const plane = await controlPlaneOf(opts);
   const name = opts.name ?? defaultName;
@@ -39,7 +31,7 @@ async function runWorkflow<Output>(opts: RunOptions, workflow: WorkflowName, inp
   else {
     console.log(`${workflow} ${name}: ${outcome.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (outcome.status === 'SUCCEEDED') print(outcome.output as Output);
-    else console.log(`${outcome.error ?? 'failed'}: ${causeText(outcome.cause)}`);
+    else console.log(`${outcome.error ?? 'failed'}: ${lambdaErrorMessage(outcome.cause)}`);
   }
   if (outcome.status !== 'SUCCEEDED') process.exitCode = 1;
   return outcome;

@@ -22,7 +22,9 @@ export const handler = restoreStep(withKafka, async (event: PlanEvent, kit) => {
     state: kit.state,
     admin: await kit.admin(request.targetCluster),
     partitionsPerInvocation: kit.backup.parallelism.partitionsPerInvocation,
+    batches: kit.batches,
+    executionName: event.execution.name,
   });
-  logger.info(request.dryRun ? 'restore dry run' : 'restore planned', { restoreId, execution: event.execution.name, request: toJson(request), batches: plan.batches.length });
+  logger.info(request.dryRun ? 'restore dry run' : 'restore planned', { restoreId, execution: event.execution.name, request: toJson(request), batches: plan.batches.count });
   return plan;
 });

@@ -3,34 +3,31 @@
 // workflow's state in the backup state table, and the clients `open` gives (withKafka for the
 // steps that read or write a cluster).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BackupClients } from '#src/backup/backup-clients';
 import { BackupState } from '#src/backup/backup-state';
+import type { BatchBucket } from '#src/backup/batch-bucket';
 import { BackupBucket } from '#src/backup/bucket';
 import { RestoreState } from '#src/backup/restore-state';
 import type { EstateConfig } from '#src/config/schema';
 import { BACKUP_BUCKET, BACKUP_STATE_TABLE } from '#src/environment';
 import { requiredEnv } from './env';
+import { batchBucket, s3In } from './s3';
 import { logger, tracer } from './powertools';
 import { workflowStep, type ClientOpener, type StepBase } from './workflow-step';
 
 export { logger } from './powertools';
 
 const documents = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})));
-const s3ByRegion = new Map<string | undefined, S3Client>();
-
 function backupBucket(backup: NonNullable<EstateConfig['backup']>): BackupBucket {
-  const region = backup.bucket.region ?? process.env.AWS_REGION;
-  let s3 = s3ByRegion.get(region);
-  if (!s3) s3ByRegion.set(region, (s3 = tracer.captureAWSv3Client(new S3Client({ region }))));
-  return new BackupBucket(s3, requiredEnv(BACKUP_BUCKET), { mode: backup.objectLockMode, retentionDays: backup.retentionDays });
+  return new BackupBucket(s3In(backup.bucket.region), requiredEnv(BACKUP_BUCKET), { mode: backup.objectLockMode, retentionDays: backup.retentionDays });
 }
 
-/** What a backup or restore step gets: the vault and its workflow's state. */
+/** What a backup or restore step gets: the vault, the batch bucket and its workflow's state. */
 export interface VaultKit<State> extends StepBase {
   backup: NonNullable<EstateConfig['backup']>;
   bucket: BackupBucket;
+  batches: BatchBucket;
   state: State;
 }
 
@@ -38,7 +35,7 @@ function vaultStep<E, C extends object, State>(readerGroup: string, open: Client
   return workflowStep<E, C>(readerGroup, open, (event, clients) => {
     const backup = clients.config.backup;
     if (!backup) throw new Error(`estate ${clients.config.estate} has no backup section: add one to the estate file to back it up and restore from it`);
-    return run(event, { ...clients, backup, bucket: backupBucket(backup), state: stateOf(requiredEnv(BACKUP_STATE_TABLE)) });
+    return run(event, { ...clients, backup, bucket: backupBucket(backup), batches: batchBucket(), state: stateOf(requiredEnv(BACKUP_STATE_TABLE)) });
   });
 }
 

@@ -5,12 +5,15 @@ import type { EstateClients } from '#src/kafka/connection';
 import type { EstateConfig } from '#src/config/schema';
 import type { Log } from '#src/log';
 import type { BackupState } from './backup-state';
+import type { BatchBucket } from './batch-bucket';
 import type { BackupBucket } from './bucket';
 
 export interface BackupClients {
   estate: string;
   backup: NonNullable<EstateConfig['backup']>;
   bucket: BackupBucket;
+  /** Where the plan writes the batches the copy steps fan out over. */
+  batches: BatchBucket;
   state: BackupState;
   log: Log;
 }

@@ -12,6 +12,7 @@ import type { BackupRun, PartitionId, PartitionProgress } from './backup-state';
 import type { Log } from '#src/log';
 import type { BackupClients, SourceClients } from './backup-clients';
 import { parseBackupInput } from './backup-input';
+import { batchesOf, writeBatchList, type BatchList } from './batch-list';
 import { manifestKey, type Manifest, type TopicBackup } from './manifest';
 import { snapshotKey, type BackupSnapshot } from './snapshot';
 
@@ -39,7 +40,8 @@ export interface BackupPlan {
   resumed: boolean;
   topics: number;
   partitions: number;
-  batches: { partitions: PartitionId[] }[];
+  /** The unfinished partitions, in batches of backup.parallelism.partitionsPerInvocation. */
+  batches: BatchList;
 }
 
 /** Backup ids sort by the execution's start time; the suffix tells executions of one second apart. */
@@ -48,17 +50,18 @@ export function backupIdOf(executionName: string, startedAt: string): string {
   return `${time}-${createHash('sha256').update(executionName).digest('hex').slice(0, 6)}`;
 }
 
-function batches(partitions: readonly PartitionProgress[], perInvocation: number): BackupPlan['batches'] {
-  const unfinished = partitions.filter((p) => p.nextOffset < p.endOffset).map((p) => ({ topic: p.topic, partition: p.partition }));
-  return Array.from({ length: Math.ceil(unfinished.length / perInvocation) }, (_, i) => ({ partitions: unfinished.slice(i * perInvocation, (i + 1) * perInvocation) }));
+/** A partition with nothing left to copy (no record since the last backup) gets no batch: a quiet topic costs no copy invocation. */
+function batchList(run: Pick<BackupRun, 'backupId'>, executionName: string, partitions: readonly PartitionProgress[], clients: BackupClients): Promise<BatchList> {
+  const unfinished = partitions.filter((p) => p.nextOffset < p.endOffset).map((p): PartitionId => ({ topic: p.topic, partition: p.partition }));
+  return writeBatchList(clients.batches, 'backup', run.backupId, executionName, batchesOf(unfinished, clients.backup.parallelism.partitionsPerInvocation));
 }
 
 const allPartitions = (topics: BackupRun['topics']): PartitionId[] => topics.flatMap((t) => Array.from({ length: t.partitions }, (_, partition) => ({ topic: t.name, partition })));
 
-async function resume(run: BackupRun, clients: BackupClients & SourceClients): Promise<BackupPlan> {
+async function resume(run: BackupRun, executionName: string, clients: BackupClients & SourceClients): Promise<BackupPlan> {
   const progress = await clients.state.progress(run.backupId, allPartitions(run.topics));
   clients.log.info('resuming the unfinished backup', { backupId: run.backupId, startedBy: run.executionName });
-  return { backupId: run.backupId, resumed: true, topics: run.topics.length, partitions: progress.length, batches: batches(progress, clients.backup.parallelism.partitionsPerInvocation) };
+  return { backupId: run.backupId, resumed: true, topics: run.topics.length, partitions: progress.length, batches: await batchList(run, executionName, progress, clients) };
 }
 
 /** The cluster's topics the patterns match, Kafka's internal topics aside. */
@@ -83,7 +86,7 @@ function parentTopic(parent: Manifest | undefined, topic: string, ends: Map<numb
   return entry;
 }
 
-async function snapshot(run: BackupRun, topics: string[], clients: BackupClients & SourceClients): Promise<BackupPlan> {
+async function snapshot(run: BackupRun, topics: string[], executionName: string, clients: BackupClients & SourceClients): Promise<BackupPlan> {
   const admin = await clients.admin(run.cluster);
   const [states, configs, heads, groups] = await Promise.all([
     partitionStates(admin, topics, { readCommitted: true }),
@@ -149,7 +152,7 @@ async function snapshot(run: BackupRun, topics: string[], clients: BackupClients
     resumed: false,
     topics: runTopics.length,
     partitions: progress.length,
-    batches: batches(progress, clients.backup.parallelism.partitionsPerInvocation),
+    batches: await batchList(run, executionName, progress, clients),
   };
 }
 
@@ -162,13 +165,13 @@ export function parsePlanInput(event: unknown): PlanInput {
 
 export async function planBackup({ input, execution }: PlanInput, clients: BackupClients & SourceClients): Promise<BackupPlan> {
   const current = await clients.state.run();
-  if (current?.state === 'copying') return resume(current, clients);
+  if (current?.state === 'copying') return resume(current, execution.name, clients);
   const cluster = current?.cluster ?? clients.backup.cluster;
   const topics = await matchingTopics(clients, cluster, input.topics ?? clients.backup.topics, input.topics !== undefined);
   const run = await clients.state.startRun(
     current ?? { backupId: backupIdOf(execution.name, execution.startedAt), executionName: execution.name, startedAt: execution.startedAt, cluster, state: 'planning', topics: [] },
   );
-  if (run.state === 'copying') return resume(run, clients);
+  if (run.state === 'copying') return resume(run, execution.name, clients);
   // A run still 'planning' died before any copy started: its snapshot is taken again.
-  return snapshot(run, topics, clients);
+  return snapshot(run, topics, execution.name, clients);
 }

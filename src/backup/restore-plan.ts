@@ -7,6 +7,8 @@ import { partitionCounts, partitionStates } from '#src/kafka/partition-state';
 import { createTopics, creationRefusal, type TopicSpec } from '#src/kafka/topics';
 import { RestoreRefused, targetTopic, type RestoreRequest } from './restore-request';
 import type { GroupOffsetPlan } from '#src/failover/consumer-offsets';
+import { batchesOf, writeBatchList, type BatchList } from './batch-list';
+import type { BatchBucket } from './batch-bucket';
 import { translateGroupOffsets } from './restore-offsets';
 import type { RestoreSource } from './restore-source';
 import { baseKey, type RestoreState } from './restore-state';
@@ -41,7 +43,8 @@ export interface DryRunReport {
 export interface RestorePlan {
   restoreId: string;
   dryRun: boolean;
-  batches: { partitions: PartitionRef[] }[];
+  /** Every partition with records in the backup, in batches (none for a dry run). */
+  batches: BatchList;
   report?: DryRunReport;
 }
 
@@ -51,6 +54,9 @@ export interface PlanClients {
   /** The target cluster's. */
   admin: Admin;
   partitionsPerInvocation: number;
+  batches: BatchBucket;
+  /** The restore execution's name: its batch list is its own. */
+  executionName: string;
 }
 
 /** Creates the topics, each with the backup's partition count and configs; when the cluster refuses a config, says which. */
@@ -72,12 +78,6 @@ async function createTargetTopics(admin: Admin, cluster: string, topics: TopicSp
       { cause: err },
     );
   }
-}
-
-function batchesOf(partitions: PartitionRef[], size: number): { partitions: PartitionRef[] }[] {
-  const batches: { partitions: PartitionRef[] }[] = [];
-  for (let i = 0; i < partitions.length; i += size) batches.push({ partitions: partitions.slice(i, i + size) });
-  return batches;
 }
 
 export async function planRestore(request: RestoreRequest, restoreId: string, clients: PlanClients): Promise<RestorePlan> {
@@ -124,7 +124,7 @@ export async function planRestore(request: RestoreRequest, restoreId: string, cl
         partitions: counted,
       });
     }
-    return { restoreId, dryRun: true, batches: [], report };
+    return { restoreId, dryRun: true, batches: await writeBatchList(clients.batches, 'restore', restoreId, clients.executionName, []), report };
   }
 
   if (!recorded) {
@@ -137,5 +137,5 @@ export async function planRestore(request: RestoreRequest, restoreId: string, cl
     const bases = Object.fromEntries(topics.flatMap((t) => t.backup.partitions.map((p) => [baseKey(t.backup.name, p.partition), at.get(`${t.target}/${p.partition}`) ?? 0])));
     await state.begin({ restoreId, request: { ...request, dryRun: false }, bases, plannedAt: new Date().toISOString() });
   }
-  return { restoreId, dryRun: false, batches: batchesOf(partitions, clients.partitionsPerInvocation) };
+  return { restoreId, dryRun: false, batches: await writeBatchList(clients.batches, 'restore', restoreId, clients.executionName, batchesOf(partitions, clients.partitionsPerInvocation)) };
 }

@@ -13,7 +13,7 @@ import { loadEstateConfigFile } from '#src/config/load';
 import { parseEstateConfig } from '#src/config/parse';
 import type { EstateConfig } from '#src/config/schema';
 import { cfnLint } from '../support/cfn-lint';
-import { allows, definitionOf, functionOf, joined, only, principalsAllowed, resourcesOf, statementsOf, synthControlPlane, type Asl, type AslState } from '../support/template';
+import { allows, definitionOf, functionOf, joined, only, principalsAllowed, resourcesOf, statementsOf, synthControlPlane, type Asl } from '../support/template';
 
 const config = loadEstateConfigFile('config/estate.example.yaml');
 const backup = config.backup!;
@@ -52,11 +52,16 @@ function grants(template: Template, handlerDir: string, service: string): Record
   return Object.fromEntries(Object.entries(byResource).map(([r, a]) => [r, [...a].sort()]));
 }
 
-/** What each function may do in the vault bucket, by resource ("<bucket ARN>" or "<bucket ARN>/<prefix>"). */
-function expectedS3(bucketArn: string): Record<string, Record<string, string[]>> {
+/** What each function may do in the vault bucket and the batch bucket, by resource ("<bucket ARN>" or "<bucket ARN>/<prefix>"). */
+function expectedS3(bucketArn: string, batchBucketArn: string): Record<string, Record<string, string[]>> {
   const reads = { [`${bucketArn}/backups/*`]: ['s3:GetObject'], [`${bucketArn}/segments/*`]: ['s3:GetObject'], [bucketArn]: ['s3:ListBucket'] };
   return {
-    'backup-plan': { [`${bucketArn}/runs/*`]: ['s3:GetObject', 's3:PutObject', 's3:PutObjectRetention'], [`${bucketArn}/backups/*`]: ['s3:GetObject'], [bucketArn]: ['s3:ListBucket'] },
+    'backup-plan': {
+      [`${bucketArn}/runs/*`]: ['s3:GetObject', 's3:PutObject', 's3:PutObjectRetention'],
+      [`${bucketArn}/backups/*`]: ['s3:GetObject'],
+      [bucketArn]: ['s3:ListBucket'],
+      [`${batchBucketArn}/backup/*`]: ['s3:PutObject'],
+    },
     'backup-copy': { [`${bucketArn}/segments/*`]: ['s3:GetObject', 's3:PutObject', 's3:PutObjectRetention'] },
     'backup-finish': {
       [`${bucketArn}/backups/*`]: ['s3:GetObject', 's3:PutObject', 's3:PutObjectRetention'],
@@ -69,7 +74,7 @@ function expectedS3(bucketArn: string): Record<string, Record<string, string[]>>
       [`${bucketArn}/segments/*`]: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
       [bucketArn]: ['s3:ListBucket', 's3:ListBucketVersions'],
     },
-    'restore-plan': reads,
+    'restore-plan': { ...reads, [`${batchBucketArn}/restore/*`]: ['s3:PutObject'] },
     'restore-copy': reads,
     'restore-finish': reads,
   };
@@ -104,22 +109,39 @@ function expectTransientRetries(asl: Asl, tasks: string[]): void {
   }
 }
 
-/** A Map over the plan's batches, each item calling `step` until it says done, then Finish. */
-function expectBatchLoop(map: AslState, { idField, step, resource, done }: { idField: string; step: string; resource: string; done: string }): void {
-  expect(map).toMatchObject({
+/**
+ * A Distributed Map over the plan's batch list in the batch bucket: each batch a Standard child
+ * execution calling `step` until it says done, results written beside the list, then Finish;
+ * a failed map run explained by batch-failures before `failed`.
+ */
+function expectBatchMap(asl: Asl, id: string, { idField, step, resource, done, batchBucket, explain, failed }: { idField: string; step: string; resource: string; done: string; batchBucket: string; explain: string; failed: string }): void {
+  const map = asl.States[id]!;
+  expect(map).toEqual({
     Type: 'Map',
-    ItemsPath: '$.plan.batches',
+    ItemReader: { Resource: 'arn:{AWS::Partition}:states:::s3:getObject', ReaderConfig: { InputType: 'JSONL' }, Parameters: { Bucket: batchBucket, 'Key.$': '$.plan.batches.key' } },
     MaxConcurrency: backup.parallelism.concurrentInvocations,
     ItemSelector: { [`${idField}.$`]: `$.plan.${idField}`, 'partitions.$': '$$.Map.Item.Value.partitions' },
+    ItemProcessor: expect.anything(),
+    ResultWriter: { Resource: 'arn:{AWS::Partition}:states:::s3:putObject', Parameters: { Bucket: batchBucket, 'Prefix.$': '$.plan.batches.results' } },
     ResultPath: null,
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.mapFailure', Next: `Explain${id}` }],
     Next: 'Finish',
   });
   const iteration = map.ItemProcessor;
-  expect(iteration.ProcessorConfig).toEqual({ Mode: 'INLINE' });
+  expect(iteration.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
   expect(iteration.StartAt).toBe(step);
   expect(iteration.States[step]).toMatchObject({ Type: 'Task', Resource: resource, Parameters: { [`${idField}.$`]: `$.${idField}`, 'partitions.$': '$.partitions' }, ResultPath: '$.copy', Next: `${done}?` });
   expect(iteration.States[`${done}?`]).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.copy.done', BooleanEquals: true, Next: done }], Default: step });
   expect(iteration.States[done]).toEqual({ Type: 'Succeed' });
+  // The explanation's own failure goes the same way, in the same shape ($.failure: Error, Cause).
+  expect(asl.States[`Explain${id}`]).toMatchObject({
+    Type: 'Task',
+    Resource: explain,
+    Parameters: { 'results.$': '$.plan.batches.results', 'error.$': '$.mapFailure' },
+    ResultPath: '$.failure',
+    Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: failed }],
+    Next: failed,
+  });
 }
 
 describe('backup and restore (example estate: the vault in a third region)', () => {
@@ -131,6 +153,7 @@ describe('backup and restore (example estate: the vault in a third region)', () 
   const [backupId, backupAsl, backupMachine] = stateMachineNamed(template, 'payments-kafka-dr-backup');
   const [restoreId, restoreAsl, restoreMachine] = stateMachineNamed(template, 'payments-kafka-dr-restore');
   const lambda = (handlerDir: string) => `{${functionOf(template, handlerDir)[0]}}`;
+  const batchBucketId = logicalId(workflows.batchBucket);
 
   it('synthesizes with no unacknowledged cdk-nag finding, and templates cfn-lint accepts', () => {
     expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['payments-kafka-dr-backup-vault', 'payments-kafka-dr-control-plane']);
@@ -148,7 +171,8 @@ describe('backup and restore (example estate: the vault in a third region)', () 
         .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
         .flatMap(statementsOf);
       expect(roleStatements).toEqual([expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: backupId } })]);
-      expect(principalsAllowed(template, 'states:StartExecution', (r) => r === `{${restoreId}}`)).toEqual([]);
+      // Nothing starts a restore but the operator (and the restore's own map run, its children).
+      expect(principalsAllowed(template, 'states:StartExecution', (r) => r === `{${restoreId}}`)).toEqual([logicalId(workflows.restore.role)]);
     });
   });
 
@@ -160,7 +184,8 @@ describe('backup and restore (example estate: the vault in a third region)', () 
       expect(backupVault!.region).toBe(backup.bucket.region);
       expect(backupVault!.account).toBe('111122223333');
       expect(controlPlane.dependencies).toContain(backupVault);
-      expect(template.findResources('AWS::S3::Bucket')).toEqual({});
+      // The control plane's only bucket is the batch bucket: no record ever lands in it.
+      expect(Object.keys(template.findResources('AWS::S3::Bucket'))).toEqual([batchBucketId]);
       expect(template.findResources('AWS::KMS::Key')).toEqual({});
     });
 
@@ -243,7 +268,7 @@ describe('backup and restore (example estate: the vault in a third region)', () 
 
   describe('least privilege in the vault', () => {
     it.each(STEPS)('gives %s exactly its S3 actions on its prefixes', (handlerDir) => {
-      expect(grants(template, handlerDir, 's3')).toEqual(expectedS3(bucketArn)[handlerDir]);
+      expect(grants(template, handlerDir, 's3')).toEqual(expectedS3(bucketArn, `{${batchBucketId}}`)[handlerDir]);
     });
 
     it.each(STEPS)('gives %s exactly its KMS actions, on the vault key only (by its alias: its id is unknown here)', (handlerDir) => {
@@ -278,21 +303,55 @@ describe('backup and restore (example estate: the vault in a third region)', () 
     expect(JSON.stringify(asl)).not.toContain('QueryLanguage');
   });
 
+  describe('the batch bucket', () => {
+    const bucket = template.toJSON().Resources[batchBucketId];
+    const onBatches = (r: string) => r.includes(`{${batchBucketId}}`);
+
+    it('is the control plane\'s own, encrypted, private, TLS only, and expires what it holds after two weeks', () => {
+      expect(bucket.Properties).toMatchObject({
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LifecycleConfiguration: { Rules: [{ ExpirationInDays: 14, Status: 'Enabled' }] },
+      });
+      expect(JSON.stringify(template.findResources('AWS::S3::BucketPolicy'))).toContain('aws:SecureTransport');
+    });
+
+    it('is written by the plans (their own prefixes) and the map runs, read by the map runs and batch-failures, and nothing else', () => {
+      expect(principalsAllowed(template, 's3:PutObject', onBatches).sort()).toEqual(['backup-plan', logicalId(workflows.backup.role), 'restore-plan', logicalId(workflows.restore.role)].sort());
+      expect(principalsAllowed(template, 's3:GetObject', onBatches).sort()).toEqual(['batch-failures', logicalId(workflows.backup.role), logicalId(workflows.restore.role)].sort());
+      expect(principalsAllowed(template, 's3:DeleteObject', onBatches)).toEqual([]);
+    });
+
+    it('tells batch-failures the batch bucket alone: no vault, no secret, no table', () => {
+      const [, fn] = functionOf(template, 'batch-failures');
+      expect(fn.Properties.Environment.Variables).toMatchObject({ BATCH_BUCKET: { Ref: batchBucketId } });
+      expect(fn.Properties.Environment.Variables.BACKUP_BUCKET).toBeUndefined();
+      expect(grants(template, 'batch-failures', 's3')).toEqual({ [`{${batchBucketId}}/*/results/*`]: ['s3:GetObject'], [`{${batchBucketId}}`]: ['s3:ListBucket'] });
+      expect(grants(template, 'batch-failures', 'secretsmanager')).toEqual({});
+      expect(grants(template, 'batch-failures', 'dynamodb')).toEqual({});
+      expect(grants(template, 'batch-failures', 'kms')).toEqual({});
+    });
+  });
+
   describe('the backup state machine', () => {
     const states = backupAsl.States;
 
     it('plans with the execution input and identity, ending a bad input in InvalidInput and other errors in PlanFailed', () => {
       expect(backupAsl.StartAt).toBe('Plan');
-      expect(states.Plan).toMatchObject({ Type: 'Task', Resource: lambda('backup-plan'), Parameters: EXECUTION_PAYLOAD, ResultPath: '$.plan', Next: 'CopyPartitions' });
+      expect(states.Plan).toMatchObject({ Type: 'Task', Resource: lambda('backup-plan'), Parameters: EXECUTION_PAYLOAD, ResultPath: '$.plan', Next: 'AnythingToCopy?' });
       expect(states.Plan!.Catch).toEqual([
         { ErrorEquals: ['InvalidBackupInput'], Next: 'InvalidInput' },
         { ErrorEquals: ['States.ALL'], Next: 'PlanFailed' },
       ]);
     });
 
-    it('copies the planned batches, each on its own until done, at most the configured number at once', () => {
-      expectBatchLoop(states.CopyPartitions!, { idField: 'backupId', step: 'Copy', resource: lambda('backup-copy'), done: 'BatchCopied' });
-      expect(states.CopyPartitions!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'CopyFailed' }]);
+    it('starts no map run when no partition has anything new to copy', () => {
+      expect(states['AnythingToCopy?']).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.plan.batches.count', NumericGreaterThan: 0, Next: 'CopyPartitions' }], Default: 'Finish' });
+    });
+
+    it('copies the planned batches, each a child execution until done, at most the configured number at once; a failed run ends in CopyFailed naming the batches\' errors', () => {
+      expectBatchMap(backupAsl, 'CopyPartitions', { idField: 'backupId', step: 'Copy', resource: lambda('backup-copy'), done: 'BatchCopied', batchBucket: `{${batchBucketId}}`, explain: lambda('batch-failures'), failed: 'CopyFailed' });
+      expect(states.CopyFailed).toEqual({ Type: 'Fail', Error: 'CopyFailed', CausePath: '$.failure.Cause' });
     });
 
     it('finishes with the backup id and succeeds with the finish result; a finish error ends in FinishFailed', () => {
@@ -306,12 +365,12 @@ describe('backup and restore (example estate: the vault in a third region)', () 
       expect(states.Prune!.Catch).toEqual([{ ErrorEquals: ['States.ALL'], Next: 'PruneFailed' }]);
     });
 
-    it.each(['InvalidInput', 'PlanFailed', 'CopyFailed', 'FinishFailed', 'PruneFailed'])('ends in Fail %s with that error and the cause', (name) => {
+    it.each(['InvalidInput', 'PlanFailed', 'FinishFailed', 'PruneFailed'])('ends in Fail %s with that error and the cause', (name) => {
       expect(states[name]).toEqual({ Type: 'Fail', Error: name, CausePath: '$.Cause' });
     });
 
     it('retries every step on transient errors with backoff', () => {
-      expectTransientRetries(backupAsl, ['Plan', 'Copy', 'Finish', 'Prune']);
+      expectTransientRetries(backupAsl, ['Plan', 'Copy', 'ExplainCopyPartitions', 'Finish', 'Prune']);
     });
   });
 
@@ -330,16 +389,16 @@ describe('backup and restore (example estate: the vault in a third region)', () 
     });
 
     it('reports a dry run and stops there', () => {
-      expect(states['DryRun?']).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.plan.dryRun', BooleanEquals: true, Next: 'DryRunReported' }], Default: 'RestorePartitions' });
+      expect(states['DryRun?']).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.plan.dryRun', BooleanEquals: true, Next: 'DryRunReported' }], Default: 'AnythingToRestore?' });
+      expect(states['AnythingToRestore?']).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.plan.batches.count', NumericGreaterThan: 0, Next: 'RestorePartitions' }], Default: 'Finish' });
       expect(states.DryRunReported).toEqual({ Type: 'Succeed', OutputPath: '$.plan.report' });
     });
 
-    it('restores the planned batches, each until done, a corrupt segment ending in CorruptBackup', () => {
-      expectBatchLoop(states.RestorePartitions!, { idField: 'restoreId', step: 'Restore', resource: lambda('restore-copy'), done: 'BatchRestored' });
-      expect(states.RestorePartitions!.Catch).toEqual([
-        { ErrorEquals: ['CorruptSegment'], Next: 'CorruptBackup' },
-        { ErrorEquals: ['States.ALL'], Next: 'RestoreFailed' },
-      ]);
+    it('restores the planned batches, each a child execution until done; a batch that met a corrupt segment ends in CorruptBackup, any other failure in RestoreFailed', () => {
+      expectBatchMap(restoreAsl, 'RestorePartitions', { idField: 'restoreId', step: 'Restore', resource: lambda('restore-copy'), done: 'BatchRestored', batchBucket: `{${batchBucketId}}`, explain: lambda('batch-failures'), failed: 'CorruptSegment?' });
+      expect(states['CorruptSegment?']).toEqual({ Type: 'Choice', Choices: [{ Variable: '$.failure.Error', StringEquals: 'CorruptSegment', Next: 'CorruptSegmentFound' }], Default: 'RestoreFailed' });
+      expect(states.CorruptSegmentFound).toEqual({ Type: 'Fail', Error: 'CorruptBackup', CausePath: '$.failure.Cause' });
+      expect(states.RestoreFailed).toEqual({ Type: 'Fail', Error: 'RestoreFailed', CausePath: '$.failure.Cause' });
     });
 
     it('finishes with the restore id and succeeds with the report; a finish error ends in FinishFailed', () => {
@@ -348,12 +407,12 @@ describe('backup and restore (example estate: the vault in a third region)', () 
       expect(states.RestoreSucceeded).toEqual({ Type: 'Succeed', OutputPath: '$.report' });
     });
 
-    it.each(['InvalidInput', 'RestoreRefused', 'CorruptBackup', 'PlanFailed', 'RestoreFailed', 'FinishFailed'])('ends in Fail %s with that error and the cause', (name) => {
+    it.each(['InvalidInput', 'RestoreRefused', 'CorruptBackup', 'PlanFailed', 'FinishFailed'])('ends in Fail %s with that error and the cause', (name) => {
       expect(states[name]).toEqual({ Type: 'Fail', Error: name, CausePath: '$.Cause' });
     });
 
     it('retries every step on transient errors with backoff', () => {
-      expectTransientRetries(restoreAsl, ['Plan', 'Restore', 'Finish']);
+      expectTransientRetries(restoreAsl, ['Plan', 'Restore', 'ExplainRestorePartitions', 'Finish']);
     });
   });
 });
@@ -377,7 +436,7 @@ describe('backup and restore (the vault beside the control plane)', () => {
 
   it.each(STEPS)('tells %s the bucket by reference and grants it exactly its S3 actions', (handlerDir) => {
     expect(functionOf(template, handlerDir)[1].Properties.Environment.Variables.BACKUP_BUCKET).toEqual({ Ref: bucketId });
-    expect(grants(template, handlerDir, 's3')).toEqual(expectedS3(`{${bucketId}}`)[handlerDir]);
+    expect(grants(template, handlerDir, 's3')).toEqual(expectedS3(`{${bucketId}}`, `{${logicalId(controlPlane.backup!.batchBucket)}}`)[handlerDir]);
   });
 
   it.each(STEPS)('grants %s its KMS actions on the vault key itself', (handlerDir) => {

@@ -309,7 +309,8 @@ describe('a restore of 20,000 records', () => {
 
   it('stops when its deadline nears (done=false) and continues where it stopped; the workflow then finds nothing left to produce', async () => {
     const input = restoreInput(backupId, [topic], { rename: { [topic]: `${topic}-continued` } });
-    const { restoreId, batches } = await planStep(input);
+    const { restoreId, batches: list } = await planStep(input);
+    const [batch] = await rig.batchesOf(list);
     const item = await new RestoreState(DynamoDBDocumentClient.from(new DynamoDBClient({})), rig.stateTable).require(restoreId);
     const source = await RestoreSource.open(rig.bucket, backupId, null);
     const producer = await producerFor(ctx.config.clusters.find((c) => c.name === 'dc2')!, new SecretReader(), { idempotent: true });
@@ -318,7 +319,7 @@ describe('a restore of 20,000 records', () => {
       do {
         // Out of time after five produce requests of the batch.
         let requests = 0;
-        invocations.push(await copyPartitions(batches[0]!.partitions, { source, item, admin: await ctx.adminFor('dc2'), producer, outOfTime: () => ++requests > 5 }));
+        invocations.push(await copyPartitions(batch!.partitions, { source, item, admin: await ctx.adminFor('dc2'), producer, outOfTime: () => ++requests > 5 }));
       } while (!invocations.at(-1)!.done);
     } finally {
       await producer.close();
@@ -338,7 +339,7 @@ describe('a restore of 20,000 records', () => {
 
     // The plan step, then its copy, whose execution environment is killed once records have landed.
     const { restoreId, batches } = await planStep(input);
-    const copying = rig.invoke('restore-copy', { restoreId, partitions: batches[0]!.partitions }).then(
+    const copying = rig.invoke('restore-copy', { restoreId, partitions: (await rig.batchesOf(batches))[0]!.partitions }).then(
       () => 'finished',
       (err: Error) => err.name,
     );

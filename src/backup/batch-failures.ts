@@ -1,0 +1,54 @@
+// Why a map run of batches failed, in Step Functions' error shape. The map state itself only
+// says States.ExceedToleratedFailureThreshold; each child execution's own error (a corrupt
+// segment, a cluster that refused a write) and the partitions it was copying are in the
+// results the map run wrote: its manifest.json names the FAILED files.
+import * as z from 'zod';
+import { lambdaErrorMessage } from '#src/lambda-error';
+import type { BatchBucket } from './batch-bucket';
+
+export interface WorkflowError {
+  Error: string;
+  Cause: string;
+}
+
+export const batchFailuresEventSchema = z
+  .object({
+    results: z.string().min(1),
+    error: z.object({ Error: z.string(), Cause: z.string().optional() }).loose(),
+  })
+  .strict();
+
+export type BatchFailuresEvent = z.infer<typeof batchFailuresEventSchema>;
+
+const manifestSchema = z.object({ ResultFiles: z.object({ FAILED: z.array(z.object({ Key: z.string() }).loose()).default([]) }).loose() }).loose();
+const failedSchema = z.array(z.object({ Input: z.string().optional(), Error: z.string().optional(), Cause: z.string().optional() }).loose());
+
+/** How many failed batches the cause lists one by one. */
+const LISTED = 5;
+
+function partitionsOf(input: string | undefined): string {
+  try {
+    const { partitions } = JSON.parse(input ?? '') as { partitions?: { topic: string; partition: number }[] };
+    if (Array.isArray(partitions)) return partitions.map((p) => `${p.topic}/${p.partition}`).join(', ');
+  } catch {
+    // an input that is not ours: say so below
+  }
+  return 'partitions unknown';
+}
+
+/**
+ * The first failed batch's error, with every failed batch's partitions and message in the
+ * cause. The map's own error when its run wrote no results (it failed before any child ran).
+ */
+export async function explainBatchFailures({ results, error }: BatchFailuresEvent, bucket: BatchBucket): Promise<WorkflowError> {
+  const own = { Error: error.Error, Cause: error.Cause ?? error.Error };
+  const manifestKey = (await bucket.keys(`${results}/`)).find((k) => k.endsWith('/manifest.json'));
+  if (!manifestKey) return own;
+  const manifest = manifestSchema.parse(JSON.parse((await bucket.get(manifestKey)) ?? '{}'));
+  const failed = (await Promise.all(manifest.ResultFiles.FAILED.map(async ({ Key }) => failedSchema.parse(JSON.parse((await bucket.get(Key)) ?? '[]'))))).flat();
+  const first = failed.find((f) => f.Error);
+  if (!first?.Error) return own;
+  const lines = failed.slice(0, LISTED).map((f) => `[${partitionsOf(f.Input)}] ${f.Error}: ${lambdaErrorMessage(f.Cause) || 'no cause given'}`);
+  const more = failed.length > LISTED ? `; and ${failed.length - LISTED} more (s3://${bucket.name}/${manifestKey})` : '';
+  return { Error: first.Error, Cause: `${failed.length} batch${failed.length === 1 ? '' : 'es'} failed: ${lines.join('; ')}${more}` };
+}
