@@ -83,13 +83,32 @@ export function unsupportedMapFields(name: string, state: AslState): string[] {
   return problems;
 }
 
+/** What Step Functions gives a Task without TimeoutSeconds (99999999 s), as far as Node's timers reach (2^31 - 1 ms). */
+export const UNBOUNDED_TASK_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /**
  * The Task that stands in for the Distributed Map in the parent's definition: the local
  * handler of that name runs the map; path fields, Retry, Catch and transitions stay.
  */
 export function standIn(state: AslState, resource: string): AslState {
   const kept = Object.fromEntries(['Comment', 'InputPath', 'OutputPath', 'ResultPath', 'Retry', 'Catch', 'Next', 'End'].filter((f) => f in state).map((f) => [f, state[f]]));
-  return { Type: 'Task', Resource: resource, ...kept };
+  // A Map has no timeout of its own (the execution's applies).
+  return { Type: 'Task', Resource: resource, TimeoutSeconds: UNBOUNDED_TASK_SECONDS, ...kept };
+}
+
+/**
+ * The states with every Task bounded as in Step Functions: the library gives a Task without
+ * TimeoutSeconds 60 s, where Step Functions lets it run (a Lambda's own timeout bounds it).
+ */
+export function withTaskTimeouts(states: Record<string, AslState>): Record<string, AslState> {
+  const bounded = (state: AslState): AslState => {
+    const nested = (machine: AslState) => ({ ...machine, States: withTaskTimeouts(machine.States) });
+    if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) return { ...state, TimeoutSeconds: UNBOUNDED_TASK_SECONDS };
+    if (state.Type === 'Parallel') return { ...state, Branches: state.Branches.map(nested) };
+    if (state.Type === 'Map') return { ...state, ...(state.Iterator ? { Iterator: nested(state.Iterator) } : {}), ...(state.ItemProcessor ? { ItemProcessor: nested(state.ItemProcessor) } : {}) };
+    return state;
+  };
+  return Object.fromEntries(Object.entries(states).map(([name, state]) => [name, bounded(state)]));
 }
 
 /** A payload template ("x.$" paths, intrinsic functions) resolved as a Pass state would, by the library itself. */
@@ -165,7 +184,7 @@ export async function runDistributedMap(name: string, state: AslState, input: Js
   const where = `Distributed Map "${name}"`;
   const items = await readItems(s3, state.ItemReader, input, context, where);
   const processor = state.ItemProcessor as AslState;
-  const child = new StateMachine({ StartAt: processor.StartAt, States: processor.States } as StateMachineDefinition);
+  const child = new StateMachine({ StartAt: processor.StartAt, States: withTaskTimeouts(processor.States) } as StateMachineDefinition);
   const run: MapRun = { state: name, arn, status: 'SUCCEEDED', children: [] };
   runs.push(run);
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { CfnElement, type Stack } from 'aws-cdk-lib';
 import { StateMachine, type RunOptions as LibraryRunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { isDistributedMap, runDistributedMap, standIn, unsupportedMapFields, type MapRun } from './distributed-map';
+import { isDistributedMap, runDistributedMap, standIn, unsupportedMapFields, withTaskTimeouts, type MapRun } from './distributed-map';
 import { LAB_REGION, labStateDir, readLabInfo, useLabAws } from './estate';
 import { synthesized } from './lab-app';
 import { LambdaInvocationError, LocalFunction, type FunctionDefinition } from './lambda/local-function';
@@ -281,7 +281,7 @@ async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateR
   const distributedMaps = Object.entries(definition.States as Record<string, AslState>).filter(([, state]) => isDistributedMap(state));
   const runnable = {
     ...definition,
-    States: { ...definition.States, ...Object.fromEntries(distributedMaps.map(([name, state]) => [name, standIn(state, labArn('lambda', `function:kafka-dr-lab-distributed-map`))])) },
+    States: { ...withTaskTimeouts(definition.States as Record<string, AslState>), ...Object.fromEntries(distributedMaps.map(([name, state]) => [name, standIn(state, labArn('lambda', `function:kafka-dr-lab-distributed-map`))])) },
   } as StateMachineDefinition;
   const machine = new StateMachine(runnable);
   const waitStates = states.filter(([, s]) => s.Type === 'Wait').map(([name]) => name);

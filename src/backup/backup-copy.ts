@@ -196,6 +196,16 @@ class PartitionCopy {
   }
 }
 
+/**
+ * Waits for every partition's work, then throws the first failure. Promise.all would return
+ * at the first and leave the others writing: Lambda resumes such work in the environment's
+ * next invocation, where it raced the retry of this one (a ProgressConflict on a wide batch).
+ */
+async function everyPartition(work: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 function readOf(reads: Map<string, PartitionRead>, c: PartitionCopy): PartitionRead {
   const read = reads.get(positionKey(c.id.topic, c.id.partition));
   if (!read) throw new Error(`no read of partition ${c.id.topic}-${c.id.partition} came back; retry the backup`);
@@ -233,7 +243,7 @@ export async function copyPartitions({ backupId, partitions }: CopyInput, client
       const prefetch = after.length > 0 && Date.now() < stopAt ? reader.read(after) : undefined;
       // A rejected prefetch that is never awaited (the loop stops) must not crash the process.
       prefetch?.catch(() => undefined);
-      await Promise.all(reading.map((c) => c.take(readOf(reads, c), stopAt)));
+      await everyPartition(reading.map((c) => c.take(readOf(reads, c), stopAt)));
       reading = copies.filter((c) => !c.readDone);
       if (reading.length === 0 || Date.now() >= stopAt) break;
       const positions = reading.map((c) => c.nextRead());
@@ -242,7 +252,7 @@ export async function copyPartitions({ backupId, partitions }: CopyInput, client
       const prefetched = prefetch && where(positions) === where(after);
       fetching = prefetched ? prefetch : reader.read(positions);
     }
-    await Promise.all(copies.map((c) => c.flush()));
+    await everyPartition(copies.map((c) => c.flush()));
   }
   const result = {
     done: copies.every((c) => c.recordedDone),
