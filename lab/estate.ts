@@ -121,8 +121,9 @@ export async function labEstate(lab: LabInfo = readLabInfo()): Promise<EstateCon
         {
           source: 'dc1',
           target: 'dc2',
-          // ident-* topics are replicated by the lab's identity-policy connector instead (identityFlow).
-          topics: { include: ['.*'], exclude: ['__.*', '.*\\.internal', 'heartbeats', 'mm2-.*', 'connect-.*', 'ident-.*'] },
+          // ident-* topics are replicated by the lab's identity-policy connector instead (identityFlow);
+          // wide-* topics (thousands of partitions, for the backup scale test) are not replicated at all.
+          topics: { include: ['.*'], exclude: ['__.*', '.*\\.internal', 'heartbeats', 'mm2-.*', 'connect-.*', 'ident-.*', 'wide-.*'] },
           replicationPolicy: { type: 'default', separator: '.' },
           mm2: { connectUrl: lab.connect.url, connectors: { source, checkpoint, heartbeat }, emitCheckpoints: true, syncGroupOffsets: false, configTopic: lab.connect.configTopic },
         },

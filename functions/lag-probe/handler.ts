@@ -28,7 +28,7 @@ async function lagProbe(event: LagProbeEvent) {
       checkpointStaleMs: thresholds.checkpointStaleSeconds * 1000,
     }),
   );
-  const samples = lagMetricSamples(report);
+  const samples = lagMetricSamples(report, config.probes);
   await publishMetrics(cloudwatch, samples, { highResolution: true });
   metrics.addMetric('ProbeErrors', MetricUnit.Count, report.errors.length);
   logger.info('lag probe', { flow: report.flow, reachable: report.reachable, rpoMs: report.lag?.rpoMs, errors: report.errors, published: samples.length });

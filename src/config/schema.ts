@@ -215,6 +215,19 @@ export const dnsSchema = z
   })
   .strict();
 
+/** Which topics or groups get metrics of their own: each is a billed custom metric, and estates have thousands. */
+const perDimensionMetricsSchema = (what: string, worst: string) =>
+  z
+    .object({
+      publish: z
+        .enum(['all', 'top', 'none'])
+        .default('all')
+        .describe(`which ${what} get metrics of their own: all, the \`top\` ${worst}, or none; the flow's own metrics are always published`),
+      top: z.number().int().min(1).max(1000).default(20).describe(`how many ${what} \`publish: top\` publishes`),
+    })
+    .strict()
+    .prefault({});
+
 export const probesSchema = z
   .object({
     rateMinutes: z.number().int().min(1).max(60).default(1),
@@ -242,6 +255,8 @@ export const probesSchema = z
       })
       .strict()
       .prefault({}),
+    topicMetrics: perDimensionMetricsSchema('topics', 'with the highest RPO (then the most unreplicated records)'),
+    groupMetrics: perDimensionMetricsSchema('consumer groups', 'with the oldest checkpoints'),
     bandwidth: z
       .object({
         windowMinutes: z.number().int().min(5).max(1440).default(60),

@@ -10,6 +10,7 @@ import { runLagProbe, type LagReport } from '#src/probes/lag-probe';
 import { killLabComponent } from '../../lab/estate';
 import { localControlPlane, type LocalControlPlane } from '../../lab/local-control-plane';
 import { Metric } from '#src/metrics';
+import { parseEstateConfig } from '#src/config/parse';
 import { latestMetric } from '../support/cloudwatch';
 import { ensureTopic, eventually, labContext, sendRecords, spacedRecords, uniqueName } from '../support/lab';
 
@@ -88,6 +89,36 @@ it('publishes growing RPO and unreplicated records while MM2 is paused, and thei
   await invokeHandler();
   expect(await latestMetric(Metric.TopicUnreplicatedRecords, { Flow: FLOW, Topic: topic }, resumedAt)).toBe(0);
   expect(await latestMetric(Metric.TopicRpo, { Flow: FLOW, Topic: topic }, resumedAt)).toBe(0);
+});
+
+it('with topicMetrics top 1 and groupMetrics none, publishes per-topic metrics for the worst topic alone, no per-group metric, and the flow\'s own', async () => {
+  const { lab, config, adminFor } = await labContext();
+  const connect = new ConnectClient(lab.connect.url);
+  const [worst, other] = [uniqueName('worst'), uniqueName('other')];
+  for (const topic of [worst, other]) await ensureTopic(await adminFor('dc1'), topic, 2);
+  const narrow = await localControlPlane(
+    parseEstateConfig({ ...config, probes: { ...config.probes, topicMetrics: { publish: 'top', top: 1 }, groupMetrics: { publish: 'none' } } }, 'the lab estate, publishing the worst topic only'),
+  );
+  const since = new Date();
+  try {
+    await connect.pause(lab.connect.connectors.source);
+    await eventually('source connector paused', async () => ((await connect.status(lab.connect.connectors.source)).tasks.every((t) => t.state === 'PAUSED') ? true : undefined), 30_000, 500);
+    await produce(worst, 30, Date.now() - 20_000, 500); // 14.5 s of event time unreplicated
+    await produce(other, 5, Date.now(), 100);
+    const report = (await narrow.invoke('lag-probe', { flow: FLOW })) as any;
+    expect(report.lag.topics.map((t: { topic: string }) => t.topic)).toEqual(expect.arrayContaining([worst, other])); // measured, all of them
+    expect(report.checkpoints.length).toBeGreaterThan(0);
+  } finally {
+    await connect.resume(lab.connect.connectors.source);
+  }
+  expect(await latestMetric(Metric.TopicRpo, { Flow: FLOW, Topic: worst }, since)).toBeGreaterThanOrEqual(14.5);
+  expect(await latestMetric(Metric.TopicUnreplicatedRecords, { Flow: FLOW, Topic: worst }, since)).toBe(30);
+  expect(await latestMetric(Metric.TopicRpo, { Flow: FLOW, Topic: other }, since)).toBeUndefined();
+  expect(await latestMetric(Metric.TopicUnreplicatedRecords, { Flow: FLOW, Topic: other }, since)).toBeUndefined();
+  expect(await latestMetric(Metric.Rpo, { Flow: FLOW }, since)).toBeGreaterThanOrEqual(14.5);
+  expect(await latestMetric(Metric.UnreplicatedRecords, { Flow: FLOW }, since)).toBeGreaterThanOrEqual(35);
+  const groups = await (await adminFor('dc1')).listGroups();
+  for (const group of [...groups.keys()].slice(0, 5)) expect(await latestMetric(Metric.CheckpointAge, { Flow: FLOW, Group: group }, since)).toBeUndefined();
 });
 
 describe('with dc1 gone', () => {
