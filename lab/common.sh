@@ -77,6 +77,8 @@ tool_main_class() {
     console-consumer) echo org.apache.kafka.tools.consumer.ConsoleConsumer ;;
     consumer-groups) echo org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
     get-offsets) echo org.apache.kafka.tools.GetOffsetShell ;;
+    consumer-perf-test) echo org.apache.kafka.tools.ConsumerPerformance ;;
+    producer-perf-test) echo org.apache.kafka.tools.ProducerPerformance ;;
     storage) echo kafka.tools.StorageTool ;;
     console-producer)
       # Rewritten in Java and moved to the tools module in 4.0.

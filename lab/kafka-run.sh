@@ -2,7 +2,10 @@
 # Run a Kafka CLI tool with the lab's jars (the version of the lab in $LAB_STATE, else
 # KAFKA_VERSION, else the default). CLASS is a main class or one of these short names,
 # which map to the right class for the version:
-#   topics, configs, console-producer, console-consumer, consumer-groups, get-offsets, storage
+#   topics, configs, console-producer, console-consumer, consumer-groups, get-offsets, storage,
+#   consumer-perf-test, producer-perf-test
+# KAFKA_RUN_JVM_OPTS replaces the JVM flags (default: C1-only JIT, 256 MB heap; a benchmark
+# of the Java clients wants the full JIT).
 #
 #   lab/kafka-run.sh topics --bootstrap-server 127.0.0.1:PORT \
 #       --command-config lab/.state/dc1-client.properties --create --topic orders --partitions 3
@@ -15,7 +18,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 if (($# == 0)); then
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 version="$(effective_kafka_version)"
@@ -23,5 +26,6 @@ ensure_libs "$version"
 main="$(tool_main_class "$version" "$1")"
 shift
 # C1-only JIT and a small heap: CLI tools are short-lived.
-exec java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "$(java_log_opts "$version" tools)" \
+read -r -a jvm_opts <<<"${KAFKA_RUN_JVM_OPTS:--Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
+exec java "${jvm_opts[@]}" "$(java_log_opts "$version" tools)" \
   -cp "$(libs_dir "$version")/*" "$main" "$@"
