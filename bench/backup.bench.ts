@@ -166,6 +166,19 @@ console.table([
   row('plain kafkajs producer (reference)', produceMs),
   row('kafka-dr restore', restoreMs),
 ]);
+/** Where a run's time went: each top-level state's span, and its map run's children. */
+function steps(run: typeof backup): string {
+  const entered = new Map<string, number>();
+  const spans: string[] = [];
+  for (const e of run.events) {
+    if (e.type === 'StateEntered') entered.set(e.state.name, e.timestamp);
+    if (e.type === 'StateExited' && entered.has(e.state.name)) spans.push(`${e.state.name} ${((e.timestamp - entered.get(e.state.name)!) / 1000).toFixed(2)} s`);
+  }
+  const children = run.mapRuns.flatMap((m) => m.children).map((c) => `${((c.stoppedAt.getTime() - c.startedAt.getTime()) / 1000).toFixed(2)} s`);
+  return `${spans.join(', ')}; children ${children.join(', ')}`;
+}
+console.log(`backup:  ${steps(backup)}`);
+console.log(`restore: ${steps(restore)}`);
 const ratios = {
   'backup  / kafkajs consumer': [consumeMs / backupMs, 0.7],
   'backup  / Java consumer   ': [javaConsumeMs / backupMs, 0.6],
