@@ -253,7 +253,7 @@ export class BackupWorkflows extends Construct {
   private batches(scope: Construct, id: string, idField: string, maxConcurrency: number, step: sfn.TaskStateBase, done: string, failed: sfn.IChainable): sfn.DistributedMap {
     const untilDone = new sfn.Choice(scope, `${done}?`).when(sfn.Condition.booleanEquals('$.copy.done', true), new sfn.Succeed(scope, done)).otherwise(step);
     const map = new sfn.DistributedMap(scope, id, {
-      itemReader: new sfn.S3JsonLItemReader({ bucket: this.batchBucket, key: sfn.JsonPath.stringAt('$.plan.batches.key') }),
+      itemReader: new sfn.S3JsonItemReader({ bucket: this.batchBucket, key: sfn.JsonPath.stringAt('$.plan.batches.key') }),
       itemSelector: { [`${idField}.$`]: `$.plan.${idField}`, 'partitions.$': '$$.Map.Item.Value.partitions' },
       maxConcurrency,
       // A copy continues in the next invocation for as long as its batch needs: longer than an Express child's 5 minutes.

@@ -4,6 +4,7 @@
 // results the map run wrote: its manifest.json names the FAILED files.
 import * as z from 'zod';
 import { lambdaErrorMessage } from '#src/lambda-error';
+import { parseBackupInput } from './backup-input';
 import type { BatchBucket } from './batch-bucket';
 
 export interface WorkflowError {
@@ -11,7 +12,7 @@ export interface WorkflowError {
   Cause: string;
 }
 
-export const batchFailuresEventSchema = z
+const batchFailuresEventSchema = z
   .object({
     results: z.string().min(1),
     error: z.object({ Error: z.string(), Cause: z.string().optional() }).loose(),
@@ -19,6 +20,11 @@ export const batchFailuresEventSchema = z
   .strict();
 
 export type BatchFailuresEvent = z.infer<typeof batchFailuresEventSchema>;
+
+/** The event the workflows give batch-failures, or InvalidBackupInput: nothing read. */
+export function parseBatchFailuresEvent(event: unknown): BatchFailuresEvent {
+  return parseBackupInput(batchFailuresEventSchema, event, "batch-failures' input (the map run's results prefix and its error)");
+}
 
 const manifestSchema = z.object({ ResultFiles: z.object({ FAILED: z.array(z.object({ Key: z.string() }).loose()).default([]) }).loose() }).loose();
 const failedSchema = z.array(z.object({ Input: z.string().optional(), Error: z.string().optional(), Cause: z.string().optional() }).loose());

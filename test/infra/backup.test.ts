@@ -118,7 +118,7 @@ function expectBatchMap(asl: Asl, id: string, { idField, step, resource, done, b
   const map = asl.States[id]!;
   expect(map).toEqual({
     Type: 'Map',
-    ItemReader: { Resource: 'arn:{AWS::Partition}:states:::s3:getObject', ReaderConfig: { InputType: 'JSONL' }, Parameters: { Bucket: batchBucket, 'Key.$': '$.plan.batches.key' } },
+    ItemReader: { Resource: 'arn:{AWS::Partition}:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: batchBucket, 'Key.$': '$.plan.batches.key' } },
     MaxConcurrency: backup.parallelism.concurrentInvocations,
     ItemSelector: { [`${idField}.$`]: `$.plan.${idField}`, 'partitions.$': '$$.Map.Item.Value.partitions' },
     ItemProcessor: expect.anything(),

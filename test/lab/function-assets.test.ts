@@ -55,10 +55,10 @@ function expectHandlerAnswered(answer: Answer): void {
   }
 }
 
-it('the lab estate: all 22 functions start from their bundles; the probes answer with the lab as it is', async () => {
+it('the lab estate: all 23 functions start from their bundles; the probes answer with the lab as it is', async () => {
   const { config } = await labContext();
   const { answers: all } = await answers(config);
-  expect(all).toHaveLength(22);
+  expect(all).toHaveLength(23);
   for (const answer of all) expectHandlerAnswered(answer);
   const by = new Map(all.map((a) => [a.handlerDir, a]));
   expect(by.get('replication-status')!.result).toMatchObject({ flows: [{ flow: 'dc1->dc2', reachable: { dc1: true, dc2: true }, errors: [] }] });
@@ -68,6 +68,7 @@ it('the lab estate: all 22 functions start from their bundles; the probes answer
   expect(by.get('failover-begin')!.error).toMatchObject({ errorType: 'InvalidFailoverInput' });
   expect(by.get('backup-plan')!.error).toMatchObject({ errorType: 'InvalidBackupInput' });
   expect(by.get('restore-plan')!.error).toMatchObject({ errorType: 'InvalidRestoreInput' });
+  expect(by.get('batch-failures')!.error).toMatchObject({ errorType: 'InvalidBackupInput', errorMessage: expect.stringMatching(/^batch-failures' input .* is invalid: /) });
   expect(by.get('failover-release')!.error).toMatchObject({ errorType: 'InvalidExecutionEvent' });
   expect(by.get('drift-sync')!.error).toMatchObject({ errorType: 'InvalidSyncRequest', errorMessage: expect.stringMatching(/^invalid sync request, nothing was changed: kind: /) });
   // Source maps ship with the bundles and the template enables them: an error names a TypeScript line.
@@ -77,7 +78,7 @@ it('the lab estate: all 22 functions start from their bundles; the probes answer
 it('the annotated example estate (clusters not in the lab): all its functions start from their bundles with its configuration', async () => {
   const config = loadEstateConfigFile(`${projectRoot}/config/estate.example.yaml`);
   const { answers: all } = await answers(config);
-  expect(all.length).toBeGreaterThanOrEqual(22);
+  expect(all.length).toBeGreaterThanOrEqual(23);
   for (const answer of all) expectHandlerAnswered(answer);
   expect(all.find((a) => a.handlerDir === 'failover-begin')!.error).toMatchObject({ errorType: 'InvalidFailoverInput' });
 }, 300_000);

@@ -47,8 +47,7 @@ export async function backupRig(config?: EstateConfig): Promise<BackupRig> {
     stateTable: plane.nameInLab(workflows.stateTable, 'backup state table'),
     batchBucket,
     async batchesOf(list) {
-      const text = (await batchBucket.get(list.key)) ?? '';
-      return text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
+      return JSON.parse((await batchBucket.get(list.key)) ?? '[]');
     },
     run: (which, input, options) => (which === 'backup' ? plane.backup : plane.restore).run(input, options),
     invoke: (handlerDir, event) => plane.invoke(handlerDir, event),

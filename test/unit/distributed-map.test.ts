@@ -6,7 +6,7 @@ import { standIn, UNBOUNDED_TASK_SECONDS, unsupportedMapFields, withTaskTimeouts
 
 const map = {
   Type: 'Map',
-  ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSONL' }, Parameters: { Bucket: 'b', 'Key.$': '$.key' } },
+  ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { Bucket: 'b', 'Key.$': '$.key' } },
   ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: 'Copy', States: { Copy: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:1:function:f', End: true } } },
   ResultWriter: { Resource: 'arn:aws:states:::s3:putObject', Parameters: { Bucket: 'b', 'Prefix.$': '$.results' } },
   ResultPath: null,
@@ -15,9 +15,9 @@ const map = {
 };
 
 describe('the local Distributed Map', () => {
-  it('runs what the kafka-dr workflows use: JSON Lines from S3, an item selector, results to S3', () => {
+  it('runs what the kafka-dr workflows use: a JSON list from S3, an item selector, results to S3', () => {
     expect(unsupportedMapFields('CopyPartitions', map)).toEqual([]);
-    expect(unsupportedMapFields('CopyPartitions', { ...map, ItemReader: { ...map.ItemReader, ReaderConfig: { InputType: 'JSON', MaxItems: 10 } } })).toEqual([]);
+    expect(unsupportedMapFields('CopyPartitions', { ...map, ItemReader: { ...map.ItemReader, ReaderConfig: { InputType: 'JSONL', MaxItems: 10 } } })).toEqual([]);
   });
 
   it('refuses by name what it does not implement, instead of running it differently', () => {
