@@ -190,10 +190,8 @@ export async function runDistributedMap(name: string, state: AslState, input: Js
 
   const toleratedCount = (state.ToleratedFailureCount as number | undefined) ?? 0;
   const toleratedPercent = (state.ToleratedFailurePercentage as number | undefined) ?? 0;
-  const exceeded = () => {
-    const failed = run.children.filter((c) => c.status !== 'SUCCEEDED').length;
-    return failed > toleratedCount && (failed / items.length) * 100 > toleratedPercent;
-  };
+  let failed = 0;
+  const exceeded = () => failed > toleratedCount && (failed / items.length) * 100 > toleratedPercent;
   const running = new Set<() => void>();
   let next = 0;
   const children: ChildExecution[] = new Array(items.length);
@@ -231,7 +229,7 @@ export async function runDistributedMap(name: string, state: AslState, input: Js
         : failure
           ? { ...base, status: 'FAILED', error: failure.Error, cause: typeof failure.Cause === 'string' ? failure.Cause : JSON.stringify(failure.Cause) }
           : { ...base, status: 'ABORTED' };
-    run.children.push(children[index]!);
+    if (children[index]!.status !== 'SUCCEEDED') failed++;
   };
 
   const limit = Math.min(state.MaxConcurrency || LOCAL_CONCURRENCY_CAP, LOCAL_CONCURRENCY_CAP);
@@ -245,7 +243,6 @@ export async function runDistributedMap(name: string, state: AslState, input: Js
   if (exceeded()) run.status = 'FAILED';
   if (state.ResultWriter) run.results = await writeResults(s3, state.ResultWriter, input, context, run, runId);
   if (run.status === 'FAILED') {
-    const failed = run.children.filter((c) => c.status !== 'SUCCEEDED').length;
     throw new DistributedMapError('States.ExceedToleratedFailureThreshold', `${where}: ${failed} of ${items.length} child executions failed, above the tolerated ${toleratedCount} (${toleratedPercent}%)`);
   }
   if (run.results) return { MapRunArn: arn, ResultWriterDetails: { Bucket: run.results.bucket, Key: run.results.manifest } };
