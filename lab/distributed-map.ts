@@ -35,6 +35,8 @@ export interface ChildExecution {
   states: string[];
   /** How many events its history holds (Step Functions caps one execution's at 25,000). */
   historyEvents: number;
+  /** The events' size as JSON: what logging at level ALL, execution data included, delivers to CloudWatch Logs. */
+  historyBytes: number;
   startedAt: Date;
   stoppedAt: Date;
 }
@@ -208,10 +210,12 @@ export async function runDistributedMap(name: string, state: AslState, input: Js
     running.add(execution.abort);
     const states: string[] = [];
     let historyEvents = 0;
+    let historyBytes = 0;
     let failure: { Error?: string; Cause?: unknown } | undefined;
     const logged = (async () => {
       for await (const event of execution.eventLogs) {
         historyEvents++;
+        historyBytes += JSON.stringify(event).length;
         if (event.type === 'StateEntered') states.push(event.state.name);
         if (event.type === 'ExecutionFailed') failure = event;
       }
@@ -222,7 +226,7 @@ export async function runDistributedMap(name: string, state: AslState, input: Js
     );
     await logged;
     running.delete(execution.abort);
-    const base = { name: childName, arn: childArn, input: childInput, states, historyEvents, startedAt, stoppedAt: new Date() };
+    const base = { name: childName, arn: childArn, input: childInput, states, historyEvents, historyBytes, startedAt, stoppedAt: new Date() };
     children[index] =
       'output' in outcome
         ? { ...base, status: 'SUCCEEDED', output: outcome.output }

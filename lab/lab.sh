@@ -259,7 +259,8 @@ start_component() {
   case $name in
     dc1 | dc2 | dc3) start_java "$name" kafka.Kafka "$CONFIG_DIR/$name.properties" ;;
     connect | reverse-connect) start_java "$name" org.apache.kafka.connect.cli.ConnectDistributed "$CONFIG_DIR/$name.properties" ;;
-    moto) launch moto "$VENV/bin/python" "$LAB_DIR/moto_server.py" -H 127.0.0.1 -p "$MOTO_PORT" ;;
+    # Its request recorder (off until asked: the cost model turns it on) writes into the lab's state.
+    moto) MOTO_RECORDER_FILEPATH="$LAB_STATE/moto-recording.jsonl" launch moto "$VENV/bin/python" "$LAB_DIR/moto_server.py" -H 127.0.0.1 -p "$MOTO_PORT" ;;
   esac
 }
 

@@ -3,11 +3,17 @@ table a transaction touches, to roll back if it fails. With the thousands of pro
 wide backup keeps, each copy step's transactions copied the whole table per segment
 recorded, concurrently: minutes of CPU and, once, 21 GB of memory before the OOM killer
 took moto. Here the rollback keeps only the items the transaction names, and puts exactly
-those back: the same outcome, at the cost of the items instead of the tables."""
+those back: the same outcome, at the cost of the items instead of the tables.
+
+And one fix: moto's request recorder (which the cost model reads) appends each request to its
+file from whichever server thread handled it, so concurrent requests interleaved their lines
+and corrupted the recording; here one request is written at a time."""
 import copy
 import sys
+import threading
 
 import moto.dynamodb.models as dynamodb
+from moto.moto_api._internal.recorder.models import Recorder
 from moto.server import main
 
 
@@ -52,6 +58,17 @@ def transact_write_items(self, transact_items):
 
 
 dynamodb.DynamoDBBackend.transact_write_items = transact_write_items
+
+_recording = threading.Lock()
+_record_request = Recorder._record_request
+
+
+def record_request(self, request, body=None):
+    with _recording:
+        return _record_request(self, request, body)
+
+
+Recorder._record_request = record_request
 
 if __name__ == "__main__":
     sys.exit(main())

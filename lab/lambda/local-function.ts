@@ -221,11 +221,16 @@ export class LocalFunction {
   private readonly idle: ExecutionEnvironment[] = [];
   private readonly all = new Set<ExecutionEnvironment>();
   private readonly taskRoot: string;
-  private readonly logFile: string;
   private recent: string[] = [];
+  /** Where the function's environments write their logs (its CloudWatch Logs log group in AWS). */
+  readonly logFile: string;
   /** Each environment's init, in the order they were started. */
   readonly coldStarts: ColdStart[] = [];
   invocations = 0;
+  /** Time spent in invocations, init excluded: what Lambda bills as duration (the cost model reads it). */
+  invokedMs = 0;
+  /** Bytes the environments logged: what CloudWatch Logs would ingest. */
+  loggedBytes = 0;
 
   constructor(
     readonly definition: FunctionDefinition,
@@ -271,6 +276,7 @@ export class LocalFunction {
 
   private logLine = (chunk: string) => {
     appendFileSync(this.logFile, chunk);
+    this.loggedBytes += Buffer.byteLength(chunk);
     this.recent = [...this.recent, ...chunk.split('\n').filter(Boolean)].slice(-40);
   };
 
@@ -293,6 +299,7 @@ export class LocalFunction {
         throw err;
       }
     }
+    const started = performance.now();
     try {
       const result = await env.invoke(event, options.timeoutSeconds ?? this.definition.timeoutSeconds);
       this.idle.push(env);
@@ -302,6 +309,8 @@ export class LocalFunction {
       if (env.alive) this.idle.push(env);
       else this.discard(env);
       throw err;
+    } finally {
+      this.invokedMs += performance.now() - started;
     }
   }
 
