@@ -12,7 +12,7 @@ export interface MetricSample {
 }
 
 /** CloudWatch's limit per PutMetricData request. */
-const MAX_DATUMS_PER_REQUEST = 1000;
+export const MAX_DATUMS_PER_REQUEST = 1000;
 
 export function toDatum(sample: MetricSample, highResolution: boolean): MetricDatum {
   const missing = sample.metric.dimensions.filter((d) => sample.dimensions[d] === undefined);
