@@ -1,6 +1,7 @@
 // The bucket the backup and restore workflows keep their working lists in: batch lists the
 // Distributed Map reads, results its map runs write. Nothing in it is a backup; it expires.
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getObjectIfExists } from './s3-object';
 
 export class BatchBucket {
   constructor(
@@ -14,13 +15,7 @@ export class BatchBucket {
 
   /** The object's text; undefined when it does not exist. */
   async get(key: string): Promise<string | undefined> {
-    try {
-      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.name, Key: key }));
-      return await object.Body?.transformToString('utf8');
-    } catch (err) {
-      if (err instanceof NoSuchKey || (err as Error).name === 'NoSuchKey') return undefined;
-      throw err;
-    }
+    return (await getObjectIfExists(this.s3, this.name, key))?.Body?.transformToString('utf8');
   }
 
   /** Keys of the objects under the prefix. */

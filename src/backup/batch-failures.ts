@@ -32,10 +32,27 @@ const failedSchema = z.array(z.object({ Input: z.string().optional(), Error: z.s
 /** How many failed batches the cause lists one by one. */
 const LISTED = 5;
 
+/** Partitions as an operator reads them: per topic, consecutive numbers as ranges ("orders 0-15, 17"). */
+export function partitionRanges(partitions: readonly { topic: string; partition: number }[]): string {
+  const byTopic = new Map<string, number[]>();
+  for (const p of partitions) byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p.partition]);
+  return [...byTopic]
+    .map(([topic, numbers]) => {
+      const runs: [number, number][] = [];
+      for (const n of [...new Set(numbers)].sort((a, b) => a - b)) {
+        const last = runs.at(-1);
+        if (last && n === last[1] + 1) last[1] = n;
+        else runs.push([n, n]);
+      }
+      return `${topic} ${runs.map(([from, to]) => (from === to ? `${from}` : `${from}-${to}`)).join(', ')}`;
+    })
+    .join('; ');
+}
+
 function partitionsOf(input: string | undefined): string {
   try {
     const { partitions } = JSON.parse(input ?? '') as { partitions?: { topic: string; partition: number }[] };
-    if (Array.isArray(partitions)) return partitions.map((p) => `${p.topic}/${p.partition}`).join(', ');
+    if (Array.isArray(partitions)) return partitionRanges(partitions);
   } catch {
     // an input that is not ours: say so below
   }
@@ -43,8 +60,10 @@ function partitionsOf(input: string | undefined): string {
 }
 
 /**
- * The first failed batch's error, with every failed batch's partitions and message in the
- * cause. The map's own error when its run wrote no results (it failed before any child ran).
+ * The first failed batch's error, with the failed batches' partitions and messages in the
+ * cause (the first few; the results file holds all). Batches the map stopped once it had
+ * failed have no error of their own: they are counted, not listed. The map's own error when
+ * its run wrote no results (it failed before any child ran).
  */
 export async function explainBatchFailures({ results, error }: BatchFailuresEvent, bucket: BatchBucket): Promise<WorkflowError> {
   const own = { Error: error.Error, Cause: error.Cause ?? error.Error };
@@ -52,9 +71,13 @@ export async function explainBatchFailures({ results, error }: BatchFailuresEven
   if (!manifestKey) return own;
   const manifest = manifestSchema.parse(JSON.parse((await bucket.get(manifestKey)) ?? '{}'));
   const failed = (await Promise.all(manifest.ResultFiles.FAILED.map(async ({ Key }) => failedSchema.parse(JSON.parse((await bucket.get(Key)) ?? '[]'))))).flat();
-  const first = failed.find((f) => f.Error);
-  if (!first?.Error) return own;
-  const lines = failed.slice(0, LISTED).map((f) => `[${partitionsOf(f.Input)}] ${f.Error}: ${lambdaErrorMessage(f.Cause) || 'no cause given'}`);
-  const more = failed.length > LISTED ? `; and ${failed.length - LISTED} more (s3://${bucket.name}/${manifestKey})` : '';
-  return { Error: first.Error, Cause: `${failed.length} batch${failed.length === 1 ? '' : 'es'} failed: ${lines.join('; ')}${more}` };
+  const withError = failed.filter((f): f is typeof f & { Error: string } => Boolean(f.Error));
+  const first = withError[0];
+  if (!first) return own;
+  const batches = (n: number) => `${n} batch${n === 1 ? '' : 'es'}`;
+  const lines = withError.slice(0, LISTED).map((f) => `[${partitionsOf(f.Input)}] ${f.Error}: ${lambdaErrorMessage(f.Cause) || 'no cause given'}`);
+  const more = withError.length > LISTED ? `; and ${withError.length - LISTED} more (s3://${bucket.name}/${manifestKey})` : '';
+  const stopped = failed.length - withError.length;
+  const stoppedNote = stopped > 0 ? `; ${batches(stopped)} stopped unfinished when the map failed` : '';
+  return { Error: first.Error, Cause: `${batches(withError.length)} failed: ${lines.join(' | ')}${more}${stoppedNote}` };
 }

@@ -2,15 +2,14 @@
 // its retain-until date; manifests are the only index (see manifest.ts for the layout).
 import {
   DeleteObjectCommand,
-  GetObjectCommand,
   ListObjectVersionsCommand,
   ListObjectsV2Command,
-  NoSuchKey,
   PutObjectCommand,
   PutObjectRetentionCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { manifestKey, parseManifest, type Manifest } from './manifest';
+import { getObjectIfExists } from './s3-object';
 
 export interface ObjectLockPolicy {
   mode: 'GOVERNANCE' | 'COMPLIANCE';
@@ -85,19 +84,15 @@ export class BackupBucket {
 
   /** The object's current version with its Object Lock state; undefined when it does not exist. */
   async read(key: string): Promise<StoredObject | undefined> {
-    try {
-      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.name, Key: key }));
-      if (!object.Body) throw new Error(`s3://${this.name}/${key} came back without a body`);
-      return {
-        body: Buffer.from(await object.Body.transformToByteArray()),
-        versionId: object.VersionId,
-        lockMode: object.ObjectLockMode,
-        retainUntil: object.ObjectLockRetainUntilDate,
-      };
-    } catch (err) {
-      if (err instanceof NoSuchKey || (err as Error).name === 'NoSuchKey') return undefined;
-      throw err;
-    }
+    const object = await getObjectIfExists(this.s3, this.name, key);
+    if (!object) return undefined;
+    if (!object.Body) throw new Error(`s3://${this.name}/${key} came back without a body`);
+    return {
+      body: Buffer.from(await object.Body.transformToByteArray()),
+      versionId: object.VersionId,
+      lockMode: object.ObjectLockMode,
+      retainUntil: object.ObjectLockRetainUntilDate,
+    };
   }
 
   /** Every version of the object, newest first (a locked original survives as an older version when the key is overwritten). */
