@@ -3,6 +3,7 @@
 // workflow drains, pauses MM2, moves the group exactly and repoints the bootstrap record.
 // A consumer that then bootstraps from the record resumes on dc2: every record of the
 // ledger is read once, none twice. And a dry run changes nothing.
+import { readFileSync } from 'node:fs';
 import { GetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { setMm2GroupOffsetSync } from '../../lab/reverse-flow';
@@ -59,6 +60,15 @@ it.each([false, true])('planned switchover under live traffic: zero loss, zero d
   expect(report.status).toBe('SUCCEEDED');
   expect(report.steps.syncOffsets).toMatchObject({ synced: true, failed: [] });
   expect(report.steps.syncOffsets.partitions.checkpoint).toBe(0); // every partition translated exactly
+  // The complete plan is in the function's log, in parts no longer than a CloudWatch Logs event: every group, ours with its 3 partitions.
+  const logged = readFileSync((await rig.plane.functions()).get('failover-offsets')!.logFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"consumer offset plan: groups"'))
+    .map((line) => JSON.parse(line) as { function_request_id: string; parts: number; groups: { group: string; partitions: unknown[] }[] });
+  const lastRun = logged.filter((l) => l.function_request_id === logged.at(-1)!.function_request_id);
+  expect(lastRun).toHaveLength(lastRun[0]!.parts);
+  expect(lastRun.flatMap((l) => l.groups)).toHaveLength(report.steps.syncOffsets.groups);
+  expect(lastRun.flatMap((l) => l.groups).find((g) => g.group === group)?.partitions).toHaveLength(3);
   console.log(`planned switchover: ${report.totalMs} ms in all (drain included), steps ${JSON.stringify(report.durationsMs)}`);
   expect(Object.keys(report.durationsMs)).toEqual(['begin', 'preflight', 'drain', 'haltReplication', 'syncOffsets', 'repointDns', 'dnsChange']);
 
