@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { dataLimitExceeded } from './payload-quota';
 
 type AslState = Record<string, any>;
 type Json = Parameters<StateMachine['run']>[0];
@@ -218,6 +219,11 @@ export async function runDistributedMap(name: string, state: AslState, input: Js
         historyBytes += JSON.stringify(event).length;
         if (event.type === 'StateEntered') states.push(event.state.name);
         if (event.type === 'ExecutionFailed') failure = event;
+        const overQuota = dataLimitExceeded(event);
+        if (overQuota && !failure) {
+          failure = { Error: overQuota.error, Cause: overQuota.cause };
+          execution.abort();
+        }
       }
     })();
     const outcome = await execution.result.then(

@@ -12,6 +12,7 @@ import { isDistributedMap, runDistributedMap, standIn, unsupportedMapFields, wit
 import { LAB_REGION, labStateDir, readLabInfo, useLabAws } from './estate';
 import { synthesized } from './lab-app';
 import { LambdaInvocationError, LocalFunction, type FunctionDefinition } from './lambda/local-function';
+import { dataLimitExceeded } from './payload-quota';
 import { labArn, TemplateResources, type CfnTemplate, type ResourceInLab } from './template-resources';
 
 type RunInput = Parameters<StateMachine['run']>[0];
@@ -306,11 +307,13 @@ async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateR
       }
       const execution = machine.run(input as RunInput, { overrides, context });
       const events: ExecutionEvent[] = [];
+      let overQuota: ReturnType<typeof dataLimitExceeded>;
       const logged = (async () => {
         for await (const event of execution.eventLogs) {
           events.push(event);
           runOptions.onEvent?.(event);
-          if (event.type === 'StateExited' && event.state.name === runOptions.abortAfter) execution.abort();
+          overQuota ??= dataLimitExceeded(event);
+          if (overQuota || (event.type === 'StateExited' && event.state.name === runOptions.abortAfter)) execution.abort();
         }
       })();
       const outcome = await execution.result.then(
@@ -319,6 +322,7 @@ async function prepare(stack: Stack, template: CfnTemplate, resources: TemplateR
       );
       await logged;
       const states = events.flatMap((e) => (e.type === 'StateEntered' ? [e.state.name] : []));
+      if (overQuota) return { status: 'FAILED', ...overQuota, states, events, mapRuns };
       if ('output' in outcome) return { status: 'SUCCEEDED', output: outcome.output, states, events, mapRuns };
       const failed = events.find((e) => e.type === 'ExecutionFailed');
       if (failed) return { status: 'FAILED', error: failed.Error, cause: causeText(failed.Cause), states, events, mapRuns };

@@ -78,7 +78,16 @@ function statusCheckStack(config: EstateConfig) {
       }),
     ),
   });
-  return { stack, statusCheck, archiving, table, topic, bus };
+  // A Parallel whose branch doubles its input, guarded by a Catch of States.ALL.
+  const duplicating = new sfn.StateMachine(stack, 'Duplicating', {
+    definitionBody: sfn.DefinitionBody.fromChainable(
+      new sfn.Parallel(stack, 'Guarded')
+        .branch(new sfn.Pass(stack, 'Duplicate', { parameters: { 'first.$': '$.data', 'second.$': '$.data' } }))
+        .addCatch(new sfn.Pass(stack, 'Caught'), { errors: ['States.ALL'] })
+        .next(new sfn.Succeed(stack, 'Done')),
+    ),
+  });
+  return { stack, statusCheck, archiving, duplicating, table, topic, bus };
 }
 
 const logicalId = (construct: Construct) => built.stack.getLogicalId(construct.node.defaultChild as CfnElement);
@@ -93,12 +102,13 @@ function timeIn(execution: LocalExecution, state: string): number {
 let built: ReturnType<typeof statusCheckStack>;
 let local: LocalStack;
 let workflow: LocalWorkflow;
+let duplicating: LocalWorkflow;
 
 beforeAll(async () => {
   const { config } = await labContext();
   built = statusCheckStack(config);
-  local = await localStack(built.stack, [built.statusCheck]);
-  [workflow] = local.workflows as [LocalWorkflow];
+  local = await localStack(built.stack, [built.statusCheck, built.duplicating]);
+  [workflow, duplicating] = local.workflows as [LocalWorkflow, LocalWorkflow];
 });
 
 /** The environment the status function runs with, from its template. */
@@ -164,4 +174,14 @@ it('refuses, by name, a reference the lab cannot provide', async () => {
   await expect(localWorkflow(built.stack, built.archiving)).rejects.toThrow(
     /environment of function ArchivingStatusFunction\w+: Archive\w+ is a AWS::SQS::Queue; the lab supports references to AWS::DynamoDB::Table/,
   );
+});
+
+it('fails an execution whose state passes on more than 256 KiB with States.DataLimitExceeded, which a Catch of States.ALL does not stop', async () => {
+  const within = await duplicating.run({ data: 'x'.repeat(100_000) });
+  expect(within.status).toBe('SUCCEEDED');
+  const over = await duplicating.run({ data: 'x'.repeat(150_000) });
+  expect({ status: over.status, error: over.error }).toEqual({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+  expect(over.cause).toMatch(/^The state\/task 'Duplicate' returned a result with a size exceeding the maximum number of bytes service limit \(300024 bytes; the quota is 262144\)\.$/);
+  expect(over.states).not.toContain('Caught');
+  expect(over.states).not.toContain('Done');
 });
