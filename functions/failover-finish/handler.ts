@@ -3,6 +3,7 @@
 // message); a scheduled readiness check publishes FailoverReady and records its outcome.
 // Each part is idempotent, so a re-run repeats nothing harmful.
 import { publishMetrics } from '#src/cloudwatch/publish';
+import type { DrainStep } from '#src/failover/drain';
 import { publishOutcome } from '#src/failover/notify';
 import { announced, readinessOf, readinessSamples } from '#src/failover/readiness';
 import { failoverReport } from '#src/failover/report';
@@ -33,6 +34,8 @@ export const handler = failoverStep(withoutKafka, async (event: FinishEvent, kit
   // The lock goes before the notification: an SNS or EventBridge outage must not keep the
   // estate locked. On a retry the release finds nothing to release, and publishing repeats.
   const released = request.dryRun ? false : await state.releaseLock(request.executionName);
+  const drainSnapshot = (event.steps.drain as DrainStep | undefined)?.snapshot;
+  if (drainSnapshot) await state.deleteDrainSnapshot(request.executionName, drainSnapshot);
   const now = new Date();
   const report = failoverReport(event, failure, now);
   // A scheduled readiness check: the metric every time, the notification when readiness changed.

@@ -97,6 +97,8 @@ export class FailoverWorkflow extends Construct {
     };
     this.stateTable.grantReadWriteData(this.steps.begin.function);
     this.stateTable.grantReadWriteData(this.steps.finish.function);
+    // Its drain snapshot: written once, read by each later look; finish deletes it.
+    this.stateTable.grant(this.steps.drain.function, 'dynamodb:PutItem', 'dynamodb:GetItem');
     this.stateTable.grantReadData(this.steps.preflight.function);
     for (const fn of [this.steps.finish]) {
       this.topic.grantPublish(fn.function);

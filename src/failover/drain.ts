@@ -11,6 +11,7 @@ import { committedOffsetList, groupPartitionKey } from '#src/kafka/group-offsets
 import { readCheckpoints } from '#src/mm2/internal-topics';
 import { PartitionReader, positionKey } from '#src/kafka/partition-records';
 import { measureFlowLag, type PartitionLag } from '#src/probes/lag-probe';
+import type { DrainSnapshotRef } from './failover-state';
 
 export interface DrainStatus {
   drained: boolean;
@@ -23,6 +24,9 @@ export interface DrainStatus {
   /** Clients stay on the source: per partition behind at the first look ("topic-partition"), the source end to reach. */
   until?: Record<string, string>;
 }
+
+/** What the drain step passes on: the status, and where its snapshot is kept instead of the snapshot itself. */
+export type DrainStep = Omit<DrainStatus, 'until'> & { snapshot?: DrainSnapshotRef };
 
 export class DrainTimedOut extends Error {
   constructor(status: DrainStatus, timeoutSeconds: number) {

@@ -6,9 +6,12 @@
 //
 // Items: pk="lock" {executionName, flow, acquiredAt}; pk="active" {cluster, flow, executionName, mode, since}
 // (with per-datacenter records, pk="active#<home>" per record, with its home);
-// pk="readiness#<flow>" {flow, ready, reason, mode, executionName, at}: the last scheduled readiness check.
+// pk="readiness#<flow>" {flow, ready, reason, mode, executionName, at}: the last scheduled readiness check;
+// pk="drain#<executionName>#<part>" {executionName, part, until}: a planned switchover's drain snapshot
+// while clients stay on the source, kept here because it grows with the partitions behind.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { partsBySize } from '#src/parts';
 import type { Readiness } from './readiness';
 
 export interface LockHolder {
@@ -35,6 +38,15 @@ export type LockResult = { acquired: true; holder: LockHolder } | { acquired: fa
 const LOCK = 'lock';
 const activeKey = (home: string | null) => (home === null ? 'active' : `active#${home}`);
 const readinessKey = (flow: string) => `readiness#${flow}`;
+const drainKey = (executionName: string, part: number) => `drain#${executionName}#${part}`;
+/** DynamoDB takes 400 KB an item: a snapshot part stays well under it, counted as JSON. */
+const SNAPSHOT_PART_BYTES = 300 * 1024;
+
+/** Where an execution's drain snapshot is: how many items, how many partitions. */
+export interface DrainSnapshotRef {
+  parts: number;
+  partitions: number;
+}
 
 export class FailoverState {
   constructor(
@@ -105,6 +117,36 @@ export class FailoverState {
   /** The newest check wins: a re-run of an older check's Finish does not overwrite a newer one. */
   async recordReadiness(readiness: Readiness): Promise<void> {
     await this.putUnless({ pk: readinessKey(readiness.flow), ...readiness }, 'attribute_not_exists(pk) OR #at <= :at', { ':at': readiness.at }, { '#at': 'at' });
+  }
+
+  /**
+   * Keeps a drain snapshot (partition -> source end to reach) out of the execution's payload,
+   * which Step Functions caps at 256 KiB: at 35 bytes an entry, 7,000 partitions behind would
+   * fail the execution. A step re-run writes the same items again.
+   */
+  async saveDrainSnapshot(executionName: string, until: Record<string, string>): Promise<DrainSnapshotRef> {
+    const entries = Object.entries(until);
+    const parts = partsBySize(entries, SNAPSHOT_PART_BYTES, ([key, end]) => key.length + end.length + 6);
+    for (const [part, slice] of parts.entries()) {
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: drainKey(executionName, part), executionName, part, until: Object.fromEntries(slice) } }));
+    }
+    return { parts: parts.length, partitions: entries.length };
+  }
+
+  async drainSnapshot(executionName: string, ref: DrainSnapshotRef): Promise<Record<string, string>> {
+    const until: Record<string, string> = {};
+    for (let part = 0; part < ref.parts; part++) {
+      const item = await this.read<{ until: Record<string, string> }>(drainKey(executionName, part));
+      if (!item) throw new Error(`the drain snapshot of execution ${executionName} lacks part ${part + 1} of ${ref.parts} in table ${this.tableName}: start the switchover again`);
+      Object.assign(until, item.until);
+    }
+    if (Object.keys(until).length !== ref.partitions) throw new Error(`the drain snapshot of execution ${executionName} holds ${Object.keys(until).length} partitions, not the ${ref.partitions} it was written with, in table ${this.tableName}: start the switchover again`);
+    return until;
+  }
+
+  /** Idempotent: deleting parts already gone changes nothing. */
+  async deleteDrainSnapshot(executionName: string, ref: DrainSnapshotRef): Promise<void> {
+    for (let part = 0; part < ref.parts; part++) await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: drainKey(executionName, part) } }));
   }
 
   /** False when the condition refused the write. */

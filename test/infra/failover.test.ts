@@ -338,12 +338,13 @@ describe('the failover workflow (example estate)', () => {
       expect(resourcesAllowed(template, 'failover-dns', 'route53:ChangeResourceRecordSets')).toEqual([`arn:{AWS::Partition}:route53:::hostedzone/${config.dns.hostedZoneId}`]);
     });
 
-    it('lets only begin, finish and release write the state table; preflight and the trigger read it', () => {
+    it('lets only begin, finish and release write the state table, and drain put its snapshot; preflight, drain and the trigger read it', () => {
       const onTable = (r: string) => r.startsWith(`{${tableId}}`);
-      for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+      for (const write of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
         expect([write, principalsAllowed(template, write, onTable)]).toEqual([write, ['failover-begin', 'failover-finish', 'failover-release']]);
       }
-      expect(principalsAllowed(template, 'dynamodb:GetItem', onTable)).toEqual(['failover-begin', 'failover-finish', 'failover-preflight', 'failover-release', 'failover-trigger']);
+      expect(principalsAllowed(template, 'dynamodb:PutItem', onTable)).toEqual(['failover-begin', 'failover-drain', 'failover-finish', 'failover-release']);
+      expect(principalsAllowed(template, 'dynamodb:GetItem', onTable)).toEqual(['failover-begin', 'failover-drain', 'failover-finish', 'failover-preflight', 'failover-release', 'failover-trigger']);
     });
 
     it('lets only finish, release and the trigger publish outcomes, to the topic and the default event bus', () => {

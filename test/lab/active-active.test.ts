@@ -88,10 +88,16 @@ it("fails dc1 over and back under two-way traffic: only dc1's clients move, on b
     // The orders written on dc2 reach dc1 before the failback (the reverse flow copies them).
     await replicaCreated(rig.ctx, orders, 2, { source: 'dc2', target: 'dc1' });
 
-    const back = await rig.run({ flow: 'dc2->dc1', mode: 'planned', reason: 'test: active-active, dc1 home' }, uniqueName('aa-home'));
+    const backName = uniqueName('aa-home');
+    const back = await rig.run({ flow: 'dc2->dc1', mode: 'planned', reason: 'test: active-active, dc1 home' }, backName);
     expect(outcome(back)).toEqual({ status: 'SUCCEEDED' });
     // dc2's clients stay on dc2 and keep writing payments: the drain waited for what was written before it began.
     expect((back.output as any).steps.preflight.moves).toEqual({ home: 'dc1', record: LAB_LOCAL_RECORDS.dc1, stayingOnSource: ['dc2'] });
+    // That snapshot of dc2's ends was kept in the state table, not in the payload (it grows with the partitions behind), and deleted by Finish.
+    const drained = (back.output as any).steps.drain;
+    expect(drained.until).toBeUndefined();
+    expect(drained.snapshot).toEqual({ parts: 1, partitions: expect.any(Number) });
+    await expect(state.drainSnapshot(backName, drained.snapshot)).rejects.toThrow(`the drain snapshot of execution ${backName} lacks part 1 of 1`);
     expect((back.output as any).steps.syncOffsets.partitions.checkpoint).toBe(0);
     expect((back.output as any).summary).toContain("dc2->dc1 failover succeeded: dc1's clients now on dc1");
     // The flow dc2's clients feed keeps running; the one dc1's clients feed again is resumed.

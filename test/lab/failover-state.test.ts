@@ -1,7 +1,7 @@
 // The failover lock and the active side against the lab's DynamoDB: conditional writes
 // decide, so the tests race real requests and read the table back.
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { FailoverState, type ActiveSide, type LockHolder } from '#src/failover/failover-state';
 import { createTable } from '../support/tables';
 import { labContext, uniqueName } from '../support/lab';
@@ -83,5 +83,22 @@ describe('the active side', () => {
     const failback: ActiveSide = { cluster: 'dc1', home: null, flow: 'dc2->dc1', executionName: 'exec-2', mode: 'planned', since: '2026-01-02T09:00:00.000Z' };
     await state().recordActiveSide(failback);
     expect(await state().activeSide()).toEqual(failback);
+  });
+});
+
+describe("a planned switchover's drain snapshot", () => {
+  it('is kept in parts small enough for DynamoDB items, read back whole, refused when a part is missing, and deleted', async () => {
+    // 12,000 partitions behind at the first look: about 420 KB, over one item's 400 KB and the payload's 256 KiB.
+    const until = Object.fromEntries(Array.from({ length: 12_000 }, (_, i) => [`orders-with-a-long-topic-name-${i % 400}-${Math.floor(i / 400)}`, String(1_000_000_000 + i)]));
+    const ref = await state().saveDrainSnapshot('exec-drain', until);
+    expect(ref).toEqual({ parts: 3, partitions: 12_000 });
+    expect(await state().drainSnapshot('exec-drain', ref)).toEqual(until);
+    expect(await state().saveDrainSnapshot('exec-drain', until)).toEqual(ref); // a re-run step writes the same
+
+    await documents.send(new DeleteCommand({ TableName: table, Key: { pk: 'drain#exec-drain#1' } }));
+    await expect(state().drainSnapshot('exec-drain', ref)).rejects.toThrow(`the drain snapshot of execution exec-drain lacks part 2 of 3 in table ${table}: start the switchover again`);
+    await state().deleteDrainSnapshot('exec-drain', ref);
+    await state().deleteDrainSnapshot('exec-drain', ref); // idempotent
+    for (const part of [0, 1, 2]) expect(await storedItem(`drain#exec-drain#${part}`)).toBeUndefined();
   });
 });
