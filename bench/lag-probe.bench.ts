@@ -7,7 +7,6 @@
 //
 // Our probe runs in a child process capped like a 256 MB Lambda (--max-old-space-size),
 // and its peak resident memory is reported.
-import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { estateClients } from '#src/kafka/connection';
 import { SecretReader } from '#src/secrets';
@@ -15,6 +14,7 @@ import { labEstate } from '../lab/estate';
 import { estateKafka } from '../lab/kafkajs';
 import { eventually } from '../lab/sample-estate';
 import { flowOf } from '#src/flow';
+import { childRun, peakRssBytes } from './child-run';
 
 const { values } = parseArgs({ options: { topics: { type: 'string', default: '100' }, partitions: { type: 'string', default: '100' }, child: { type: 'boolean', default: false } } });
 const topicCount = Number(values.topics);
@@ -34,8 +34,7 @@ if (values.child) {
   const started = performance.now();
   const report = await runLagProbe(flow, clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 60_000 });
   const ms = performance.now() - started;
-  const peakRss = Number(/VmHWM:\s+(\d+) kB/.exec(await import('node:fs').then((fs) => fs.readFileSync('/proc/self/status', 'utf8')))?.[1] ?? 0) * 1024;
-  console.log(JSON.stringify({ ms, partitions: report.lag?.partitions.length ?? 0, errors: report.errors, canaryMs: report.canary?.latencyMs, peakRss }));
+  console.log(JSON.stringify({ ms, partitions: report.lag?.partitions.length ?? 0, errors: report.errors, canaryMs: report.canary?.latencyMs, peakRss: peakRssBytes() }));
   process.exit(0);
 }
 
@@ -90,9 +89,7 @@ await eventually('MM2 to mirror every bench topic', async () => {
   return topics.every((t) => have.has(flow.policy.remoteTopic(flow.source, t))) ? true : undefined;
 }, 600_000, 5000);
 
-const child = spawnSync(process.execPath, ['--max-old-space-size=200', '--import', 'tsx', 'bench/lag-probe.bench.ts', '--child', '--topics', String(topicCount), '--partitions', String(partitionsPerTopic)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-if (child.status !== 0) throw new Error(`probe run failed: ${child.stderr}`);
-const ours = JSON.parse(child.stdout.trim().split('\n').at(-1)!) as { ms: number; partitions: number; errors: string[]; canaryMs: number; peakRss: number };
+const ours = childRun<{ ms: number; partitions: number; errors: string[]; canaryMs: number; peakRss: number }>('bench/lag-probe.bench.ts', ['--topics', String(topicCount), '--partitions', String(partitionsPerTopic)], 200);
 const naiveMs = await naiveReference();
 
 const rate = (ms: number) => Math.round(total / (ms / 1000));

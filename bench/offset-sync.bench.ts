@@ -25,6 +25,7 @@ import { parseEstateConfig } from '#src/config/parse';
 import type { EstateConfig } from '#src/config/schema';
 import { flowsOf, type Flow } from '#src/flow';
 import { projectRoot } from '../lib/paths';
+import { childRun, peakRssBytes } from './child-run';
 import { closeLabContext, ensureTopic, eventually, labContext, type LabContext } from '../test/support/lab';
 
 const { values } = parseArgs({
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '100' },
     // Seconds the per-group reference may run before it stops and is extrapolated.
     'reference-budget': { type: 'string', default: '240' },
+    child: { type: 'boolean', default: false },
   },
 });
 const groupCount = Number(values.groups);
@@ -259,6 +261,18 @@ async function runOurs(flow: Flow, clients: ConsumerOffsetClients): Promise<{ pl
   return { planMs: planned - started, commitMs: committed - planned };
 }
 
+/** failover-offsets' memorySize (lib/constructs/failover-workflow.ts); the heap capped as the lab caps a function's (90%). */
+const FUNCTION_MEMORY_MB = 1536;
+
+if (values.child) {
+  // Ours, in a process of its own so that its peak memory is its own.
+  const ctx = await labContext();
+  const ours = await runOurs(benchEstate(ctx.config).flow, ctx.clients);
+  console.log(JSON.stringify({ ...ours, peakRss: peakRssBytes() }));
+  await closeLabContext();
+  process.exit(0);
+}
+
 const ctx = await labContext();
 const dc2 = await ctx.kafkaFor(TARGET);
 console.log(`Kafka ${ctx.lab.kafkaVersion}, lab ${ctx.lab.stateDir}, target dc2 ${ctx.lab.clusters.dc2.bootstrapServers}`);
@@ -281,11 +295,10 @@ const referenceMs = (reference.loopMs / reference.measured) * groupCount;
 console.log(`  ${reference.measured} groups in ${(reference.loopMs / 1000).toFixed(1)} s, ${(reference.loopMs / reference.measured).toFixed(1)} ms per group, each translated to ${partitionCount} offsets as seeded`);
 
 console.log('kafka-dr: plan from one pass over the checkpoints, then batched commits...');
-const { flow } = benchEstate(ctx.config);
 await resetGroups(dc2);
-const ours = await runOurs(flow, ctx.clients);
+const ours = childRun<{ planMs: number; commitMs: number; peakRss: number }>('bench/offset-sync.bench.ts', ['--groups', String(groupCount), '--partitions', String(partitionCount)], Math.floor(FUNCTION_MEMORY_MB * 0.9));
 await verifyCommitted(dc2);
-console.log(`  plan ${(ours.planMs / 1000).toFixed(2)} s, commit + read-back ${(ours.commitMs / 1000).toFixed(2)} s; every committed offset read back independently matches its checkpoint`);
+console.log(`  plan ${(ours.planMs / 1000).toFixed(2)} s, commit + read-back ${(ours.commitMs / 1000).toFixed(2)} s, peak RSS ${(ours.peakRss / 2 ** 20).toFixed(0)} MiB of the function's ${FUNCTION_MEMORY_MB} MB; every committed offset read back independently matches its checkpoint`);
 const oursMs = ours.planMs + ours.commitMs;
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
