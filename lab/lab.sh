@@ -38,6 +38,8 @@ JAVA_OPTS=(-Xms64m -XX:+UseSerialGC -Djava.awt.headless=true)
 # LAB_FULL_JIT=1 keeps C2 for load work (benchmarks): with C1 only, TLS on dc1 saturates a
 # core once MM2 fetches thousands of partitions.
 [[ ${LAB_FULL_JIT:-0} == 1 ]] || JAVA_OPTS+=(-XX:TieredStopAtLevel=1)
+# LAB_JVM_HEAP (default 512m) for estates past 10,000 partitions: a broker's 512 MB heap runs
+# out creating 15,000.
 
 export STATE_DIR="$LAB_STATE" CERTS_DIR STORE_PASSWORD
 
@@ -249,7 +251,7 @@ launch() {
 start_java() {
   local name=$1 main=$2; shift 2
   # The -D only makes `ps` show which JVM is which.
-  launch "$name" java "${JAVA_OPTS[@]}" -Xmx512m "-Dkafka.dr.lab.component=$name" \
+  launch "$name" java "${JAVA_OPTS[@]}" "-Xmx${LAB_JVM_HEAP:-512m}" "-Dkafka.dr.lab.component=$name" \
     "$(java_log_opts "$KAFKA_VERSION" server)" -cp "$LIBS_DIR/*" "$main" "$@"
 }
 

@@ -80,7 +80,7 @@ export class ReplicationProbes extends Construct {
       network,
       secretArns,
       timeout: Duration.seconds(Math.ceil(thresholds.canaryTimeoutSeconds) + LAG_PROBE_WORK_SECONDS),
-      memorySize: 256,
+      memorySize: config.probes.lagProbeMemoryMb,
     });
     this.bandwidthProbe = new KafkaDrFunction(this, 'BandwidthProbe', {
       handlerDir: 'bandwidth-probe',

@@ -231,6 +231,13 @@ const perDimensionMetricsSchema = (what: string, worst: string) =>
 export const probesSchema = z
   .object({
     rateMinutes: z.number().int().min(1).max(60).default(1),
+    lagProbeMemoryMb: z
+      .number()
+      .int()
+      .min(256)
+      .max(10240)
+      .default(256)
+      .describe('memory of the lag probe, MB: one run held 193 MiB at 10,000 partitions per flow and 221 MiB at 15,000 (bench/lag-probe.bench.ts); give it 512 past 15,000 and 1024 toward 50,000'),
     liveness: z
       .object({
         // A divisor of the minute the liveness probe's schedule runs for, so every run samples on the same grid.

@@ -62,6 +62,12 @@ describe('the replication probes (example estate)', () => {
     expect(functionOf(template, 'bandwidth-probe')[1].Properties).toMatchObject({ Timeout: 60, MemorySize: 256 });
   });
 
+  it("gives the lag probe the memory probes.lagProbeMemoryMb asks for (its run grows with the flow's partitions)", () => {
+    const large = synth({ ...config, probes: { ...config.probes, lagProbeMemoryMb: 1024 } }).template;
+    expect(functionOf(large, 'lag-probe')[1].Properties.MemorySize).toBe(1024);
+    expect(functionOf(large, 'liveness-probe')[1].Properties.MemorySize).toBe(256);
+  });
+
   it('runs each probe for each flow every minute (the configured rate), with the flow as input', () => {
     const rules = probeSchedules(template);
     expect(rules).toHaveLength(PROBES.length * config.flows.length);
