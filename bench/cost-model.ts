@@ -240,13 +240,14 @@ interface Monthly {
   unmeasured: string[];
 }
 
-function requestPrice(key: string): number {
+/** The cost line a request is billed under, and its price; undefined for what bills otherwise (DynamoDB by units, GetMetricData by metrics) or not at all. */
+function requestBilling(key: string): { line: string; price: number } | undefined {
   const [service, operation] = key.split(':') as [string, string];
-  if (service === 's3') return operation === 'DELETE' ? 0 : ['PUT', 'POST', 'LIST', 'COPY'].includes(operation) ? PRICE.s3Request.write : PRICE.s3Request.read;
-  if (service === 'kms') return PRICE.kmsRequest;
-  if (service === 'secretsmanager') return PRICE.secretsManagerRequest;
-  if (key === 'monitoring:PutMetricData') return PRICE.putMetricDataRequest;
-  return 0; // DynamoDB bills units, GetMetricData metrics (below); the rest is free or not ours
+  if (service === 's3') return operation === 'DELETE' ? undefined : { line: 'S3 requests', price: ['PUT', 'POST', 'LIST', 'COPY'].includes(operation) ? PRICE.s3Request.write : PRICE.s3Request.read };
+  if (service === 'kms') return { line: 'KMS requests', price: PRICE.kmsRequest };
+  if (service === 'secretsmanager') return { line: 'Secrets Manager requests', price: PRICE.secretsManagerRequest };
+  if (key === 'monitoring:PutMetricData') return { line: 'CloudWatch PutMetricData', price: PRICE.putMetricDataRequest };
+  return undefined;
 }
 
 function monthly(size: (typeof SIZES)[number]): Monthly {
@@ -279,9 +280,8 @@ function monthly(size: (typeof SIZES)[number]): Monthly {
     add(cost, 'Step Functions transitions', usage.transitions * n * PRICE.stepFunctionsTransition);
     for (const [key, count] of Object.entries(usage.requests)) {
       add(quantities, `requests ${key}`, count * n);
-      const service = key.split(':')[0]!;
-      const line = key === 'monitoring:PutMetricData' ? 'CloudWatch PutMetricData' : service === 's3' ? 'S3 requests' : service === 'kms' ? 'KMS requests' : service === 'secretsmanager' ? 'Secrets Manager requests' : undefined;
-      if (line) add(cost, line, count * n * requestPrice(key));
+      const billing = requestBilling(key);
+      if (billing) add(cost, billing.line, count * n * billing.price);
     }
     add(cost, 'CloudWatch GetMetricData', usage.getMetricDataMetrics * n * PRICE.getMetricDataMetric);
     add(cost, 'DynamoDB request units', n * (usage.dynamodbReadUnits * PRICE.dynamodbRequestUnit.read + usage.dynamodbWriteUnits * PRICE.dynamodbRequestUnit.write));

@@ -169,32 +169,28 @@ export async function metered<T>(plane: LocalControlPlane, work: () => Promise<T
   return { result, usage };
 }
 
+/** Every quantity of two usages combined by `f` (a per-key quantity: key by key, 0 where one lacks it). */
+function fieldwise(u1: Usage, u2: Usage, f: (a: number, b: number) => number): Usage {
+  const combined: Record<string, unknown> = {};
+  for (const [field, a] of Object.entries(u1)) {
+    const b = u2[field as keyof Usage];
+    if (typeof a === 'number') combined[field] = f(a, b as number);
+    else {
+      const [ra, rb] = [a, b as Record<string, number>];
+      combined[field] = Object.fromEntries([...new Set([...Object.keys(ra), ...Object.keys(rb)])].map((k) => [k, f(ra[k] ?? 0, rb[k] ?? 0)]));
+    }
+  }
+  return combined as unknown as Usage;
+}
+
 /** A usage at `x`, on the line through two measured ones (at x1 and x2); no quantity goes below zero. */
 export function interpolated(at1: { x: number; usage: Usage }, at2: { x: number; usage: Usage }, x: number): Usage {
   const t = at2.x === at1.x ? 0 : (x - at1.x) / (at2.x - at1.x);
-  const line = (a: number, b: number) => Math.max(0, a + (b - a) * t);
-  const lines = (a: Record<string, number>, b: Record<string, number>) => Object.fromEntries([...new Set([...Object.keys(a), ...Object.keys(b)])].map((k) => [k, line(a[k] ?? 0, b[k] ?? 0)]));
-  const u1 = at1.usage;
-  const u2 = at2.usage;
-  return {
-    lambdaMs: lines(u1.lambdaMs, u2.lambdaMs),
-    invocations: lines(u1.invocations, u2.invocations),
-    requests: lines(u1.requests, u2.requests),
-    dynamodbReadUnits: line(u1.dynamodbReadUnits, u2.dynamodbReadUnits),
-    dynamodbWriteUnits: line(u1.dynamodbWriteUnits, u2.dynamodbWriteUnits),
-    getMetricDataMetrics: line(u1.getMetricDataMetrics, u2.getMetricDataMetrics),
-    customMetrics: line(u1.customMetrics, u2.customMetrics),
-    publishedDatums: line(u1.publishedDatums, u2.publishedDatums),
-    emfBytes: line(u1.emfBytes, u2.emfBytes),
-    functionLogBytes: line(u1.functionLogBytes, u2.functionLogBytes),
-    workflowLogBytes: line(u1.workflowLogBytes, u2.workflowLogBytes),
-    transitions: line(u1.transitions, u2.transitions),
-    s3BytesWritten: line(u1.s3BytesWritten, u2.s3BytesWritten),
-  };
+  return fieldwise(at1.usage, at2.usage, (a, b) => Math.max(0, a + (b - a) * t));
 }
 
 /** The mean of several runs' usages. */
 export function mean(usages: readonly Usage[]): Usage {
-  // The running mean of n usages moves 1/n of the way toward the n-th.
-  return usages.slice(1).reduce((acc, u, i) => interpolated({ x: 0, usage: acc }, { x: 1, usage: u }, 1 / (i + 2)), usages[0]!);
+  const sum = usages.slice(1).reduce((acc, u) => fieldwise(acc, u, (a, b) => a + b), usages[0]!);
+  return fieldwise(sum, sum, (a) => a / usages.length);
 }

@@ -229,8 +229,6 @@ export class LocalFunction {
   invocations = 0;
   /** Time spent in invocations, init excluded: what Lambda bills as duration (the cost model reads it). */
   invokedMs = 0;
-  /** Bytes the environments logged: what CloudWatch Logs would ingest. */
-  loggedBytes = 0;
 
   constructor(
     readonly definition: FunctionDefinition,
@@ -276,7 +274,6 @@ export class LocalFunction {
 
   private logLine = (chunk: string) => {
     appendFileSync(this.logFile, chunk);
-    this.loggedBytes += Buffer.byteLength(chunk);
     this.recent = [...this.recent, ...chunk.split('\n').filter(Boolean)].slice(-40);
   };
 

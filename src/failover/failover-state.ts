@@ -127,26 +127,22 @@ export class FailoverState {
   async saveDrainSnapshot(executionName: string, until: Record<string, string>): Promise<DrainSnapshotRef> {
     const entries = Object.entries(until);
     const parts = partsBySize(entries, SNAPSHOT_PART_BYTES, ([key, end]) => key.length + end.length + 6);
-    for (const [part, slice] of parts.entries()) {
-      await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: drainKey(executionName, part), executionName, part, until: Object.fromEntries(slice) } }));
-    }
+    await Promise.all(parts.map((slice, part) => this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: drainKey(executionName, part), executionName, part, until: Object.fromEntries(slice) } }))));
     return { parts: parts.length, partitions: entries.length };
   }
 
   async drainSnapshot(executionName: string, ref: DrainSnapshotRef): Promise<Record<string, string>> {
-    const until: Record<string, string> = {};
-    for (let part = 0; part < ref.parts; part++) {
-      const item = await this.read<{ until: Record<string, string> }>(drainKey(executionName, part));
-      if (!item) throw new Error(`the drain snapshot of execution ${executionName} lacks part ${part + 1} of ${ref.parts} in table ${this.tableName}: start the switchover again`);
-      Object.assign(until, item.until);
-    }
+    const items = await Promise.all(Array.from({ length: ref.parts }, (_, part) => this.read<{ until: Record<string, string> }>(drainKey(executionName, part))));
+    const missing = items.findIndex((item) => !item);
+    if (missing >= 0) throw new Error(`the drain snapshot of execution ${executionName} lacks part ${missing + 1} of ${ref.parts} in table ${this.tableName}: start the switchover again`);
+    const until: Record<string, string> = Object.assign({}, ...items.map((item) => item?.until ?? {}));
     if (Object.keys(until).length !== ref.partitions) throw new Error(`the drain snapshot of execution ${executionName} holds ${Object.keys(until).length} partitions, not the ${ref.partitions} it was written with, in table ${this.tableName}: start the switchover again`);
     return until;
   }
 
   /** Idempotent: deleting parts already gone changes nothing. */
   async deleteDrainSnapshot(executionName: string, ref: DrainSnapshotRef): Promise<void> {
-    for (let part = 0; part < ref.parts; part++) await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: drainKey(executionName, part) } }));
+    await Promise.all(Array.from({ length: ref.parts }, (_, part) => this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: drainKey(executionName, part) } }))));
   }
 
   /** False when the condition refused the write. */
