@@ -14,11 +14,13 @@ export default {
       testMatch: ['<rootDir>/test/lab/**/*.test.ts'],
       globalSetup: '<rootDir>/test/lab/global-setup.mjs',
       globalTeardown: '<rootDir>/test/lab/global-teardown.mjs',
+      testEnvironment: '<rootDir>/test/lab/lab-environment.mjs',
       setupFilesAfterEnv: ['<rootDir>/test/lab/setup.ts'],
     },
   ],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
-  // Lab tests share one lab and some disturb it (pause MM2, stop a broker): one file at a time.
+  // Some lab files disturb their lab (pause MM2, stop a broker): one file at a time per lab.
+  // `npm test` gives the lab project more workers, each with a lab of its own (test/run.mjs).
   maxWorkers: 1,
   testTimeout: 120000,
 };

@@ -1,6 +1,6 @@
-// Jest's projects as `npm test` runs them: the lab project (one file at a time, they share
-// one lab) and, beside it, the unit and infra projects, which need no lab and would
-// otherwise wait for it. The lab's output streams; unit + infra's is printed when the lab is
+// Jest's projects as `npm test` runs them: the lab project (LAB_WORKERS workers, default 2,
+// each running one file at a time on a lab of its own: test/lab/lab-marker.mjs) and, beside
+// it, the unit and infra projects, which need no lab and would otherwise wait for it. The lab's output streams; unit + infra's is printed when the lab is
 // done, whole. The last line sums both: "N passed, N failed".
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -11,8 +11,10 @@ const dir = mkdtempSync(path.join(tmpdir(), 'kafka-dr-test-'));
 const jest = path.join(process.cwd(), 'node_modules', '.bin', 'jest');
 const extra = process.argv.slice(2);
 
-function run(projects, summary, capture) {
-  const child = spawn(jest, ['--selectProjects', ...projects, '--passWithNoTests', ...extra], {
+const labWorkers = process.env.LAB_WORKERS ?? '2';
+
+function run(projects, summary, capture, workers = []) {
+  const child = spawn(jest, ['--selectProjects', ...projects, '--passWithNoTests', ...workers, ...extra], {
     stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit',
     env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim(), KAFKA_DR_TEST_SUMMARY: summary },
   });
@@ -29,7 +31,7 @@ const counts = (file) => {
   }
 };
 
-const [beside, lab] = await Promise.all([run(['unit', 'infra'], path.join(dir, 'unit-infra.json'), true), run(['lab'], path.join(dir, 'lab.json'), false)]);
+const [beside, lab] = await Promise.all([run(['unit', 'infra'], path.join(dir, 'unit-infra.json'), true), run(['lab'], path.join(dir, 'lab.json'), false, [`--maxWorkers=${labWorkers}`])]);
 process.stdout.write(beside.output);
 const total = [beside, lab].map((r) => counts(r.summary)).reduce((a, b) => ({ passed: a.passed + b.passed, failed: a.failed + b.failed }));
 process.stdout.write(`\n${total.passed} passed, ${total.failed} failed\n`);

@@ -1,11 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
+import { labStates } from './global-setup.mjs';
 import { startedMarker } from './lab-marker.mjs';
 
-/** Stops the lab only if this run started it; LAB_KEEP=1 leaves it up for inspection. */
-export default function globalTeardown() {
-  const marker = startedMarker();
-  if (!existsSync(marker) || process.env.LAB_KEEP === '1') return;
-  rmSync(marker);
-  spawnSync('bash', ['lab/lab.sh', 'down'], { stdio: 'inherit' });
+/** Stops the labs this run started; LAB_KEEP=1 leaves them up for inspection. */
+export default function globalTeardown(globalConfig) {
+  if (process.env.LAB_KEEP === '1') return;
+  for (const state of labStates(globalConfig)) {
+    const marker = startedMarker(state);
+    if (!existsSync(marker)) continue;
+    rmSync(marker);
+    spawnSync('bash', ['lab/lab.sh', 'down'], { stdio: 'inherit', env: { ...process.env, LAB_STATE: state } });
+  }
 }

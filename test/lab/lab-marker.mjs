@@ -1,6 +1,16 @@
 import * as path from 'node:path';
 
+/** The first lab's state directory: LAB_STATE as given, else lab/.state. */
+const firstLab = () => process.env.KAFKA_DR_FIRST_LAB_STATE ?? process.env.LAB_STATE ?? 'lab/.state';
+
+/**
+ * Jest worker k (1-based) runs its files on a lab of its own: worker 1 on the first lab,
+ * worker k on the first lab's directory suffixed -k. Its own ports, clusters, MM2 and
+ * emulator: files on different workers cannot disturb each other.
+ */
+export const labStateOf = (worker) => (worker <= 1 ? firstLab() : `${firstLab()}-${worker}`);
+
 export const labState = () => process.env.LAB_STATE ?? 'lab/.state';
 
-/** Present while the lab was started by this Jest run (and must be stopped by it). */
-export const startedMarker = () => path.join(labState(), 'started-by-jest');
+/** Present while the lab in `state` was started by this Jest run (and must be stopped by it). */
+export const startedMarker = (state = labState()) => path.join(state, 'started-by-jest');
