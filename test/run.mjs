@@ -1,6 +1,7 @@
 // Jest's projects as `npm test` runs them: the lab project (LAB_WORKERS workers, default 2,
 // each running one file at a time on a lab of its own: test/lab/lab-marker.mjs) and, beside
-// it, the unit and infra projects, which need no lab and would otherwise wait for it. The lab's output streams; unit + infra's is printed when the lab is
+// it, at a lower CPU priority, the unit and infra projects, which need no lab and would
+// otherwise wait for it. The lab's output streams; unit + infra's is printed when the lab is
 // done, whole. The last line sums both: "N passed, N failed".
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -13,8 +14,10 @@ const extra = process.argv.slice(2);
 
 const labWorkers = process.env.LAB_WORKERS ?? '2';
 
-function run(projects, summary, capture, workers = []) {
-  const child = spawn(jest, ['--selectProjects', ...projects, '--passWithNoTests', ...workers, ...extra], {
+/** `niced`: at a lower CPU priority, so that it does not slow the lab's timed steps. */
+function run(projects, summary, capture, { workers = [], niced = false } = {}) {
+  const args = ['--selectProjects', ...projects, '--passWithNoTests', ...workers, ...extra];
+  const child = spawn(niced ? 'nice' : jest, niced ? ['-n', '10', jest, ...args] : args, {
     stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit',
     env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim(), KAFKA_DR_TEST_SUMMARY: summary },
   });
@@ -31,7 +34,7 @@ const counts = (file) => {
   }
 };
 
-const [beside, lab] = await Promise.all([run(['unit', 'infra'], path.join(dir, 'unit-infra.json'), true), run(['lab'], path.join(dir, 'lab.json'), false, [`--maxWorkers=${labWorkers}`])]);
+const [beside, lab] = await Promise.all([run(['unit', 'infra'], path.join(dir, 'unit-infra.json'), true, { niced: true }), run(['lab'], path.join(dir, 'lab.json'), false, { workers: [`--maxWorkers=${labWorkers}`] })]);
 process.stdout.write(beside.output);
 const total = [beside, lab].map((r) => counts(r.summary)).reduce((a, b) => ({ passed: a.passed + b.passed, failed: a.failed + b.failed }));
 process.stdout.write(`\n${total.passed} passed, ${total.failed} failed\n`);

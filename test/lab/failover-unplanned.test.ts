@@ -1,3 +1,6 @@
+/**
+ * @lab-alone it measures the unplanned failover against its 5 s goal: no other lab worker runs meanwhile (test/lab/lab-lock.mjs)
+ */
 // Unplanned failover: the link is out (MM2's source connector stopped copying), the probe
 // reports what is unreplicated, then dc1 dies mid-traffic. The synthesized workflow moves
 // the group from its checkpoints and repoints the record. A consumer on dc2 then re-reads
