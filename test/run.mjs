@@ -1,10 +1,11 @@
-// Jest's projects as `npm test` runs them: the lab project (LAB_WORKERS workers, default 2,
-// each running one file at a time on a lab of its own: test/lab/lab-marker.mjs) and, beside
-// it, at a lower CPU priority, the unit and infra projects, which need no lab and would
-// otherwise wait for it. The lab's output streams; unit + infra's is printed when the lab is
-// done, whole. The last line sums both: "N passed, N failed".
+// Jest's projects as `npm test` runs them. First the lab project on LAB_WORKERS workers
+// (default 2), each running one file at a time on a lab of its own (test/lab/lab-marker.mjs),
+// and beside it, at a lower CPU priority, the unit and infra projects, which need no lab and
+// would otherwise wait for it. Then, on a quiet machine, the lab files that measure time
+// against a goal (docblock @lab-alone), one at a time. The lab's output streams; unit +
+// infra's is printed when the lab is done, whole. The last line sums all: "N passed, N failed".
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -13,10 +14,16 @@ const jest = path.join(process.cwd(), 'node_modules', '.bin', 'jest');
 const extra = process.argv.slice(2);
 
 const labWorkers = process.env.LAB_WORKERS ?? '2';
+const labDir = path.join('test', 'lab');
+/** Lab files whose leading docblock says @lab-alone. */
+const alone = readdirSync(labDir)
+  .filter((f) => f.endsWith('.test.ts') && /^\/\*\*(?:(?!\*\/)[\s\S])*@lab-alone/.test(readFileSync(path.join(labDir, f), 'utf8')))
+  .map((f) => path.join(labDir, f));
+const escaped = (file) => `/${file.replace(/[.]/g, '\\.')}$`;
 
 /** `niced`: at a lower CPU priority, so that it does not slow the lab's timed steps. */
-function run(projects, summary, capture, { workers = [], niced = false } = {}) {
-  const args = ['--selectProjects', ...projects, '--passWithNoTests', ...workers, ...extra];
+function run(projects, summary, capture, { workers = [], niced = false, only = [] } = {}) {
+  const args = ['--selectProjects', ...projects, '--passWithNoTests', ...workers, ...only, ...extra];
   const child = spawn(niced ? 'nice' : jest, niced ? ['-n', '10', jest, ...args] : args, {
     stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit',
     env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim(), KAFKA_DR_TEST_SUMMARY: summary },
@@ -34,8 +41,14 @@ const counts = (file) => {
   }
 };
 
-const [beside, lab] = await Promise.all([run(['unit', 'infra'], path.join(dir, 'unit-infra.json'), true, { niced: true }), run(['lab'], path.join(dir, 'lab.json'), false, { workers: [`--maxWorkers=${labWorkers}`] })]);
+const skipAlone = ['/node_modules/', ...alone.map(escaped)].map((p) => `--testPathIgnorePatterns=${p}`);
+const [beside, lab] = await Promise.all([
+  run(['unit', 'infra'], path.join(dir, 'unit-infra.json'), true, { niced: true }),
+  run(['lab'], path.join(dir, 'lab.json'), false, { workers: [`--maxWorkers=${labWorkers}`], only: skipAlone }),
+]);
 process.stdout.write(beside.output);
-const total = [beside, lab].map((r) => counts(r.summary)).reduce((a, b) => ({ passed: a.passed + b.passed, failed: a.failed + b.failed }));
+const quiet = alone.length > 0 ? [await run(['lab'], path.join(dir, 'lab-alone.json'), false, { workers: ['--maxWorkers=1'], only: alone })] : [];
+const runs = [beside, lab, ...quiet];
+const total = runs.map((r) => counts(r.summary)).reduce((a, b) => ({ passed: a.passed + b.passed, failed: a.failed + b.failed }));
 process.stdout.write(`\n${total.passed} passed, ${total.failed} failed\n`);
-process.exitCode = beside.code || lab.code;
+process.exitCode = runs.find((r) => r.code !== 0)?.code ?? 0;

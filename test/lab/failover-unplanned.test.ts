@@ -1,5 +1,5 @@
 /**
- * @lab-alone it measures the unplanned failover against its 5 s goal: no other lab worker runs meanwhile (test/lab/lab-lock.mjs)
+ * @lab-alone it measures the unplanned failover against its 5 s goal: npm test runs it after the other tests (test/run.mjs)
  */
 // Unplanned failover: the link is out (MM2's source connector stopped copying), the probe
 // reports what is unreplicated, then dc1 dies mid-traffic. The synthesized workflow moves

@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import { LabLock } from './lab-lock.mjs';
 
 /** The first lab's state directory: LAB_STATE as given, else lab/.state. */
 const firstLab = () => process.env.KAFKA_DR_FIRST_LAB_STATE ?? process.env.LAB_STATE ?? 'lab/.state';
@@ -16,5 +15,3 @@ export const labState = () => process.env.LAB_STATE ?? 'lab/.state';
 /** Present while the lab in `state` was started by this Jest run (and must be stopped by it). */
 export const startedMarker = (state = labState()) => path.join(state, 'started-by-jest');
 
-/** The lock the workers of one run share (lab-lock.mjs), kept beside the first lab's state. */
-export const workerLock = () => new LabLock(path.join(labStateOf(1), 'worker-lock'));
