@@ -4,7 +4,7 @@
 // created in the emulator's Step Functions, Lambda functions and KMS keys as stand-in names and ARNs. Resolves the CloudFormation intrinsics CDK writes
 // (Ref, Fn::GetAtt, Fn::Join, Fn::Sub) against them, and refuses anything else by name.
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient, ResourceAlreadyExistsException } from '@aws-sdk/client-eventbridge';
 import { CreateHealthCheckCommand, Route53Client, type HealthCheckConfig } from '@aws-sdk/client-route-53';
 import { CreateStateMachineCommand, ListStateMachinesCommand, SFNClient, StateMachineAlreadyExists, UpdateStateMachineCommand } from '@aws-sdk/client-sfn';
@@ -74,6 +74,8 @@ async function createTable(resource: TemplateResource, name: string): Promise<Re
   const dynamodb = new DynamoDBClient({});
   try {
     const created = await dynamodb.send(new CreateTableCommand(input));
+    // As CloudFormation does it: TTL is not part of CreateTable.
+    if (p.TimeToLiveSpecification?.Enabled) await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: p.TimeToLiveSpecification }));
     return { name, arn: created.TableDescription!.TableArn! };
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;

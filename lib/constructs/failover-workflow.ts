@@ -23,6 +23,7 @@ import { estateSecretArns } from '#src/config/estate';
 import { FAILOVER_EVENT_BUS, FAILOVER_STATE_MACHINE_ARN, FAILOVER_STATE_TABLE, FAILOVER_TOPIC_ARN, type LambdaSetting } from '#src/environment';
 import type { EstateConfig } from '#src/config/schema';
 import { readinessCheckInput } from '#src/failover/readiness';
+import { EXPIRES_AT } from '#src/failover/state-expiry';
 import { flowsOf } from '#src/flow';
 import { METRICS_NAMESPACE } from '#src/metrics';
 import { kafkaDrTable } from './kafka-dr-table';
@@ -68,7 +69,7 @@ export class FailoverWorkflow extends Construct {
     const stack = Stack.of(this);
 
     // The lock and the active side must outlive a stack update: RETAIN.
-    this.stateTable = kafkaDrTable(this, 'StateTable', 'pk', RemovalPolicy.RETAIN);
+    this.stateTable = kafkaDrTable(this, 'StateTable', 'pk', RemovalPolicy.RETAIN, EXPIRES_AT);
     this.topic = new sns.Topic(this, 'Outcomes', {
       displayName: `kafka-dr ${config.estate} failover`,
       masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),

@@ -7,12 +7,14 @@
 // Items: pk="lock" {executionName, flow, acquiredAt}; pk="active" {cluster, flow, executionName, mode, since}
 // (with per-datacenter records, pk="active#<home>" per record, with its home);
 // pk="readiness#<flow>" {flow, ready, reason, mode, executionName, at}: the last scheduled readiness check;
-// pk="drain#<executionName>#<part>" {executionName, part, until}: a planned switchover's drain snapshot
-// while clients stay on the source, kept here because it grows with the partitions behind.
+// pk="drain#<executionName>#<part>" {executionName, part, until, expiresAt}: a planned switchover's
+// drain snapshot while clients stay on the source, kept here because it grows with the
+// partitions behind; Finish deletes it, the table's TTL (state-expiry.ts) if Finish never runs.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { partsBySize } from '#src/parts';
 import type { Readiness } from './readiness';
+import { EXPIRES_AT, executionItemExpiry } from './state-expiry';
 
 export interface LockHolder {
   executionName: string;
@@ -127,7 +129,8 @@ export class FailoverState {
   async saveDrainSnapshot(executionName: string, until: Record<string, string>): Promise<DrainSnapshotRef> {
     const entries = Object.entries(until);
     const parts = partsBySize(entries, SNAPSHOT_PART_BYTES, ([key, end]) => key.length + end.length + 6);
-    await Promise.all(parts.map((slice, part) => this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: drainKey(executionName, part), executionName, part, until: Object.fromEntries(slice) } }))));
+    const expiry = executionItemExpiry();
+    await Promise.all(parts.map((slice, part) => this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: drainKey(executionName, part), executionName, part, until: Object.fromEntries(slice), [EXPIRES_AT]: expiry } }))));
     return { parts: parts.length, partitions: entries.length };
   }
 

@@ -8,6 +8,7 @@ import { loadEstateConfigFile } from '#src/config/load';
 import { parseEstateConfig } from '#src/config/parse';
 import type { EstateConfig } from '#src/config/schema';
 import { readinessCheckInput } from '#src/failover/readiness';
+import { EXPIRES_AT } from '#src/failover/state-expiry';
 import { parseFailoverRequest } from '#src/failover/request';
 import { flowsOf } from '#src/flow';
 import { definitionOf, functionOf, joined, only, principalsAllowed, reachable, resourcesAllowed, statementsOf, successors, synthControlPlane, type Asl, type AslState, type Rule } from '../support/template';
@@ -295,7 +296,7 @@ describe('the failover workflow (example estate)', () => {
   });
 
   describe('the state table and the outcome topic', () => {
-    it('keeps the lock and the active side in an encrypted table with PITR that outlives the stack', () => {
+    it('keeps the lock and the active side in an encrypted table with PITR that outlives the stack, with TTL for what only an execution needs', () => {
       const table = template.toJSON().Resources[tableId];
       expect(table).toMatchObject({
         Type: 'AWS::DynamoDB::Table',
@@ -306,6 +307,7 @@ describe('the failover workflow (example estate)', () => {
           AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           SSESpecification: { SSEEnabled: true },
+          TimeToLiveSpecification: { AttributeName: EXPIRES_AT, Enabled: true },
         },
       });
     });

@@ -13,9 +13,10 @@ import { activeActiveEstate, LAB_LOCAL_RECORDS } from '../../lab/active-active';
 import { consumeCommitting, produceContinuously, type Consumed } from '../../lab/traffic';
 import { readBootstrapRecord, recordDns } from '#src/dns/bootstrap-record';
 import { Route53Client } from '@aws-sdk/client-route-53';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FailoverState } from '#src/failover/failover-state';
+import { EXPIRES_AT } from '#src/failover/state-expiry';
 import { replicaCreated, twoWayRig } from '../support/failover';
 import { killLabComponent, labSh } from '../../lab/estate';
 import { readCheckpoints } from '#src/mm2/internal-topics';
@@ -98,6 +99,8 @@ it("fails dc1 over and back under two-way traffic: only dc1's clients move, on b
     expect(drained.until).toBeUndefined();
     expect(drained.snapshot).toEqual({ parts: 1, partitions: expect.any(Number) });
     await expect(state.drainSnapshot(backName, drained.snapshot)).rejects.toThrow(`the drain snapshot of execution ${backName} lacks part 1 of 1`);
+    // Had the execution ended without Finish, the table's TTL (as the template sets it) would delete the parts.
+    expect((await new DynamoDBClient({}).send(new DescribeTimeToLiveCommand({ TableName: rig.stateTable }))).TimeToLiveDescription).toEqual({ AttributeName: EXPIRES_AT, TimeToLiveStatus: 'ENABLED' });
     expect((back.output as any).steps.syncOffsets.partitions.checkpoint).toBe(0);
     expect((back.output as any).summary).toContain("dc2->dc1 failover succeeded: dc1's clients now on dc1");
     // The flow dc2's clients feed keeps running; the one dc1's clients feed again is resumed.

@@ -3,6 +3,7 @@
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { FailoverState, type ActiveSide, type LockHolder } from '#src/failover/failover-state';
+import { EXPIRES_AT } from '#src/failover/state-expiry';
 import { createTable } from '../support/tables';
 import { labContext, uniqueName } from '../support/lab';
 
@@ -94,6 +95,13 @@ describe("a planned switchover's drain snapshot", () => {
     expect(ref).toEqual({ parts: 3, partitions: 12_000 });
     expect(await state().drainSnapshot('exec-drain', ref)).toEqual(until);
     expect(await state().saveDrainSnapshot('exec-drain', until)).toEqual(ref); // a re-run step writes the same
+    // An execution that ends without Finish leaves its parts to the table's TTL: two days on.
+    const expiry = Date.now() / 1000 + 2 * 24 * 3600;
+    for (const part of [0, 1, 2]) {
+      const expiresAt = (await storedItem(`drain#exec-drain#${part}`))?.[EXPIRES_AT];
+      expect(expiresAt).toBeGreaterThan(expiry - 60);
+      expect(expiresAt).toBeLessThanOrEqual(expiry);
+    }
 
     await documents.send(new DeleteCommand({ TableName: table, Key: { pk: 'drain#exec-drain#1' } }));
     await expect(state().drainSnapshot('exec-drain', ref)).rejects.toThrow(`the drain snapshot of execution exec-drain lacks part 2 of 3 in table ${table}: start the switchover again`);
