@@ -4,7 +4,8 @@
 // AuditFindings by severity and read back from CloudWatch, and cleared once fixed.
 // `kafka-dr audit --local` runs the same function and exits 1 on a finding as severe as
 // --fail-on. (Kafka 3.9's Connect refuses emit.checkpoints.enabled=false on a checkpoint
-// connector, so that critical finding is shown by the unit tests only.)
+// connector, so that critical finding is shown by the unit tests only.) Where MM2's workers
+// run, judged by round trips, is audited in audit-placement.test.ts.
 import { SEVERITIES } from '#src/audit/finding';
 import type { FlowAudit } from '#src/audit/audit';
 import { ConnectClient } from '#src/connect/client';
@@ -15,8 +16,6 @@ import { putConnectorConfig } from '../support/connectors';
 import { latestMetric } from '../support/cloudwatch';
 import { failoverRig, replicaCreated, type FailoverRig } from '../support/failover';
 import { uniqueName } from '../support/lab';
-import { latencyProxy, type LatencyProxy } from '../../lab/latency-proxy';
-import { parseEstateConfig } from '#src/config/parse';
 
 const FLOW = 'dc1->dc2';
 let rig: FailoverRig;
@@ -126,56 +125,4 @@ it('a replica on dc2 whose source topic does not exist on dc1: reported, and no 
     await dc2.deleteTopics({ topics: [replica] });
   }
   expect(await orphans()).toBe(before);
-});
-
-describe('datacenters apart (dc1 and, in turn, Connect behind a proxy adding 10 ms each way)', () => {
-  let far: FailoverRig;
-  let dc1Proxy: LatencyProxy;
-  let connectProxy: LatencyProxy;
-
-  beforeAll(async () => {
-    const lab = rig.ctx.lab;
-    dc1Proxy = await latencyProxy(lab.clusters.dc1.bootstrapServers, 10);
-    connectProxy = await latencyProxy(new URL(lab.connect.url).host, 0);
-    const config = structuredClone(rig.config) as Record<string, any>;
-    config.clusters.find((c: { name: string }) => c.name === 'dc1').bootstrapServers = [dc1Proxy.address];
-    config.flows[0].mm2.connectUrl = `http://${connectProxy.address}`;
-    far = await failoverRig(parseEstateConfig(config, 'the lab estate, dc1 and Connect behind latency proxies'));
-  }, 300_000);
-
-  afterAll(async () => {
-    await dc1Proxy?.close();
-    await connectProxy?.close();
-  });
-
-  const farAudit = async () => (await far.invoke('audit', { flow: FLOW })) as FlowAudit;
-  const roundTrip = (audit: FlowAudit, cluster: string) => {
-    const evidence = audit.findings.find((f) => f.id === 'stretched-vs-replicated')!.evidence;
-    return Number(new RegExp(`(\\d+\\.\\d) ms to ${cluster}`).exec(evidence)![1]);
-  };
-
-  it('Connect beside dc2: no placement finding; a stretched cluster would cost every acks=all produce the 20 ms round trip to dc1', async () => {
-    const audit = await farAudit();
-    expect(ids(audit)).not.toContain('warning connect-placement');
-    expect(roundTrip(audit, 'dc1')).toBeGreaterThanOrEqual(20);
-    expect(roundTrip(audit, 'dc2')).toBeLessThan(5);
-    expect(audit.findings).toContainEqual(expect.objectContaining({ id: 'stretched-vs-replicated', fix: expect.stringMatching(/^at \d+\.\d ms replicating with MM2, as now, keeps produces local/) }));
-  });
-
-  it("Connect answering like dc1: a warning that MM2's workers seem to run in the source's datacenter", async () => {
-    connectProxy.delayMs = 10;
-    try {
-      const audit = await farAudit();
-      expect(audit.findings).toContainEqual(
-        expect.objectContaining({
-          id: 'connect-placement',
-          severity: 'warning',
-          subject: `http://${connectProxy.address}`,
-          evidence: expect.stringMatching(/^Connect answers in \d+\.\d ms, like source dc1 \(\d+\.\d ms\) rather than target dc2 \(\d+\.\d ms\)/),
-        }),
-      );
-    } finally {
-      connectProxy.delayMs = 0;
-    }
-  });
 });
