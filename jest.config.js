@@ -20,7 +20,7 @@ export default {
   ],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   // Some lab files disturb their lab (pause MM2, stop a broker): one file at a time per lab.
-  // `npm test` gives the lab project more workers, each with a lab of its own (test/run.mjs).
+  // LAB_WORKERS=2 npm test gives the lab project two workers, each with a lab of its own (test/run.mjs).
   maxWorkers: 1,
   testTimeout: 120000,
 };
