@@ -6,6 +6,7 @@
 import type { FlowAudit } from '#src/audit/audit';
 import { parseEstateConfig } from '#src/config/parse';
 import { failoverRig, type FailoverRig } from '../support/failover';
+import { labContext } from '../support/lab';
 import { latencyProxy, type LatencyProxy } from '../../lab/latency-proxy';
 
 const FLOW = 'dc1->dc2';
@@ -17,11 +18,10 @@ describe('datacenters apart (dc1 and, in turn, Connect behind a proxy adding 10 
   let connectProxy: LatencyProxy;
 
   beforeAll(async () => {
-    const rig = await failoverRig();
-    const lab = rig.ctx.lab;
+    const { lab, config: estate } = await labContext();
     dc1Proxy = await latencyProxy(lab.clusters.dc1.bootstrapServers, 10);
     connectProxy = await latencyProxy(new URL(lab.connect.url).host, 0);
-    const config = structuredClone(rig.config) as Record<string, any>;
+    const config = structuredClone(estate) as Record<string, any>;
     config.clusters.find((c: { name: string }) => c.name === 'dc1').bootstrapServers = [dc1Proxy.address];
     config.flows[0].mm2.connectUrl = `http://${connectProxy.address}`;
     far = await failoverRig(parseEstateConfig(config, 'the lab estate, dc1 and Connect behind latency proxies'));

@@ -4,10 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { labStateOf, startedMarker } from './lab-marker.mjs';
-
-/** The labs this run's workers use: one per worker (maxWorkers; 1 when run in band). */
-export const labStates = (globalConfig) => Array.from({ length: Math.max(1, globalConfig.maxWorkers ?? 1) }, (_, i) => labStateOf(i + 1));
+import { labStates, startedMarker } from './lab-marker.mjs';
 
 function ensureLab(state) {
   const env = { ...process.env, LAB_STATE: state };
@@ -26,5 +23,5 @@ function ensureLab(state) {
 }
 
 export default function globalSetup(globalConfig) {
-  for (const state of labStates(globalConfig)) ensureLab(state);
+  for (const state of labStates(globalConfig.maxWorkers)) ensureLab(state);
 }

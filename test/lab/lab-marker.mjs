@@ -10,8 +10,8 @@ const firstLab = () => process.env.KAFKA_DR_FIRST_LAB_STATE ?? process.env.LAB_S
  */
 export const labStateOf = (worker) => (worker <= 1 ? firstLab() : `${firstLab()}-${worker}`);
 
-export const labState = () => process.env.LAB_STATE ?? 'lab/.state';
+/** The labs a run with `maxWorkers` workers uses: one per worker (1 when run in band). */
+export const labStates = (maxWorkers) => Array.from({ length: Math.max(1, maxWorkers ?? 1) }, (_, i) => labStateOf(i + 1));
 
 /** Present while the lab in `state` was started by this Jest run (and must be stopped by it). */
-export const startedMarker = (state = labState()) => path.join(state, 'started-by-jest');
-
+export const startedMarker = (state) => path.join(state, 'started-by-jest');
