@@ -61,6 +61,8 @@ export interface InvokeOptions {
 const RUNTIME = 'nodejs22.x';
 const INIT_TIMEOUT_MS = 10_000; // Lambda's limit on the init phase
 const MEMORY_POLL_MS = 200;
+/** Where each execution environment writes a V8 CPU profile when it ends (LAB_CPU_PROFILE_DIR): where a function's time goes. */
+const CPU_PROFILE_DIR = process.env.LAB_CPU_PROFILE_DIR;
 const BOOTSTRAP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bootstrap.mjs');
 
 /** The lab's Node 22 (the `node` dev dependency), as the nodejs22.x runtime would run it. */
@@ -130,7 +132,7 @@ class ExecutionEnvironment {
   ) {
     // Lambda sizes the heap from the configured memory; the rest is for the runtime and buffers.
     const heapMb = Math.floor(fn.memorySize * 0.9);
-    this.child = spawn(runtimeNode(), [`--max-old-space-size=${heapMb}`, BOOTSTRAP], { cwd: env.LAMBDA_TASK_ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    this.child = spawn(runtimeNode(), [`--max-old-space-size=${heapMb}`, ...(CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : []), BOOTSTRAP], { cwd: env.LAMBDA_TASK_ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => this.log(chunk));
@@ -206,11 +208,18 @@ class ExecutionEnvironment {
     this.exited = 'signal: killed'; // dead from now on, before the exit event arrives
     this.child.kill('SIGKILL');
   }
+
+  /** Stops an environment at the end: a profiled one is disconnected, so that it exits and Node writes its profile (SIGKILL would lose it). */
+  end(): void {
+    if (!CPU_PROFILE_DIR || !this.alive) return this.kill();
+    this.exited = 'ended';
+    this.child.disconnect();
+  }
 }
 
 const everyFunction = new Set<LocalFunction>();
 process.once('exit', () => {
-  for (const fn of everyFunction) fn.close();
+  for (const fn of everyFunction) fn.end();
 });
 
 export interface ColdStart {
@@ -314,6 +323,12 @@ export class LocalFunction {
   private discard(env: ExecutionEnvironment): void {
     env.kill();
     this.all.delete(env);
+  }
+
+  /** Ends every environment as the lab's process exits. */
+  end(): void {
+    for (const env of this.all) env.end();
+    this.close(); // what end() left running
   }
 
   /** Kills every environment, mid-invocation or idle (a crash, as far as they are concerned); the next invocation starts a fresh one. */

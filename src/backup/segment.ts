@@ -249,7 +249,8 @@ function decodeRecords(object: string, plain: Buffer): BackupRecord[] {
         at += 4;
         if (length < 0) return null;
         if (at + length > end) throw new RangeError('a field runs past its record');
-        const b = Buffer.from(plain.subarray(at, at + length));
+        // A view, not a copy: a segment's records are used together, so they share its payload's memory.
+        const b = plain.subarray(at, at + length);
         at += length;
         return b;
       };
