@@ -96,7 +96,7 @@ export async function planRestore(request: RestoreRequest, restoreId: string, cl
   }
 
   const recorded = await state.read(restoreId);
-  const ends = async () => new Map((await partitionStates(admin, topics.map((t) => t.target))).map((s) => [`${s.topic}/${s.partition}`, Number(s.latest)]));
+  const ends = async (of = topics.map((t) => t.target)) => new Map((await partitionStates(admin, of)).map((s) => [`${s.topic}/${s.partition}`, Number(s.latest)]));
   const partitions = topics.flatMap((t) => t.backup.partitions.filter((p) => p.segments.length > 0).map((p) => ({ topic: t.backup.name, partition: p.partition })));
 
   if (request.dryRun) {
@@ -128,12 +128,15 @@ export async function planRestore(request: RestoreRequest, restoreId: string, cl
   }
 
   if (!recorded) {
+    const created = topics.filter((t) => !existing.has(t.target));
     await createTargetTopics(
       admin,
       request.targetCluster,
-      topics.filter((t) => !existing.has(t.target)).map((t) => ({ name: t.target, partitions: t.backup.partitionCount, configs: t.backup.configs })),
+      created.map((t) => ({ name: t.target, partitions: t.backup.partitionCount, configs: t.backup.configs })),
     );
-    const at = await ends();
+    // A topic created just now is empty: its bases are 0. Asking would meet its leader still
+    // taking over the new partitions, and the client's retry a second later.
+    const at = await ends(topics.filter((t) => existing.has(t.target)).map((t) => t.target));
     const bases = Object.fromEntries(topics.flatMap((t) => t.backup.partitions.map((p) => [baseKey(t.backup.name, p.partition), at.get(`${t.target}/${p.partition}`) ?? 0])));
     await state.begin({ restoreId, request: { ...request, dryRun: false }, bases, plannedAt: new Date().toISOString() });
   }

@@ -168,6 +168,21 @@ describe('a backup of three topics restored into dc2 under new names', () => {
     expect(await endOffsets('dc2', existing)).toEqual([1, 0]);
     expect(await (await ctx.adminFor('dc2')).listTopics()).not.toContain(other);
   });
+
+  it('appends to an existing topic with the same partition count: its records stay, the restored ones follow them; a topic it creates starts at 0', async () => {
+    const existing = uniqueName('rs-appended');
+    await ensureTopic(await ctx.adminFor('dc2'), existing, 3);
+    await sendRecords(dc2, existing, [0, 0, 2].map((partition, i) => ({ partition, key: 'k', value: `already here ${i}` })));
+    const before = await recordsOf(dc2, existing);
+    const created = `${compacted}-appended-beside`;
+    const report = await restored(restoreInput(backupId, [plain, compacted], { rename: { [plain]: existing, [compacted]: created } }));
+    expect(report.topics.find((t) => t.topic === plain)!.partitions.map((p) => p.base)).toEqual([2, 0, 1]);
+    expect(report.topics.find((t) => t.topic === compacted)!.partitions.map((p) => p.base)).toEqual([0, 0]);
+    const after = await recordsOf(dc2, existing);
+    const source = await recordsOf(dc1, plain);
+    after.forEach((records, partition) => expect(records).toEqual([...before[partition]!, ...source[partition]!]));
+    expect(await recordsOf(dc2, created)).toEqual(await recordsOf(dc1, compacted));
+  });
 });
 
 describe('point in time, to the millisecond, across an incremental backup chain', () => {
