@@ -3,7 +3,9 @@
 // memory sizes, architectures, alarms, dashboards, keys, retention) and from usage measured on
 // the lab by running the synthesized functions and state machines as deployed:
 //   - each scheduled probe of a flow, at the lab's partition count and again with a topic of
-//     --probe-partitions more (a line through the two gives any size);
+//     --probe-partitions more (a line through the two gives any size); return-checkpoints on
+//     the flow back, the wider size with an application's group on every partition of the
+//     wide topic's replica on the flow's target (dc2), as in an active-active estate;
 //   - the scheduled readiness check (a dry-run failover), at the same two sizes;
 //   - a scheduled backup where every partition has --records-per-partition new records, at two
 //     partition counts (--backup-partitions), and one that finds nothing new.
@@ -25,8 +27,10 @@ import { loadEstateConfigFile } from '#src/config/load';
 import type { EstateConfig } from '#src/config/schema';
 import { lagMetricSamples } from '#src/probes/lag-metrics';
 import type { LagReport } from '#src/probes/lag-probe';
+import type { ReturnCheckpointsRun } from '#src/failover/return-checkpoints';
 import { buildApp } from '../lib/app';
 import { localControlPlane } from '../lab/local-control-plane';
+import { withReverseFlow } from '../lab/reverse-flow';
 import { replicaCreated, scheduledInput } from '../test/support/failover';
 import { closeLabContext, ensureTopic, labContext, sendRecords, uniqueName } from '../test/support/lab';
 import { customMetricsMonthly, PRICE, PRICES_CHECKED } from './aws-prices';
@@ -120,27 +124,32 @@ const ctx = await labContext();
 // policy, liveness sampling, batch size, segment size): what they cost depends on them.
 // Batches run one at a time: on two cores, concurrent invocations would bill each other's CPU
 // time; in AWS each has its own.
+// With the flow back, as the example has it: return-checkpoints is deployed for flows that have one.
 const config: EstateConfig = {
-  ...ctx.config,
+  ...withReverseFlow(ctx.config, ctx.lab),
   probes: example.probes,
   backup: { ...ctx.config.backup!, parallelism: { ...example.backup!.parallelism, concurrentInvocations: 1 }, segment: example.backup!.segment },
 };
 const flow = config.flows[0]!;
 const flowName = `${flow.source}->${flow.target}`;
+const flowBack = `${flow.target}->${flow.source}`;
 process.stderr.write('synthesizing and bundling the lab control plane...\n');
 const plane = await localControlPlane(config);
 const admins = { source: await ctx.adminFor(flow.source), target: await ctx.adminFor(flow.target) };
 
-async function measureProbes(): Promise<{ partitions: number; usage: Record<string, Usage> }> {
+async function measureProbes(): Promise<{ partitions: number; returnPositions: number; usage: Record<string, Usage> }> {
   const usage: Record<string, Usage> = {};
   let partitions = 0;
-  for (const dir of PROBES) {
-    await plane.invoke(dir, { flow: flowName }); // warm: a scheduled function runs warm but for its first run of the day
+  let returnPositions = 0;
+  const scheduled = [...PROBES.map((dir) => [dir, flowName]), ['return-checkpoints', flowBack]] as const;
+  for (const [dir, flowOf] of scheduled) {
+    await plane.invoke(dir, { flow: flowOf }); // warm: a scheduled function runs warm but for its first run of the day
     const runs: Usage[] = [];
     // The liveness probe samples for a minute whatever the estate's size: one run tells.
     for (let i = 0; i < (dir === 'liveness-probe' ? 1 : RUNS); i++) {
-      const { result, usage: u } = await metered(plane, () => plane.invoke(dir, { flow: flowName }));
+      const { result, usage: u } = await metered(plane, () => plane.invoke(dir, { flow: flowOf }));
       if (dir === 'lag-probe') partitions = (result as { lag: { partitions: number } }).lag.partitions;
+      if (dir === 'return-checkpoints') returnPositions = (result as ReturnCheckpointsRun).positions;
       runs.push(u);
     }
     usage[dir] = mean(runs);
@@ -155,7 +164,7 @@ async function measureProbes(): Promise<{ partitions: number; usage: Record<stri
     (run) => [run],
   );
   usage.readiness = readiness;
-  return { partitions, usage };
+  return { partitions, returnPositions, usage };
 }
 
 function filler(): string {
@@ -183,16 +192,39 @@ async function measureBackup(partitions: number, quietRerun: boolean): Promise<{
   return { busy, quiet };
 }
 
+/**
+ * A consumer group of an application reading every partition of `topic` on `cluster` (as in
+ * an active-active estate, where the standby's applications read replicas of the primary's
+ * topics): joined as a consumer, committed, left. return-checkpoints reads such groups; it
+ * leaves out groups no consumer ever joined, such as those MM2's offset sync writes.
+ */
+async function consumerGroupOn(cluster: string, groupId: string, topic: string, partitions: number): Promise<void> {
+  const consumer = (await ctx.kafkaFor(cluster)).consumer({ groupId });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
+    await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
+    await joined;
+    await consumer.commitOffsets(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: '0' })));
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 process.stderr.write(`measuring the probes and the readiness check of ${flowName} at the lab's size...\n`);
 const base = await measureProbes();
 const wideTopic = uniqueName('cost-model-probe');
+const wideGroup = uniqueName('cost-model-group');
 await ensureTopic(admins.source, wideTopic, PROBE_PARTITIONS);
 let wide: typeof base;
 try {
   await replicaCreated(ctx, wideTopic, PROBE_PARTITIONS, flow);
-  process.stderr.write(`... and with ${wideTopic} (${PROBE_PARTITIONS} partitions, mirrored)\n`);
+  await consumerGroupOn(flow.target, wideGroup, `${flow.source}.${wideTopic}`, PROBE_PARTITIONS);
+  process.stderr.write(`... and with ${wideTopic} (${PROBE_PARTITIONS} partitions, mirrored, group ${wideGroup} on its replica)\n`);
   wide = await measureProbes();
 } finally {
+  await admins.target.deleteGroups({ groups: [wideGroup] }).catch(() => undefined);
   await admins.source.deleteTopics({ topics: [wideTopic] });
   await admins.target.deleteTopics({ topics: [`${flow.source}.${wideTopic}`] });
 }
@@ -342,7 +374,7 @@ const brief = (u: Usage) =>
     .join(', ')}; ${u.customMetrics.toFixed(0)} metrics; logs ${((u.functionLogBytes + u.workflowLogBytes) / 1024).toFixed(1)} KiB; S3 written ${(u.s3BytesWritten / 1024).toFixed(0)} KiB`;
 console.log(`\nMeasured on the lab (mean of ${RUNS} warm runs; the liveness probe and the readiness check once):`);
 for (const [label, at] of [[`${base.partitions} partitions`, base], [`${wide.partitions} partitions`, wide]] as const) {
-  for (const [what, u] of Object.entries(at.usage)) console.log(`  ${label}, ${what}: ${brief(u)}`);
+  for (const [what, u] of Object.entries(at.usage)) console.log(`  ${label}, ${what}${what === 'return-checkpoints' ? ` (${at.returnPositions} group positions on replicas)` : ''}: ${brief(u)}`);
 }
 console.log(`  backup of ${BACKUP_SMALL} partitions with new records: ${brief(small.busy)}`);
 console.log(`  backup of ${BACKUP_LARGE} partitions with new records: ${brief(large.busy)}`);
