@@ -328,7 +328,7 @@ export class LocalFunction {
   /** Ends every environment as the lab's process exits. */
   end(): void {
     for (const env of this.all) env.end();
-    this.close(); // what end() left running
+    this.close(); // forgets them; a disconnected one is no longer alive, so it is not killed
   }
 
   /** Kills every environment, mid-invocation or idle (a crash, as far as they are concerned); the next invocation starts a fresh one. */
