@@ -1,5 +1,5 @@
 // Jest's projects as `npm test` runs them. First the lab project on LAB_WORKERS workers
-// (default 1), each running one file at a time on a lab of its own (test/lab/lab-marker.mjs),
+// (default 2), each running one file at a time on a lab of its own (test/lab/lab-marker.mjs),
 // and beside it, at a lower CPU priority, the unit and infra projects, which need no lab and
 // would otherwise wait for it. Then, on a quiet machine, the lab files that measure time
 // against a goal (docblock @lab-alone), one at a time. The lab's output streams; unit +
@@ -14,7 +14,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'kafka-dr-test-'));
 const jest = path.join(process.cwd(), 'node_modules', '.bin', 'jest');
 const extra = process.argv.slice(2);
 
-const labWorkers = process.env.LAB_WORKERS ?? '1';
+const labWorkers = process.env.LAB_WORKERS ?? '2';
 const labDir = path.join('test', 'lab');
 /**
  * Lab files whose leading docblock says @lab-alone. None when the caller names files or
