@@ -218,9 +218,16 @@ class ExecutionEnvironment {
 }
 
 const everyFunction = new Set<LocalFunction>();
-process.once('exit', () => {
+
+/**
+ * Ends every environment this module started. A test file calls it at its end, so that none
+ * outlives the file: not even one still serving the task of an execution it aborted (Lambda
+ * runs that task to its end), which kept a Jest worker from exiting.
+ */
+export function endFunctions(): void {
   for (const fn of everyFunction) fn.end();
-});
+}
+process.once('exit', endFunctions);
 
 export interface ColdStart {
   initMs: number;
