@@ -20,7 +20,7 @@ export default {
   ],
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   // Some lab files disturb their lab (pause MM2, stop a broker): one file at a time per lab.
-  // LAB_WORKERS=2 npm test gives the lab project two workers, each with a lab of its own (test/run.mjs).
+  // `npm test` gives the lab project LAB_WORKERS workers (default 2), each with a lab of its own (test/run.mjs).
   maxWorkers: 1,
   testTimeout: 120000,
 };

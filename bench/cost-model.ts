@@ -31,6 +31,7 @@ import type { ReturnCheckpointsRun } from '#src/failover/return-checkpoints';
 import { buildApp } from '../lib/app';
 import { localControlPlane } from '../lab/local-control-plane';
 import { withReverseFlow } from '../lab/reverse-flow';
+import { consumeCommitting } from '../lab/traffic';
 import { replicaCreated, scheduledInput } from '../test/support/failover';
 import { closeLabContext, ensureTopic, labContext, sendRecords, uniqueName } from '../test/support/lab';
 import { customMetricsMonthly, PRICE, PRICES_CHECKED } from './aws-prices';
@@ -195,21 +196,16 @@ async function measureBackup(partitions: number, quietRerun: boolean): Promise<{
 /**
  * A consumer group of an application reading every partition of `topic` on `cluster` (as in
  * an active-active estate, where the standby's applications read replicas of the primary's
- * topics): joined as a consumer, committed, left. return-checkpoints reads such groups; it
- * leaves out groups no consumer ever joined, such as those MM2's offset sync writes.
+ * topics): a member joins and leaves, then its position is committed on every partition.
+ * return-checkpoints reads such groups; it leaves out groups no consumer ever joined, such as
+ * those MM2's offset sync writes.
  */
 async function consumerGroupOn(cluster: string, groupId: string, topic: string, partitions: number): Promise<void> {
-  const consumer = (await ctx.kafkaFor(cluster)).consumer({ groupId });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const joined = new Promise((resolve) => consumer.on(consumer.events.GROUP_JOIN, resolve));
-    await consumer.run({ autoCommit: false, eachMessage: async () => undefined });
-    await joined;
-    await consumer.commitOffsets(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: '0' })));
-  } finally {
-    await consumer.disconnect();
-  }
+  const member = await consumeCommitting(await ctx.kafkaFor(cluster), groupId, [topic]);
+  await member.joined;
+  await member.stop();
+  const partitionOffsets = Array.from({ length: partitions }, (_, partition) => ({ partition, offset: 0n }));
+  await (await ctx.adminFor(cluster)).alterConsumerGroupOffsets({ groupId, topics: [{ name: topic, partitionOffsets }] });
 }
 
 process.stderr.write(`measuring the probes and the readiness check of ${flowName} at the lab's size...\n`);

@@ -136,7 +136,7 @@ export async function planRestore(request: RestoreRequest, restoreId: string, cl
     );
     // A topic created just now is empty: its bases are 0. Asking would meet its leader still
     // taking over the new partitions, and the client's retry a second later.
-    const at = await ends(topics.filter((t) => existing.has(t.target)).map((t) => t.target));
+    const at = await ends([...existing.keys()]);
     const bases = Object.fromEntries(topics.flatMap((t) => t.backup.partitions.map((p) => [baseKey(t.backup.name, p.partition), at.get(`${t.target}/${p.partition}`) ?? 0])));
     await state.begin({ restoreId, request: { ...request, dryRun: false }, bases, plannedAt: new Date().toISOString() });
   }

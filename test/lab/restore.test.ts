@@ -176,8 +176,7 @@ describe('a backup of three topics restored into dc2 under new names', () => {
     const before = await recordsOf(dc2, existing);
     // Read back, not assumed: a producer's retry may have written a record twice.
     const ends = await endOffsets('dc2', existing);
-    expect(ends[1]).toBe(0);
-    expect(ends[0]! * ends[2]!).toBeGreaterThan(0);
+    expect(ends.map((end) => end > 0)).toEqual([true, false, true]);
     const created = `${compacted}-appended-beside`;
     const report = await restored(restoreInput(backupId, [plain, compacted], { rename: { [plain]: existing, [compacted]: created } }));
     expect(report.topics.find((t) => t.topic === plain)!.partitions.map((p) => p.base)).toEqual(ends);
