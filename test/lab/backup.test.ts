@@ -151,6 +151,12 @@ describe('backup', () => {
       90_000,
       2000,
     );
+    // No cleaning from here on (every record is younger than the lag): the topic read back after the backup holds what the backup read.
+    const settling = kafka.admin();
+    await settling.connect();
+    const settled = { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.001', 'segment.ms': '100', 'delete.retention.ms': '100', 'min.compaction.lag.ms': '3600000' };
+    await settling.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: compacted, configEntries: Object.entries(settled).map(([name, value]) => ({ name, value })) }] });
+    await settling.disconnect();
 
     const transactional = kafka.producer({ transactionalId: `${base}-tx`, maxInFlightRequests: 1, idempotent: true });
     await transactional.connect();
