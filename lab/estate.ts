@@ -15,6 +15,8 @@ import { projectRoot } from '../lib/paths';
 
 interface LabCluster {
   bootstrapServers: string;
+  /** dc1 and dc2: node 1 and the broker-only nodes LAB_BROKERS added; absent from a lab.json written before them. */
+  brokers?: number;
   securityProtocol: 'SASL_SSL' | 'PLAINTEXT';
   username?: string;
   password?: string;

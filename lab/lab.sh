@@ -18,7 +18,8 @@
 # LAB_DC2_CONTROLLER_PORT, LAB_CONNECT_PORT, LAB_MOTO_PORT, LAB_REVERSE_CONNECT_PORT, LAB_DC3_PORT,
 # LAB_DC3_CONTROLLER_PORT (else
 # free ports are picked at first `up` and kept until `down`), LAB_READY_TIMEOUT (seconds
-# per component, 90). See lab/README.md.
+# per component, 90), LAB_BROKERS (brokers in dc1 and in dc2, default 1; fixed at first
+# `up` until `down`). See lab/README.md.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -50,10 +51,11 @@ labctl() { "$PYTHON" -S "$LAB_DIR/labctl.py" "$@"; }
 
 # ---------------------------------------------------------------- state
 
-# Pick the version and the ports once; they stay fixed until `down`.
+# Pick the version, the ports and the broker count once; they stay fixed until `down`.
 init_state() {
-  local version=$1 free
-  read -r -a free <<<"$(labctl free-ports 9)"
+  local version=$1 free brokers=${LAB_BROKERS:-1}
+  [[ $brokers =~ ^[1-9]$ ]] || die "LAB_BROKERS must be 1 to 9 (brokers in dc1 and in dc2), not '$brokers'"
+  read -r -a free <<<"$(labctl free-ports $((9 + 2 * (brokers - 1))))"
   cat >"$STATE_ENV.tmp" <<EOF
 KAFKA_VERSION=$version
 DC1_PORT=${LAB_DC1_PORT:-${free[0]}}
@@ -65,6 +67,8 @@ MOTO_PORT=${LAB_MOTO_PORT:-${free[5]}}
 REVERSE_CONNECT_PORT=${LAB_REVERSE_CONNECT_PORT:-${free[6]}}
 DC3_PORT=${LAB_DC3_PORT:-${free[7]}}
 DC3_CONTROLLER_PORT=${LAB_DC3_CONTROLLER_PORT:-${free[8]}}
+DC1_BROKER_PORTS="${free[*]:9:brokers-1}"
+DC2_BROKER_PORTS="${free[*]:8+brokers:brokers-1}"
 EOF
   mv "$STATE_ENV.tmp" "$STATE_ENV"
 }
@@ -93,9 +97,26 @@ load_state() {
   export LIBS_DIR DC1_PASSWORD
 }
 
+# The broker-only nodes of dc1 and dc2 (components dc1-b2, ...), when LAB_BROKERS > 1.
+extra_brokers() {
+  local cluster var port node
+  for cluster in dc1 dc2; do
+    var="${cluster^^}_BROKER_PORTS"
+    node=2
+    for port in ${!var:-}; do
+      echo "$cluster-b$node"
+      node=$((node + 1))
+    done
+  done
+}
+
 # Ports are fixed while the lab exists; say so when the environment asks for others.
 warn_port_overrides() {
-  local var
+  local var brokers
+  brokers=$((1 + $(wc -w <<<"${DC1_BROKER_PORTS:-}")))
+  if [[ -n ${LAB_BROKERS:-} && $LAB_BROKERS != "$brokers" ]]; then
+    note "ignoring LAB_BROKERS=$LAB_BROKERS: this lab has $brokers broker(s) per cluster until 'lab.sh down'"
+  fi
   for var in DC1_PORT DC1_CONTROLLER_PORT DC2_PORT DC2_CONTROLLER_PORT CONNECT_PORT MOTO_PORT REVERSE_CONNECT_PORT DC3_PORT DC3_CONTROLLER_PORT; do
     local wanted="LAB_$var"
     if [[ -n ${!wanted:-} && ${!wanted} != "${!var}" ]]; then
@@ -215,6 +236,22 @@ write_configs() {
   render dc1-client.properties >"$LAB_STATE/dc1-client.properties"
   render dc2-client.properties >"$LAB_STATE/dc2-client.properties"
   render dc3-client.properties >"$LAB_STATE/dc3-client.properties"
+  local broker
+  for broker in $(extra_brokers); do broker_config "$broker" >"$CONFIG_DIR/$broker.properties"; done
+}
+
+# A broker-only node: its cluster's node 1 config with its own id, listener and log dir
+# appended (a later key wins in a .properties file), in node 1's controller quorum.
+broker_config() {
+  local name=$1 cluster=${1%%-b*} node=${1##*-b} var protocol=PLAINTEXT ports
+  var="${cluster^^}_BROKER_PORTS"
+  read -r -a ports <<<"${!var}"
+  [[ $cluster == dc1 ]] && protocol=SASL_SSL
+  render "$cluster.properties"
+  render kafka-common.properties
+  printf '%s\n' "# $name: broker-only node $node of $cluster (LAB_BROKERS)" "node.id=$node" "process.roles=broker" \
+    "listeners=$protocol://127.0.0.1:${ports[node - 2]}" "advertised.listeners=$protocol://127.0.0.1:${ports[node - 2]}" \
+    "log.dirs=$DATA_DIR/$name"
 }
 
 # ---------------------------------------------------------------- processes
@@ -225,11 +262,17 @@ java_tool() {
 
 # KRaft storage is formatted once per data dir. dc1's admin SCRAM credential goes into
 # the bootstrap metadata here, so no broker has to be up to create it.
+# A broker-only node takes its cluster's id from node 1's storage, formatted before it.
 format_cluster() {
-  local name=$1 dir="$DATA_DIR/$1" log="$LOGS_DIR/$1.log" args
+  local name=$1 dir="$DATA_DIR/$1" log="$LOGS_DIR/$1.log" args cluster_id
   [[ -f $dir/meta.properties ]] && return 0
   rm -rf "$dir" && mkdir -p "$dir"
-  args=(format --cluster-id "$(labctl cluster-id)" --config "$CONFIG_DIR/$name.properties")
+  if [[ $name == *-b* ]]; then
+    cluster_id="$(sed -n 's/^cluster.id=//p' "$DATA_DIR/${name%%-b*}/meta.properties")"
+  else
+    cluster_id="$(labctl cluster-id)"
+  fi
+  args=(format --cluster-id "$cluster_id" --config "$CONFIG_DIR/$name.properties")
   if [[ $name == dc1 ]]; then
     args+=(--add-scram "SCRAM-SHA-512=[name=admin,password=$DC1_PASSWORD]")
   fi
@@ -259,7 +302,7 @@ start_component() {
   local name=$1
   if labctl alive "$name"; then return 0; fi
   case $name in
-    dc1 | dc2 | dc3) start_java "$name" kafka.Kafka "$CONFIG_DIR/$name.properties" ;;
+    dc1 | dc2 | dc3 | dc[12]-b*) start_java "$name" kafka.Kafka "$CONFIG_DIR/$name.properties" ;;
     connect | reverse-connect) start_java "$name" org.apache.kafka.connect.cli.ConnectDistributed "$CONFIG_DIR/$name.properties" ;;
     # Its request recorder (off until asked: the cost model turns it on) writes into the lab's state.
     moto) MOTO_RECORDER_FILEPATH="$LAB_STATE/moto-recording.jsonl" launch moto "$VENV/bin/python" "$LAB_DIR/moto_server.py" -H 127.0.0.1 -p "$MOTO_PORT" ;;
@@ -368,12 +411,13 @@ cmd_up() {
   ensure_certs
   write_configs
   in_parallel "format_cluster dc1" "format_cluster dc2"
+  local broker formats=()
+  for broker in $(extra_brokers); do formats+=("format_cluster $broker"); done
+  ((${#formats[@]} == 0)) || in_parallel "${formats[@]}"
   # The brokers and moto are independent: start them together, then wait.
-  start_component dc1
-  start_component dc2
+  for broker in dc1 dc2 $(extra_brokers); do start_component "$broker"; done
   start_component moto
-  wait_ready dc1
-  wait_ready dc2
+  for broker in dc1 dc2 $(extra_brokers); do wait_ready "$broker"; done
   start_component connect  # its internal topics live on dc2
   wait_ready connect
   ensure_connectors forward
@@ -406,6 +450,14 @@ cmd_down() {
   # --orphans: also ours by marker whose PID file was lost. The Connect workers go first,
   # so they do not spend their shutdown retrying brokers that are already gone.
   stop_processes --orphans connect reverse-connect
+  # Broker-only nodes before node 1: their controlled shutdown needs its controller.
+  if [[ -f $STATE_ENV ]]; then
+    load_state
+    local brokers
+    brokers="$(extra_brokers)"
+    # shellcheck disable=SC2086
+    [[ -z $brokers ]] || stop_processes --orphans $brokers
+  fi
   stop_processes --orphans moto dc1 dc2 dc3
   stop_processes --orphans
   remove_runtime_state

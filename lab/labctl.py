@@ -51,6 +51,10 @@ EDGE_CONNECTORS = {
 FLOWS = {"forward": ("connect", CONNECTORS), "reverse": ("reverse-connect", REVERSE_CONNECTORS), "edge": ("connect", EDGE_CONNECTORS)}
 COMPONENTS = ("dc1", "dc2", "connect", "moto")
 OPTIONAL_COMPONENTS = ("reverse-connect", "dc3")
+# dc1 and dc2 are one combined (broker + controller) node each, unless `LAB_BROKERS=N up`
+# made them N: broker-only nodes "dc1-b2" ... "dc1-bN" join node 1's quorum, so an estate of
+# more partitions than one process may hold open files for spreads over several.
+CLUSTER_PORTS = {"dc1": "DC1_BROKER_PORTS", "dc2": "DC2_BROKER_PORTS"}
 WORKER_PORTS = {"connect": "CONNECT_PORT", "reverse-connect": "REVERSE_CONNECT_PORT"}
 # The reverse worker is the lab's Connect worker (config/connect.properties) bound to dc1:
 # MM2 runs beside its target cluster (remote consume, local produce), so the worker running
@@ -67,6 +71,19 @@ REVERSE_WORKER = {
 }
 MARKER_STATE = "KAFKA_DR_LAB_STATE"
 MARKER_COMPONENT = "KAFKA_DR_LAB_COMPONENT"
+
+
+def extra_brokers():
+    """component -> (cluster, port) of the broker-only nodes, in node-id order."""
+    out = {}
+    for cluster, var in CLUSTER_PORTS.items():
+        for node, port in enumerate(os.environ.get(var, "").split(), start=2):
+            out[f"{cluster}-b{node}"] = (cluster, int(port))
+    return out
+
+
+def components():
+    return COMPONENTS[:2] + tuple(extra_brokers()) + COMPONENTS[2:]
 
 
 def env(name):
@@ -173,7 +190,7 @@ def cmd_pids(args):
     """Print our live PIDs for the components (default: all): the recorded ones, and with
     --orphans also any process carrying our marker (PID file lost or stale)."""
     wanted = set(args.components) if args.components else None
-    found = {live_pid(c) for c in (wanted or COMPONENTS + OPTIONAL_COMPONENTS)} - {None}
+    found = {live_pid(c) for c in (wanted or components() + OPTIONAL_COMPONENTS)} - {None}
     if args.orphans:
         for entry in os.listdir("/proc"):
             if entry.isdigit() and int(entry) != os.getpid():
@@ -271,9 +288,10 @@ class KafkaConn:
         self.sock.close()
 
 
-def probe_cluster(name):
-    """Raise unless the cluster answers like a client expects (dc1: TLS + SCRAM login)."""
-    port = int(env(f"{name.upper()}_PORT"))
+def probe_cluster(name, port=None):
+    """Raise unless the cluster's broker (default: node 1) answers like a client expects
+    (dc1: TLS + SCRAM login)."""
+    port = port or int(env(f"{name.upper()}_PORT"))
     if name == "dc1":
         conn = KafkaConn("127.0.0.1", port, cafile=os.path.join(env("CERTS_DIR"), "ca.pem"))
         try:
@@ -329,9 +347,19 @@ PROBES = {"dc1": lambda: probe_cluster("dc1"), "dc2": lambda: probe_cluster("dc2
           "reverse-connect": lambda: probe_worker("reverse-connect")}
 
 
+def probe(component):
+    extra = extra_brokers().get(component)
+    if extra:
+        probe_cluster(*extra)
+    else:
+        PROBES[component]()
+
+
 def cmd_probe(args):
+    if args.component not in components() + OPTIONAL_COMPONENTS:
+        sys.exit(f"labctl: no component {args.component} in this lab: {', '.join(components() + OPTIONAL_COMPONENTS)}")
     try:
-        PROBES[args.component]()
+        probe(args.component)
     except Exception as e:  # any failure just means "not ready (yet)"
         if args.verbose:
             print(f"{args.component}: {e}", file=sys.stderr)
@@ -430,13 +458,13 @@ def cmd_connectors_check(args):
 
 def health():
     comps = {}
-    for name in COMPONENTS:
+    for name in components():
         pid = live_pid(name)
         up = False
         error = None if pid else "not running"
         if pid:
             try:
-                PROBES[name]()
+                probe(name)
                 up = True
             except Exception as e:
                 error = str(e) or type(e).__name__
@@ -464,7 +492,7 @@ def probed(component):
     if not pid:
         return None, False, "not running"
     try:
-        PROBES[component]()
+        probe(component)
         return pid, True, None
     except Exception as e:
         return pid, False, str(e) or type(e).__name__
@@ -500,7 +528,7 @@ def endpoints():
         "dc2": f"127.0.0.1:{env('DC2_PORT')} (PLAINTEXT)",
         "connect": worker_url("connect"),
         "moto": moto_url(),
-    }
+    } | {name: f"127.0.0.1:{port} ({cluster}, broker only)" for name, (cluster, port) in extra_brokers().items()}
 
 
 def cmd_status(args):
@@ -562,6 +590,7 @@ def cmd_write_contract(_args):
         "clusters": {
             "dc1": {
                 "bootstrapServers": dc1,
+                "brokers": 1 + len(os.environ.get("DC1_BROKER_PORTS", "").split()),
                 "securityProtocol": "SASL_SSL",
                 "saslMechanism": "SCRAM-SHA-512",
                 "username": "admin",
@@ -576,6 +605,7 @@ def cmd_write_contract(_args):
             },
             "dc2": {
                 "bootstrapServers": dc2,
+                "brokers": 1 + len(os.environ.get("DC2_BROKER_PORTS", "").split()),
                 "securityProtocol": "PLAINTEXT",
                 "logFile": os.path.join(logs, "dc2.log"),
                 "clientPropertiesFile": os.path.join(state, "dc2-client.properties"),
@@ -653,7 +683,7 @@ def main():
     s = sub.add_parser("pids"); s.add_argument("components", nargs="*")
     s.add_argument("--orphans", action="store_true"); s.set_defaults(fn=cmd_pids)
     s = sub.add_parser("alive"); s.add_argument("component"); s.set_defaults(fn=cmd_alive)
-    s = sub.add_parser("probe"); s.add_argument("component", choices=COMPONENTS + OPTIONAL_COMPONENTS)
+    s = sub.add_parser("probe"); s.add_argument("component")
     s.add_argument("-v", "--verbose", action="store_true"); s.set_defaults(fn=cmd_probe)
     s = sub.add_parser("reverse-worker-config"); s.set_defaults(fn=cmd_reverse_worker_config)
     flow = {"choices": FLOWS, "default": "forward", "help": "forward: dc1 -> dc2 on connect; reverse: dc2 -> dc1 on reverse-connect; edge: dc3 -> dc2 on connect"}

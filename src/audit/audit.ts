@@ -10,6 +10,7 @@ import { medianRoundTripMs, metadataRttMs } from '#src/probes/link-transfer';
 import { driftFindings } from './drift-findings';
 import { countBySeverity, type Finding, type Severity } from './finding';
 import { mm2SettingFindings } from './mm2-settings';
+import { mm2TaskLoadFindings } from './mm2-task-load';
 import { placementFindings, type RoundTrips } from './placement';
 import { replicaTopicFindings } from './replica-topics';
 
@@ -60,6 +61,7 @@ export async function auditFlow(flow: Flow, flows: readonly Flow[], clients: Aud
   findings.push(...placementFindings(flow, rtt));
   const fromSameSource = flows.filter((f) => f.source === flow.source);
   findings.push(...replicaTopicFindings(flow, sourceTopics, targetTopics, (topic) => fromSameSource.some((f) => f.replicates(topic))));
+  if (sourceTopics) findings.push(...mm2TaskLoadFindings(flow, source, sourceTopics));
   if (sourceAdmin) findings.push(...(await driftFindings(flow, sourceAdmin, targetAdmin)));
   return { flow: flow.name, at: now.toISOString(), findings, counts: countBySeverity(findings) };
 }

@@ -237,7 +237,7 @@ export const probesSchema = z
       .min(256)
       .max(10240)
       .default(256)
-      .describe('memory of the lag probe, MB: one run held 193 MiB at 10,000 partitions per flow and 221 MiB at 15,000 (bench/lag-probe.bench.ts); give it 512 past 15,000 and 1024 toward 50,000'),
+      .describe('memory of the lag probe, MB: one run held 193 MiB at 10,000 partitions per flow, 221 MiB at 15,000 and 397 MiB at 50,000 (bench/lag-probe.bench.ts); give it 512 past 15,000 and 1024 toward 50,000'),
     liveness: z
       .object({
         // A divisor of the minute the liveness probe's schedule runs for, so every run samples on the same grid.

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { countBySeverity } from '#src/audit/finding';
 import { mm2SettingFindings, type ConnectorConfig } from '#src/audit/mm2-settings';
+import { mm2TaskLoadFindings, SOURCE_TASK_PARTITIONS_MAX } from '#src/audit/mm2-task-load';
 import { replicaTopicFindings, type ClusterTopics } from '#src/audit/replica-topics';
 import { loadEstateConfigFile } from '#src/config/load';
 import type { FlowConfig } from '#src/config/schema';
@@ -68,6 +69,31 @@ describe('MM2 connector settings', () => {
     const sync = (change: ConnectorConfig) => ids(mm2SettingFindings(flow, connectors, { source: zstd, checkpoint: { ...lab.checkpoint, ...change } }));
     expect(sync({ 'sync.group.offsets.interval.seconds': '600' })).toEqual([]);
     expect(sync({ 'sync.group.offsets.enabled': 'true', 'sync.group.offsets.interval.seconds': '600' })).toEqual(['mm2-group-sync-interval info']);
+  });
+});
+
+describe('partitions a source task carries', () => {
+  /** `payments.N` topics of `partitions` each (the flow copies payments.*), and a topic it does not copy. */
+  const estateOf = (topics: number, partitions: number): ClusterTopics =>
+    new Map([...Array.from({ length: topics }, (_, i) => [`payments.${i}`, { partitions, replicationFactor: 3 }] as const), ['audit-log', { partitions: 50_000, replicationFactor: 3 }]]);
+
+  it('up to 10,000 partitions a task pass; past that, a warning that says how many tasks would do', () => {
+    expect(mm2TaskLoadFindings(flow, lab.source, estateOf(100, 100))).toEqual([]); // 10,000 on the lab's one task
+    expect(mm2TaskLoadFindings(flow, { ...lab.source, 'tasks.max': '5' }, estateOf(500, 100))).toEqual([]);
+    const findings = mm2TaskLoadFindings(flow, without(lab.source, 'tasks.max'), estateOf(500, 100));
+    expect(findings).toMatchObject([
+      {
+        id: 'mm2-source-task-partitions',
+        severity: 'warning',
+        flow: 'dc1->dc2',
+        subject: 'mm2-source-dc1-dc2',
+        evidence: expect.stringMatching(/^50000 source partitions on tasks\.max=1 \(the default\): about 50000 a task\./),
+        fix: expect.stringMatching(/^raise tasks\.max on connector mm2-source-dc1-dc2 to 5 or more /),
+      },
+    ]);
+    expect(mm2TaskLoadFindings(flow, { ...lab.source, 'tasks.max': '4' }, estateOf(500, 100))[0]!.evidence).toMatch(/^50000 source partitions on tasks\.max=4: about 12500 a task/);
+    const oneMore: ClusterTopics = new Map([...estateOf(100, 100), ['payments.extra', { partitions: 1, replicationFactor: 3 }]]);
+    expect(mm2TaskLoadFindings(flow, lab.source, oneMore).map((f) => f.evidence.split(':')[0])).toEqual([`${SOURCE_TASK_PARTITIONS_MAX + 1} source partitions on tasks.max=1`]);
   });
 });
 
