@@ -187,7 +187,7 @@ console.log(`restore: ${steps(restore)}`);
 // Each function's cold starts and invoked time (init excluded): the copy functions' invoked time is the copy itself, at its own rate.
 const functions = await rig.functions();
 const invoked = (dir: string) => functions.get(dir)?.invokedMs ?? Number.NaN;
-for (const [dir, fn] of functions) if (fn.invocations > 0) console.log(`  ${dir}: init ${fn.coldStarts.map((c) => `${c.initMs.toFixed(0)} ms`).join(', ') || 'none'}; invoked ${(fn.invokedMs / 1000).toFixed(2)} s in ${fn.invocations}`);
+for (const [dir, fn] of functions) if (fn.invocations > 0) console.log(`  ${dir}: init ${fn.coldStarts.map((c) => `${c.initMs.toFixed(0)} ms`).join(', ') || 'none'}; invoked ${(fn.invokedMs / 1000).toFixed(2)} s in ${fn.invocations}; max memory used ${fn.maxMemoryUsedMb.toFixed(0)} of ${fn.definition.memorySize} MB`);
 const ratios = {
   'backup  / kafkajs consumer': [consumeMs / backupMs, 0.7],
   'backup  / Java consumer   ': [javaConsumeMs / backupMs, 0.6],

@@ -16,6 +16,7 @@ import { labEstate, readLabInfo } from '../lab/estate';
 import { estateKafka } from '../lab/kafkajs';
 import { eventually } from '../lab/sample-estate';
 import { flowOf } from '#src/flow';
+import { createMissingTopics } from './bench-topics';
 import { childRun, peakRssBytes } from './child-run';
 
 const { values } = parseArgs({ options: { topics: { type: 'string', default: '100' }, partitions: { type: 'string', default: '100' }, 'memory-mb': { type: 'string', default: '256' }, child: { type: 'boolean', default: false }, measure: { type: 'string', default: 'probe' } } });
@@ -66,11 +67,7 @@ async function ensureBenchTopics(): Promise<void> {
   const dc1 = await kafkaFor('dc1');
   const admin = dc1.admin();
   await admin.connect();
-  const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t));
-  for (let i = 0; i < missing.length; i += 20) {
-    await admin.createTopics({ topics: missing.slice(i, i + 20).map((topic) => ({ topic, numPartitions: partitionsPerTopic, replicationFactor: 1 })), waitForLeaders: false, timeout: 120_000 });
-  }
+  await createMissingTopics(admin, topics, partitionsPerTopic);
   await eventually('leaders for every bench partition', async () => {
     const metadata = await admin.fetchTopicMetadata({ topics });
     return metadata.topics.every((t) => t.partitions.length === partitionsPerTopic && t.partitions.every((p) => p.leader >= 0)) ? true : undefined;

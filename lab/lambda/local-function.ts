@@ -124,6 +124,8 @@ class ExecutionEnvironment {
   readonly ready: Promise<number>;
   private waiting?: { resolve: (reply: Reply) => void; id?: string };
   private exited?: string;
+  /** The most resident memory seen while it ran an invocation (sampled every MEMORY_POLL_MS). */
+  maxRssMb = 0;
 
   constructor(
     private readonly fn: FunctionDefinition,
@@ -177,6 +179,7 @@ class ExecutionEnvironment {
       const timer = setTimeout(() => fail({ errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds${phase === 'init' ? ' (init)' : ''}` }), timeoutMs);
       const memory = setInterval(() => {
         const rss = rssMb(this.child.pid!);
+        if (rss !== undefined) this.maxRssMb = Math.max(this.maxRssMb, rss);
         if (rss !== undefined && rss > this.fn.memorySize) fail({ errorType: 'Runtime.OutOfMemory', errorMessage: `Runtime exited with error: signal: killed (${rss.toFixed(0)} MB used, MemorySize ${this.fn.memorySize} MB)` });
       }, MEMORY_POLL_MS);
     });
@@ -245,6 +248,8 @@ export class LocalFunction {
   invocations = 0;
   /** Time spent in invocations, init excluded: what Lambda bills as duration (the cost model reads it). */
   invokedMs = 0;
+  /** The most any of its environments held during an invocation: Lambda's "Max Memory Used", against definition.memorySize. */
+  maxMemoryUsedMb = 0;
 
   constructor(
     readonly definition: FunctionDefinition,
@@ -324,6 +329,7 @@ export class LocalFunction {
       throw err;
     } finally {
       this.invokedMs += performance.now() - started;
+      this.maxMemoryUsedMb = Math.max(this.maxMemoryUsedMb, env.maxRssMb);
     }
   }
 

@@ -133,8 +133,10 @@ export class BackupWorkflows extends Construct {
         config,
         network,
         secretArns: handlerDir.startsWith('backup-') ? backupSecrets : restoreSecrets,
-        // Copies work until their deadline nears and continue in the next invocation.
-        timeout: copies ? Duration.minutes(15) : Duration.minutes(5),
+        // Copies work until their deadline nears and continue in the next invocation. Plan,
+        // finish and prune walk every partition (prune every segment version): at 50,000
+        // partitions the lab's finish and prune took nearly 5 minutes each (bench/backup-scale.bench.ts).
+        timeout: Duration.minutes(15),
         memorySize: copies ? copyMemoryMb(config) : 1024,
         environment,
       });

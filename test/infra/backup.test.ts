@@ -236,7 +236,7 @@ describe('backup and restore (example estate: the vault in a third region)', () 
       const [, fn] = functionOf(template, handlerDir);
       const copies = handlerDir.endsWith('-copy');
       // Copies: 2 x 16 partitions x 64 MiB held, 3 x 64 MiB for the segment in flight, 512 MB for the runtime.
-      expect(fn.Properties).toMatchObject({ Timeout: copies ? 900 : 300, MemorySize: copies ? 2752 : 1024, Runtime: 'nodejs22.x' });
+      expect(fn.Properties).toMatchObject({ Timeout: 900, MemorySize: copies ? 2752 : 1024, Runtime: 'nodejs22.x' });
       expect(fn.Properties.Environment.Variables).toMatchObject({ BACKUP_BUCKET: bucketName, BACKUP_STATE_TABLE: { Ref: tableId } });
     });
 
