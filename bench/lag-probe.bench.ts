@@ -17,12 +17,13 @@ import { estateKafka } from '../lab/kafkajs';
 import { eventually } from '../lab/sample-estate';
 import { flowOf } from '#src/flow';
 import { createMissingTopics } from './bench-topics';
-import { childRun, peakRssBytes } from './child-run';
+import { lambdaHeapMb } from '../lab/lambda/local-function';
+import { childRun, peakRssBytes, timed } from './child-run';
 
 const { values } = parseArgs({ options: { topics: { type: 'string', default: '100' }, partitions: { type: 'string', default: '100' }, 'memory-mb': { type: 'string', default: '256' }, child: { type: 'boolean', default: false }, measure: { type: 'string', default: 'probe' } } });
 const topicCount = Number(values.topics);
 const partitionsPerTopic = Number(values.partitions);
-const heapMb = Math.floor(Number(values['memory-mb']) * 0.9);
+const memoryMb = Number(values['memory-mb']);
 const topics = Array.from({ length: topicCount }, (_, i) => `bench-${partitionsPerTopic}p-${String(i).padStart(4, '0')}`);
 const config = await labEstate();
 const flow = flowOf({ ...config.flows[0]!, topics: { include: [`bench-${partitionsPerTopic}p-.*`, 'kafka-dr-canary'], exclude: [] } });
@@ -39,12 +40,8 @@ if (values.child && values.measure === 'drain') {
   const { clients } = estateClients(config.clusters, secrets, 'kafka-dr-failover-drain', { requestTimeoutMs: 30_000, retries: 10 });
   const look = () => drainStatus(flow, clients, new Date(Date.now() + 600_000));
   await eventually('MM2 to copy every bench record', async () => ((await look()).drained ? true : undefined), 300_000, 2000);
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const status = await look();
-  const ms = performance.now() - started;
-  const { user, system } = process.cpuUsage(cpu);
-  console.log(JSON.stringify({ ms, cpuMs: (user + system) / 1000, drained: status.drained, peakRss: peakRssBytes() }));
+  const { result: status, ms, cpuMs } = await timed(look);
+  console.log(JSON.stringify({ ms, cpuMs, drained: status.drained, peakRss: peakRssBytes() }));
   process.exit(0);
 }
 
@@ -54,12 +51,8 @@ if (values.child) {
   const { clients } = estateClients(config.clusters, secrets, 'kafka-dr-lag-probe', { requestTimeoutMs: 30_000, retries: 10 });
   // Warm connections, like a warm Lambda, and wait until MM2 carries the canary topic.
   await eventually('a warm-up probe run whose canary arrives', async () => ((await runLagProbe(flow, clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 60_000 })).canary?.arrived ? true : undefined), 120_000, 1000);
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const report = await runLagProbe(flow, clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 60_000 });
-  const ms = performance.now() - started;
-  const { user, system } = process.cpuUsage(cpu);
-  console.log(JSON.stringify({ ms, cpuMs: (user + system) / 1000, partitions: report.lag?.partitions.length ?? 0, errors: report.errors, canaryMs: report.canary?.latencyMs, peakRss: peakRssBytes() }));
+  const { result: report, ms, cpuMs } = await timed(() => runLagProbe(flow, clients, { canaryTimeoutMs: 10_000, checkpointStaleMs: 60_000 }));
+  console.log(JSON.stringify({ ms, cpuMs, partitions: report.lag?.partitions.length ?? 0, errors: report.errors, canaryMs: report.canary?.latencyMs, peakRss: peakRssBytes() }));
   process.exit(0);
 }
 
@@ -111,15 +104,15 @@ await eventually('MM2 to mirror every bench topic', async () => {
   return topics.every((t) => have.has(flow.policy.remoteTopic(flow.source, t))) ? true : undefined;
 }, 600_000, 5000);
 
-const ours = childRun<{ ms: number; cpuMs: number; partitions: number; errors: string[]; canaryMs: number; peakRss: number }>('bench/lag-probe.bench.ts', ['--topics', String(topicCount), '--partitions', String(partitionsPerTopic)], heapMb);
+const ours = childRun<{ ms: number; cpuMs: number; partitions: number; errors: string[]; canaryMs: number; peakRss: number }>('bench/lag-probe.bench.ts', ['--topics', String(topicCount), '--partitions', String(partitionsPerTopic)], memoryMb);
 const naiveMs = await naiveReference();
-const drain = childRun<{ ms: number; cpuMs: number; drained: boolean; peakRss: number }>('bench/lag-probe.bench.ts', ['--topics', String(topicCount), '--partitions', String(partitionsPerTopic), '--measure', 'drain'], Math.floor(DRAIN_MEMORY_MB * 0.9));
+const drain = childRun<{ ms: number; cpuMs: number; drained: boolean; peakRss: number }>('bench/lag-probe.bench.ts', ['--topics', String(topicCount), '--partitions', String(partitionsPerTopic), '--measure', 'drain'], DRAIN_MEMORY_MB);
 
 const rate = (ms: number) => Math.round(total / (ms / 1000));
 console.log(`\n| approach | partitions | time | partitions/s |`);
 console.log(`| --- | ---: | ---: | ---: |`);
 console.log(`| kafka-dr lag probe (full run: lag + RPO + canary + checkpoints + heartbeat) | ${ours.partitions} | ${(ours.ms / 1000).toFixed(2)} s | ${rate(ours.ms)} |`);
 console.log(`| naive: per-topic offset calls on both clusters (offsets only) | ${total} | ${(naiveMs / 1000).toFixed(2)} s | ${rate(naiveMs)} |`);
-console.log(`\nspeed-up: ${(naiveMs / ours.ms).toFixed(1)}x; probe peak RSS ${(ours.peakRss / 2 ** 20).toFixed(0)} MiB (heap capped at ${heapMb} MiB); probe CPU ${(ours.cpuMs / 1000).toFixed(2)} s; canary ${ours.canaryMs} ms; errors: ${ours.errors.length ? ours.errors.join('; ') : 'none'}`);
+console.log(`\nspeed-up: ${(naiveMs / ours.ms).toFixed(1)}x; probe peak RSS ${(ours.peakRss / 2 ** 20).toFixed(0)} MiB (heap capped at ${lambdaHeapMb(memoryMb)} MiB); probe CPU ${(ours.cpuMs / 1000).toFixed(2)} s; canary ${ours.canaryMs} ms; errors: ${ours.errors.length ? ours.errors.join('; ') : 'none'}`);
 console.log(`a planned switchover's drain, one look once drained (failover-drain, ${DRAIN_MEMORY_MB} MB): ${(drain.ms / 1000).toFixed(2)} s (CPU ${(drain.cpuMs / 1000).toFixed(2)} s), peak RSS ${(drain.peakRss / 2 ** 20).toFixed(0)} MiB`);
 process.exit(0);

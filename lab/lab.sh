@@ -98,17 +98,7 @@ load_state() {
 }
 
 # The broker-only nodes of dc1 and dc2 (components dc1-b2, ...), when LAB_BROKERS > 1.
-extra_brokers() {
-  local cluster var port node
-  for cluster in dc1 dc2; do
-    var="${cluster^^}_BROKER_PORTS"
-    node=2
-    for port in ${!var:-}; do
-      echo "$cluster-b$node"
-      node=$((node + 1))
-    done
-  done
-}
+extra_brokers() { labctl extra-brokers; }
 
 # Ports are fixed while the lab exists; say so when the environment asks for others.
 warn_port_overrides() {
@@ -237,21 +227,8 @@ write_configs() {
   render dc2-client.properties >"$LAB_STATE/dc2-client.properties"
   render dc3-client.properties >"$LAB_STATE/dc3-client.properties"
   local broker
-  for broker in $(extra_brokers); do broker_config "$broker" >"$CONFIG_DIR/$broker.properties"; done
-}
-
-# A broker-only node: its cluster's node 1 config with its own id, listener and log dir
-# appended (a later key wins in a .properties file), in node 1's controller quorum.
-broker_config() {
-  local name=$1 cluster=${1%%-b*} node=${1##*-b} var protocol=PLAINTEXT ports
-  var="${cluster^^}_BROKER_PORTS"
-  read -r -a ports <<<"${!var}"
-  [[ $cluster == dc1 ]] && protocol=SASL_SSL
-  render "$cluster.properties"
-  render kafka-common.properties
-  printf '%s\n' "# $name: broker-only node $node of $cluster (LAB_BROKERS)" "node.id=$node" "process.roles=broker" \
-    "listeners=$protocol://127.0.0.1:${ports[node - 2]}" "advertised.listeners=$protocol://127.0.0.1:${ports[node - 2]}" \
-    "log.dirs=$DATA_DIR/$name"
+  # Broker-only nodes: in node 1's controller quorum, with an id, listener and log dir of their own.
+  for broker in $(extra_brokers); do labctl broker-config "$broker" >"$CONFIG_DIR/$broker.properties"; done
 }
 
 # ---------------------------------------------------------------- processes
@@ -411,13 +388,14 @@ cmd_up() {
   ensure_certs
   write_configs
   in_parallel "format_cluster dc1" "format_cluster dc2"
-  local broker formats=()
-  for broker in $(extra_brokers); do formats+=("format_cluster $broker"); done
+  local broker extra formats=()
+  extra="$(extra_brokers)"
+  for broker in $extra; do formats+=("format_cluster $broker"); done
   ((${#formats[@]} == 0)) || in_parallel "${formats[@]}"
   # The brokers and moto are independent: start them together, then wait.
-  for broker in dc1 dc2 $(extra_brokers); do start_component "$broker"; done
+  for broker in dc1 dc2 $extra; do start_component "$broker"; done
   start_component moto
-  for broker in dc1 dc2 $(extra_brokers); do wait_ready "$broker"; done
+  for broker in dc1 dc2 $extra; do wait_ready "$broker"; done
   start_component connect  # its internal topics live on dc2
   wait_ready connect
   ensure_connectors forward

@@ -137,6 +137,28 @@ def properties(text):
     return out
 
 
+def cmd_extra_brokers(_args):
+    print("\n".join(extra_brokers()))
+
+
+def cmd_broker_config(args):
+    """Print a broker-only node's properties: its cluster's node 1 config with its own id,
+    listener and log dir appended (a later key wins in a .properties file)."""
+    brokers = extra_brokers()
+    if args.component not in brokers:
+        sys.exit(f"labctl: no broker-only node {args.component} in this lab: {', '.join(brokers) or 'none'}")
+    cluster, port = brokers[args.component]
+    protocol = "SASL_SSL" if cluster == "dc1" else "PLAINTEXT"
+    for template in (f"{cluster}.properties", "kafka-common.properties"):
+        sys.stdout.write(render(os.path.join(LAB_DIR, "config", template)))
+    node = args.component.rsplit("-b", 1)[1]
+    print(f"# {args.component}: broker-only node {node} of {cluster} (LAB_BROKERS)")
+    for key, value in {"node.id": node, "process.roles": "broker", "listeners": f"{protocol}://127.0.0.1:{port}",
+                       "advertised.listeners": f"{protocol}://127.0.0.1:{port}",
+                       "log.dirs": os.path.join(env("STATE_DIR"), "data", args.component)}.items():
+        print(f"{key}={value}")
+
+
 def cmd_reverse_worker_config(_args):
     """Print the reverse flow's worker properties, derived from the lab's own templates."""
     dc1 = properties(render(os.path.join(LAB_DIR, "config", "dc1-client.properties")))
@@ -686,6 +708,8 @@ def main():
     s = sub.add_parser("probe"); s.add_argument("component")
     s.add_argument("-v", "--verbose", action="store_true"); s.set_defaults(fn=cmd_probe)
     s = sub.add_parser("reverse-worker-config"); s.set_defaults(fn=cmd_reverse_worker_config)
+    s = sub.add_parser("extra-brokers"); s.set_defaults(fn=cmd_extra_brokers)
+    s = sub.add_parser("broker-config"); s.add_argument("component"); s.set_defaults(fn=cmd_broker_config)
     flow = {"choices": FLOWS, "default": "forward", "help": "forward: dc1 -> dc2 on connect; reverse: dc2 -> dc1 on reverse-connect; edge: dc3 -> dc2 on connect"}
     s = sub.add_parser("connectors-apply"); s.add_argument("--flow", **flow); s.set_defaults(fn=cmd_connectors_apply)
     s = sub.add_parser("connectors-check"); s.add_argument("--flow", **flow)

@@ -107,6 +107,9 @@ function taskRoot(assetDir: string): string {
   return task;
 }
 
+/** The heap Lambda gives a function of `memorySize` MB: the rest is for the runtime and buffers. */
+export const lambdaHeapMb = (memorySize: number): number => Math.floor(memorySize * 0.9);
+
 function rssMb(pid: number): number | undefined {
   try {
     const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
@@ -132,9 +135,7 @@ class ExecutionEnvironment {
     env: Record<string, string>,
     private readonly log: (line: string) => void,
   ) {
-    // Lambda sizes the heap from the configured memory; the rest is for the runtime and buffers.
-    const heapMb = Math.floor(fn.memorySize * 0.9);
-    this.child = spawn(runtimeNode(), [`--max-old-space-size=${heapMb}`, ...(CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : []), BOOTSTRAP], { cwd: env.LAMBDA_TASK_ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    this.child = spawn(runtimeNode(), [`--max-old-space-size=${lambdaHeapMb(fn.memorySize)}`, ...(CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : []), BOOTSTRAP], { cwd: env.LAMBDA_TASK_ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     for (const stream of [this.child.stdout!, this.child.stderr!]) {
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => this.log(chunk));

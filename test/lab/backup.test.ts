@@ -116,7 +116,9 @@ describe('backup', () => {
     const base = uniqueName('bk');
     const [orders, compacted, txn] = [`${base}-orders`, `${base}-compacted`, `${base}-txn`];
     await ensureTopic(await ctx.adminFor('dc1'), orders, 3, { 'retention.ms': '86400000' });
-    await ensureTopic(await ctx.adminFor('dc1'), compacted, 2, { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.001', 'segment.ms': '100', 'delete.retention.ms': '100' });
+    // Cleaned as soon as possible, so that the backup meets compaction's gaps.
+    const eager = { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.001', 'segment.ms': '100', 'delete.retention.ms': '100' };
+    await ensureTopic(await ctx.adminFor('dc1'), compacted, 2, eager);
     await ensureTopic(await ctx.adminFor('dc1'), txn, 2);
 
     const now = Date.now();
@@ -154,7 +156,8 @@ describe('backup', () => {
     // No cleaning from here on (every record is younger than the lag): the topic read back after the backup holds what the backup read.
     const settling = kafka.admin();
     await settling.connect();
-    const settled = { 'cleanup.policy': 'compact', 'min.cleanable.dirty.ratio': '0.001', 'segment.ms': '100', 'delete.retention.ms': '100', 'min.compaction.lag.ms': '3600000' };
+    // alterConfigs replaces the topic's configs: the eager ones are restated.
+    const settled = { ...eager, 'min.compaction.lag.ms': '3600000' };
     await settling.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: compacted, configEntries: Object.entries(settled).map(([name, value]) => ({ name, value })) }] });
     await settling.disconnect();
 
