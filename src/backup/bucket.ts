@@ -87,8 +87,10 @@ export class BackupBucket {
     const object = await getObjectIfExists(this.s3, this.name, key);
     if (!object) return undefined;
     if (!object.Body) throw new Error(`s3://${this.name}/${key} came back without a body`);
+    const bytes = await object.Body.transformToByteArray();
     return {
-      body: Buffer.from(await object.Body.transformToByteArray()),
+      // A view, not a copy: segments run to tens of megabytes.
+      body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       versionId: object.VersionId,
       lockMode: object.ObjectLockMode,
       retainUntil: object.ObjectLockRetainUntilDate,

@@ -1,23 +1,38 @@
 // Produces a batch of backed-up partitions into the target, each in offset order, segment
 // by segment, to the same partition number, with key, value (null: tombstone), headers and
-// timestamp (CreateTime) as backed up, headers in their order (null values included).
-// Idempotent producer, acks=all, one send in flight per partition: what lands in a target partition is always a prefix of the records the
-// restore takes, so what it already produced is simply `end offset - base`, and a killed or
-// timed-out copy resumes after exactly that many — no duplicate, no gap.
+// timestamp (CreateTime) as backed up, headers in their order (null values included). Each
+// produce request is one record batch encoded straight from the segment's payload
+// (docs/backup-format.md, "From segment to record batch").
+// Idempotent producer, acks=all, one batch in flight per partition: what lands in a target
+// partition is always a prefix of the records the restore takes, so what it already produced
+// is simply `end offset - base`, and a killed or timed-out copy resumes after exactly that
+// many — no duplicate, no gap.
 //
 // A segment is verified whole before any record of it is produced; a corrupt one stops
 // every partition of the batch and fails the restore (CorruptSegment).
-import { ProduceAcks, type Admin, type MessageToProduce, type Producer } from '@platformatic/kafka';
+import type { Admin, Producer } from '@platformatic/kafka';
+import { RecordBatchProducer } from '#src/kafka/batch-producer';
 import { partitionStates } from '#src/kafka/partition-state';
-import { CorruptSegmentError, encodedRecordSize, type BackupRecord } from './segment';
+import { BATCH_OVERHEAD } from '#src/kafka/record-batch';
+import { topicConfigs, type TopicConfigs } from '#src/kafka/topic-configs';
+import { CorruptSegmentError, type SegmentRecords } from './segment';
 import type { PartitionRef } from './restore-plan';
 import { targetTopic } from './restore-request';
 import { coverage, type RestoreSource } from './restore-source';
 import { baseKey, type RestoreItem } from './restore-state';
 
-/** One produce request per partition stays well under the brokers' default message.max.bytes (1 MiB). */
-const SEND_MAX_BYTES = 512 * 1024;
-const SEND_MAX_RECORDS = 2000;
+/**
+ * A batch of records, as the segment counts their bytes (a batch holds them in as many or
+ * fewer: test/unit/record-batch.test.ts): under the brokers' default message.max.bytes
+ * (1 MiB), and under the target topic's own, which its restored configuration may lower.
+ */
+const SEND_MAX_BYTES = 960 * 1024;
+
+/** The bytes of records one batch to `configs`' topic may hold. */
+function sendMaxBytes(configs: TopicConfigs | undefined): number {
+  const limit = Number(configs?.effective['max.message.bytes']);
+  return Number.isInteger(limit) && limit > 0 ? Math.max(1, Math.min(SEND_MAX_BYTES, limit - BATCH_OVERHEAD)) : SEND_MAX_BYTES;
+}
 
 export interface CopyClients {
   source: RestoreSource;
@@ -49,40 +64,29 @@ export interface CopyResult {
   partitions: PartitionCopy[];
 }
 
-function message(topic: string, partition: number, record: BackupRecord): MessageToProduce {
-  return {
-    topic,
-    partition,
-    key: record.key ?? undefined,
-    value: record.value ?? undefined,
-    // Buffer keys: every header is its own entry, repeated names included, in the record's order.
-    headers: new Map(record.headers.map(([name, value]) => [Buffer.from(name, 'utf8'), value as Buffer])),
-    timestamp: record.timestamp,
-  };
-}
-
-/** The records in produce requests of bounded size, each with its bytes. */
-function* sends(records: BackupRecord[]): Generator<{ chunk: BackupRecord[]; bytes: number }> {
-  let chunk: BackupRecord[] = [];
+/** The records in produce requests of at most `maxBytes` (a larger record goes alone), each with its bytes. */
+function* sends(records: SegmentRecords, maxBytes: number): Generator<{ chunk: SegmentRecords; bytes: number }> {
+  let from = 0;
   let bytes = 0;
-  for (const record of records) {
-    const size = encodedRecordSize(record);
-    if (chunk.length > 0 && (bytes + size > SEND_MAX_BYTES || chunk.length === SEND_MAX_RECORDS)) {
-      yield { chunk, bytes };
-      chunk = [];
+  for (let i = 0; i < records.length; i++) {
+    const size = records.size(i);
+    if (i > from && bytes + size > maxBytes) {
+      yield { chunk: records.slice(from, i), bytes };
+      from = i;
       bytes = 0;
     }
-    chunk.push(record);
     bytes += size;
   }
-  if (chunk.length > 0) yield { chunk, bytes };
+  if (records.length > from) yield { chunk: records.slice(from), bytes };
 }
 
 export async function copyPartitions(partitions: PartitionRef[], clients: CopyClients): Promise<CopyResult> {
-  const { source, item, producer } = clients;
+  const { source, item } = clients;
   const request = item.request;
   const targets = [...new Set(partitions.map((p) => targetTopic(request, p.topic)))];
   const ends = new Map((await partitionStates(clients.admin, targets)).map((s) => [`${s.topic}/${s.partition}`, Number(s.latest)]));
+  const configs = await topicConfigs(clients.admin, targets);
+  const producer = await RecordBatchProducer.open(clients.producer);
   let stop = false;
 
   const copyOne = async ({ topic, partition }: PartitionRef): Promise<PartitionCopy> => {
@@ -113,7 +117,7 @@ export async function copyPartitions(partitions: PartitionRef[], clients: CopyCl
       prefetched = next && { key: next.key, object: source.fetch(next) };
       // Its failure is raised when it is used (or never, if the copy stops first).
       prefetched?.object.catch(() => undefined);
-      let records: BackupRecord[];
+      let records: SegmentRecords;
       try {
         records = await source.restorableRecords(ref, object);
       } catch (err) {
@@ -123,9 +127,9 @@ export async function copyPartitions(partitions: PartitionRef[], clients: CopyCl
       progress.segments += 1;
       const rest = records.slice(Math.min(skip, records.length));
       skip -= records.length - rest.length;
-      for (const { chunk, bytes } of sends(rest)) {
+      for (const { chunk, bytes } of sends(rest, sendMaxBytes(configs.get(target)))) {
         if (stop || (progress.records > 0 && clients.outOfTime())) return progress;
-        await producer.send({ acks: ProduceAcks.ALL, messages: chunk.map((r) => message(target, partition, r)) });
+        await producer.send(target, partition, chunk);
         progress.records += chunk.length;
         progress.bytes += bytes;
       }

@@ -4,7 +4,7 @@
 // the copy and the finish: those with a timestamp at or before the point in time, in
 // offset order. Segment headers decide for whole segments; only segments that straddle the
 // point in time (or a group's offset) are downloaded to count.
-import { CorruptSegmentError, decodeSegment, encodedRecordSize, type BackupRecord } from './segment';
+import { CorruptSegmentError, readSegment, type SegmentRecords } from './segment';
 import { CorruptManifestError, manifestKey, parseManifest, type Manifest, type PartitionBackup, type SegmentRef, type TopicBackup } from './manifest';
 import type { BackupBucket } from './bucket';
 import { RestoreRefused } from './restore-request';
@@ -45,7 +45,7 @@ export interface Restorable {
 }
 
 export class RestoreSource {
-  private readonly decoded = new Map<string, Promise<BackupRecord[]>>();
+  private readonly decoded = new Map<string, Promise<SegmentRecords>>();
 
   private constructor(
     readonly bucket: BackupBucket,
@@ -82,7 +82,7 @@ export class RestoreSource {
   }
 
   /** The segment's records the restore takes, verified; CorruptSegment (naming the object) when it fails a check. `object`: its bytes, if fetched already. */
-  restorableRecords(ref: SegmentRef, object?: Promise<Buffer>): Promise<BackupRecord[]> {
+  restorableRecords(ref: SegmentRef, object?: Promise<Buffer>): Promise<SegmentRecords> {
     let records = this.decoded.get(ref.key);
     if (!records) {
       records = (object ?? this.fetch(ref)).then((body) => this.verified(ref, body));
@@ -103,14 +103,14 @@ export class RestoreSource {
     return `s3://${this.bucket.name}/${ref.key}`;
   }
 
-  private verified(ref: SegmentRef, body: Buffer): BackupRecord[] {
+  private verified(ref: SegmentRef, body: Buffer): SegmentRecords {
     const object = this.objectName(ref);
-    const { header, records } = decodeSegment(object, body);
+    const { header, records } = readSegment(object, body);
     if (header.recordCount !== ref.recordCount || header.firstOffset !== BigInt(ref.firstOffset) || header.lastOffset !== BigInt(ref.lastOffset)) {
       throw new CorruptSegmentError(object, `it holds offsets ${header.firstOffset}-${header.lastOffset} (${header.recordCount} records), the manifest lists ${ref.firstOffset}-${ref.lastOffset} (${ref.recordCount})`);
     }
     const until = this.pointInTime;
-    return until === null ? records : records.filter((r) => r.timestamp <= BigInt(until));
+    return until === null ? records : records.filter((timestamp) => timestamp <= until);
   }
 
   /** Records of the partition the restore takes, with an original offset below `below` (default: all). */
@@ -124,10 +124,10 @@ export class RestoreSource {
         total.bytes += ref.uncompressedBytes;
         continue;
       }
-      for (const record of await this.restorableRecords(ref)) {
-        if (Number(record.offset) >= below) break;
+      const records = await this.restorableRecords(ref);
+      for (let i = 0; i < records.length && Number(records.offset(i)) < below; i++) {
         total.records += 1;
-        total.bytes += encodedRecordSize(record);
+        total.bytes += records.size(i);
       }
     }
     return total;

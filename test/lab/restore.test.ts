@@ -405,3 +405,18 @@ describe('a restore of 20,000 records', () => {
     source.forEach((records, partition) => records.forEach((record, i) => expect(target2[partition]![i]).toEqual(record)));
   });
 });
+
+describe("a topic whose max.message.bytes is below one produce request's usual size", () => {
+  it("restores it in batches the target topic's limit takes, record for record", async () => {
+    const narrow = uniqueName('rs-narrow');
+    // 20 records of 3 kB: 60 kB, one batch at the usual 960 kB; the topic takes batches of 16 kB.
+    await ensureTopic(await ctx.adminFor('dc1'), narrow, 1, { 'max.message.bytes': '16384' });
+    for (let i = 0; i < 20; i += 4) {
+      await sendRecords(dc1, narrow, Array.from({ length: 4 }, (_, j) => ({ key: `n-${i + j}`, value: Buffer.alloc(3_000, i + j), timestamp: String(T0 + i + j) })));
+    }
+    const report = await restored(restoreInput(await backup([narrow]), [narrow]));
+    expect(report.records).toBe(20);
+    expect(await configsOf('dc2', `${narrow}-restored`)).toMatchObject({ 'max.message.bytes': '16384' });
+    expect(await recordsOf(dc2, `${narrow}-restored`)).toEqual(await recordsOf(dc1, narrow));
+  });
+});

@@ -1,33 +1,12 @@
 // The segment format (docs/backup-format.md): what goes in comes out byte for byte, and any
 // damage to a stored object is refused with an error naming the object.
 import { crc32 } from 'node:zlib';
-import { CorruptSegmentError, decodeSegment, encodedRecordSize, encodeSegment, readSegmentHeader, type BackupRecord, type Compression } from '#src/backup/segment';
+import { CorruptSegmentError, decodeSegment, encodedRecordSize, encodeSegment, readSegment, readSegmentHeader, type Compression } from '#src/backup/segment';
+import { awkwardRecords, backupRecord } from '../support/backup-records';
 
 const OBJECT = 'segments/dc1/orders/0/00000000000000000000-20261128T031500Z-a1b2c3.kdrs';
 const HEADER_BYTES = 48;
 const TRAILER_BYTES = 4;
-
-const record = (offset: bigint, fields: Partial<BackupRecord> = {}): BackupRecord => ({
-  offset,
-  timestamp: 1_764_300_000_000n + offset,
-  timestampType: 'create',
-  key: Buffer.from(`k${offset}`),
-  value: Buffer.from(`v${offset}`),
-  headers: [],
-  ...fields,
-});
-
-/** Every shape a Kafka record can take, at offsets with compaction holes between them. */
-const awkward: BackupRecord[] = [
-  record(0n, { key: null }),
-  record(1n, { value: null }),
-  record(2n, { key: Buffer.alloc(0), value: Buffer.alloc(0) }),
-  record(5n, { headers: [['trace-id', Buffer.from('abc')], ['empty', Buffer.alloc(0)], ['null-header', null], ['ключ-🔑', Buffer.from('ü')], ['trace-id', Buffer.from('again')]] }),
-  record(6n, { timestampType: 'log-append', timestamp: 1_700_000_000_123n }),
-  record(7n, { timestamp: -1n }),
-  record(9n, { value: Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251)) }),
-  record(2n ** 62n, { timestamp: 2n ** 52n }),
-];
 
 /** Recomputes the trailer, as a writer with a bug (not a damaged object) would have produced. */
 function resealed(data: Buffer): Buffer {
@@ -48,12 +27,12 @@ function corruption(data: Buffer): CorruptSegmentError {
 describe.each<Compression>(['none', 'zstd'])('segment with compression %s', (compression) => {
   let data: Buffer;
   beforeAll(async () => {
-    data = await encodeSegment(awkward, compression);
+    data = await encodeSegment(awkwardRecords, compression);
   });
 
   it('decodes to the same records, field by field, and a header that states their range', () => {
     const { header, records } = decodeSegment(OBJECT, data);
-    expect(records).toEqual(awkward);
+    expect(records).toEqual(awkwardRecords);
     expect(records[3]!.headers.map(([name]) => name)).toEqual(['trace-id', 'empty', 'null-header', 'ключ-🔑', 'trace-id']);
     expect(header).toEqual({ version: 1, compression, recordCount: 8, firstOffset: 0n, lastOffset: 2n ** 62n, minTimestamp: -1n, maxTimestamp: 2n ** 52n });
     expect(readSegmentHeader(OBJECT, data)).toEqual({ ...header, payloadLength: data.length - HEADER_BYTES - TRAILER_BYTES });
@@ -61,7 +40,7 @@ describe.each<Compression>(['none', 'zstd'])('segment with compression %s', (com
 
   it('detects every single flipped bit, in the header, the payload and the trailer', async () => {
     // Without the 70 kB value: every bit of it is flipped once.
-    const small = await encodeSegment(awkward.filter((r) => (r.value?.length ?? 0) < 1000), compression);
+    const small = await encodeSegment(awkwardRecords.filter((r) => (r.value?.length ?? 0) < 1000), compression);
     let detected = 0;
     for (let byte = 0; byte < small.length; byte++) {
       for (let bit = 0; bit < 8; bit++) {
@@ -76,6 +55,15 @@ describe.each<Compression>(['none', 'zstd'])('segment with compression %s', (com
     expect(detected).toBe(small.length * 8);
   });
 
+  it('reads the same records by index, as the restore does', () => {
+    const { header, records } = readSegment(OBJECT, data);
+    expect(header).toEqual(decodeSegment(OBJECT, data).header);
+    expect(records.all()).toEqual(awkwardRecords);
+    expect(Array.from({ length: records.length }, (_, i) => records.size(i))).toEqual(awkwardRecords.map((r) => encodedRecordSize(r)));
+    expect(records.slice(3, 5).all()).toEqual(awkwardRecords.slice(3, 5));
+    expect(records.filter((timestamp) => timestamp > 1_764_300_000_000).all()).toEqual(awkwardRecords.filter((r) => r.timestamp > 1_764_300_000_000n));
+  });
+
   it('refuses a truncated object, naming it', () => {
     for (const length of [data.length - 1, HEADER_BYTES + 3, 10, 0]) {
       const err = corruption(data.subarray(0, length));
@@ -88,7 +76,7 @@ describe.each<Compression>(['none', 'zstd'])('segment with compression %s', (com
 describe('segment checks beyond the CRC', () => {
   let data: Buffer;
   beforeAll(async () => {
-    data = await encodeSegment([record(10n), record(11n), record(13n)], 'none');
+    data = await encodeSegment([backupRecord(10n), backupRecord(11n), backupRecord(13n)], 'none');
   });
 
   it('refuses another magic, a newer format version and an unknown compression', () => {
@@ -115,17 +103,17 @@ describe('segment checks beyond the CRC', () => {
 
   it('refuses records that do not parse, saying which', () => {
     // Record 1 starts after the header and record 0; its length, offset and timestamp precede the timestamp type.
-    const typeAt = HEADER_BYTES + encodedRecordSize(record(10n)) + 4 + 16;
+    const typeAt = HEADER_BYTES + encodedRecordSize(backupRecord(10n)) + 4 + 16;
     const type = Buffer.from(data);
     type[typeAt] = 7;
     expect(corruption(resealed(type)).reason).toBe('record 1 cannot be decoded: timestamp type 7 is neither 0 (create) nor 1 (log-append)');
     const order = Buffer.from(data);
-    order.writeBigInt64BE(10n, HEADER_BYTES + encodedRecordSize(record(10n)) + 4);
+    order.writeBigInt64BE(10n, HEADER_BYTES + encodedRecordSize(backupRecord(10n)) + 4);
     expect(corruption(resealed(order)).reason).toBe('record 1 cannot be decoded: offset 10 follows 10');
   });
 
   it('counts payload bytes before compression exactly as encodedRecordSize does (what rotation and the manifest count)', async () => {
-    const records = awkward.slice(0, 7);
+    const records = awkwardRecords.slice(0, 7);
     const plain = await encodeSegment(records, 'none');
     expect(plain.length - HEADER_BYTES - TRAILER_BYTES).toBe(records.reduce((n, r) => n + encodedRecordSize(r), 0));
     expect((await encodeSegment(records, 'zstd')).length).toBeLessThan(plain.length);
@@ -133,8 +121,8 @@ describe('segment checks beyond the CRC', () => {
 
   it('refuses to encode what it could not decode: no records, negative or unordered offsets', async () => {
     await expect(encodeSegment([])).rejects.toThrow('a segment holds at least one record');
-    await expect(encodeSegment([record(-1n)])).rejects.toThrow('record 0 has offset -1');
-    await expect(encodeSegment([record(4n), record(4n)])).rejects.toThrow('record 1 has offset 4 after 4');
-    await expect(encodeSegment([record(5n), record(3n)])).rejects.toThrow('record 1 has offset 3 after 5');
+    await expect(encodeSegment([backupRecord(-1n)])).rejects.toThrow('record 0 has offset -1');
+    await expect(encodeSegment([backupRecord(4n), backupRecord(4n)])).rejects.toThrow('record 1 has offset 4 after 4');
+    await expect(encodeSegment([backupRecord(5n), backupRecord(3n)])).rejects.toThrow('record 1 has offset 3 after 5');
   });
 });
