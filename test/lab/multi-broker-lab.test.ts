@@ -2,6 +2,8 @@
  * The lab with several brokers a cluster (LAB_BROKERS), which estates past one broker's open
  * files need (the 50,000-partition benchmarks): partitions spread over the nodes, clients
  * reach every node (dc1 over SASL_SSL), MM2 mirrors onto a multi-broker dc2, `down` stops all.
+ * And what only a second broker shows: the restore's batch producer follows a partition whose
+ * leader moved, and the batch it resends there is written once.
  *
  * @lab-alone: it starts a whole lab of its own beside the worker's; two of them beside a
  * second worker's would crowd two cores.
@@ -11,9 +13,13 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Producer } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
+import { encodeSegment, readSegment } from '#src/backup/segment';
+import { RecordBatchProducer } from '#src/kafka/batch-producer';
 import type { LabInfo } from '../../lab/estate';
 import { projectRoot } from '../../lib/paths';
+import { backupRecord } from '../support/backup-records';
 import { eventually } from '../support/lab';
 
 const state = mkdtempSync(path.join(tmpdir(), 'kafka-dr-lab-brokers-'));
@@ -85,6 +91,38 @@ test('each cluster has two brokers; a topic spreads over both and MM2 mirrors it
   await consumer.disconnect();
   expect(received.sort((a, b) => a.partition - b.partition)).toEqual(sent);
 }, 240_000);
+
+test("the restore's batch producer follows a moved leader: the next batch goes to the new one, written once, after the first", async () => {
+  const admin = dc2.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'moving', replicaAssignment: [{ partition: 0, replicas: [1, 2] }] }], waitForLeaders: true });
+  const leader = async () => (await admin.fetchTopicMetadata({ topics: ['moving'] })).topics[0]!.partitions[0]!.leader;
+  await eventually('partition 0 led by node 1', async () => ((await leader()) === 1 ? true : undefined), 30_000, 200);
+  const client = new Producer({ clientId: 'multi-broker-lab', bootstrapBrokers: [lab.clusters.dc2.bootstrapServers], idempotent: true });
+  const records = async (from: bigint) => readSegment('test', await encodeSegment([0n, 1n, 2n].map((i) => backupRecord(from + i, { headers: [['n', Buffer.from(String(from + i))]] })))).records;
+  try {
+    const producer = await RecordBatchProducer.open(client);
+    await producer.send('moving', 0, await records(0n));
+    // Node 1 leaves the partition's replicas: node 2, in sync, takes over; the producer's metadata still names node 1.
+    await admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: [2] }] }] });
+    await eventually('partition 0 led by node 2 alone', async () => ((await leader()) === 2 ? true : undefined), 60_000, 200);
+    expect(client.currentMetadata?.topics.get('moving')?.partitions[0]?.leader).toBe(1);
+    await producer.send('moving', 0, await records(3n));
+  } finally {
+    await client.close();
+  }
+  const offsets = await admin.fetchTopicOffsets('moving');
+  await admin.disconnect();
+  expect(offsets.map((o) => o.high)).toEqual(['6']);
+  const received: string[] = [];
+  const consumer = dc2.consumer({ groupId: 'multi-broker-lab-moving' });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 'moving', fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void received.push(`${message.key!.toString()}=${message.value!.toString()}@${message.offset}`) });
+  await eventually('the six records', async () => (received.length >= 6 ? true : undefined), 30_000, 200);
+  await consumer.disconnect();
+  expect(received).toEqual([0, 1, 2, 3, 4, 5].map((i) => `k${i}=v${i}@${i}`));
+}, 180_000);
 
 test('down stops every node, broker-only ones included', async () => {
   const pids = readdirSync(path.join(state, 'pids')).map((file) => ({ component: file.replace(/\.pid$/, ''), pid: Number(readFileSync(path.join(state, 'pids', file), 'utf8').trim()) }));
