@@ -91,6 +91,7 @@ export async function copyPartitions(partitions: PartitionRef[], clients: CopyCl
 
   const copyOne = async ({ topic, partition }: PartitionRef): Promise<PartitionCopy> => {
     const target = targetTopic(request, topic);
+    const maxBytes = sendMaxBytes(configs.get(target));
     const where = `${target} partition ${partition} on ${request.targetCluster}`;
     const progress: PartitionCopy = { topic, targetTopic: target, partition, records: 0, bytes: 0, segments: 0, done: false };
     const base = item.bases[baseKey(topic, partition)];
@@ -127,7 +128,7 @@ export async function copyPartitions(partitions: PartitionRef[], clients: CopyCl
       progress.segments += 1;
       const rest = records.slice(Math.min(skip, records.length));
       skip -= records.length - rest.length;
-      for (const { chunk, bytes } of sends(rest, sendMaxBytes(configs.get(target)))) {
+      for (const { chunk, bytes } of sends(rest, maxBytes)) {
         if (stop || (progress.records > 0 && clients.outOfTime())) return progress;
         await producer.send(target, partition, chunk);
         progress.records += chunk.length;

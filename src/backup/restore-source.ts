@@ -125,7 +125,7 @@ export class RestoreSource {
         continue;
       }
       const records = await this.restorableRecords(ref);
-      for (let i = 0; i < records.length && Number(records.offset(i)) < below; i++) {
+      for (let i = 0; i < records.length && records.offset(i) < below; i++) {
         total.records += 1;
         total.bytes += records.size(i);
       }
